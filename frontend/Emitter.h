@@ -1,0 +1,105 @@
+// Builds dlc core ops with their result types computed by the shape rules.
+// Shared by the frontends (ONNX, later the DSL): a decomposition writes
+// `e.add(e.mul(x, y), b)` and never spells a result type.
+//
+// Errors in the model (shapes that do not fit) are reported by throwing
+// EmitError with the reason; the frontend adds the node and location.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "ir/Dialect.h"
+#include "ir/ShapeRules.h"
+#include "runtime/Tensor.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace dlc {
+
+struct EmitError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Emitter {
+ public:
+  Emitter(mlir::OpBuilder& b, mlir::Location loc) : b_(b), loc_(loc) {}
+
+  mlir::OpBuilder& builder() { return b_; }
+  mlir::Location loc() const { return loc_; }
+  void setLoc(mlir::Location loc) { loc_ = loc; }
+
+  // --- types -----------------------------------------------------------------
+  static Dims shape(mlir::Value v);
+  static mlir::Type elementType(mlir::Value v);
+  static int64_t rank(mlir::Value v) { return static_cast<int64_t>(shape(v).size()); }
+  mlir::RankedTensorType tensorType(const Dims& shape, mlir::Type element);
+  mlir::Type elementTypeOf(rt::DType t);
+
+  // --- constants -------------------------------------------------------------
+  mlir::Value constant(const rt::HostTensor& t);
+  // A constant of `shape` filled with `value`, of the given element type.
+  mlir::Value splat(double value, mlir::Type element, const Dims& shape = {});
+  mlir::Value splatLike(double value, mlir::Value like) {
+    return splat(value, elementType(like), shape(like));
+  }
+
+  // --- elementwise -----------------------------------------------------------
+  template <typename OpT>
+  mlir::Value unary(mlir::Value x) {
+    return b_.create<OpT>(loc_, x).getResult();
+  }
+  // Numpy (ONNX multidirectional) broadcasting, then the op.
+  template <typename OpT>
+  mlir::Value binary(mlir::Value a, mlir::Value b) {
+    auto [x, y] = broadcastPair(a, b);
+    return b_.create<OpT>(loc_, x, y).getResult();
+  }
+  mlir::Value add(mlir::Value a, mlir::Value b) { return binary<AddOp>(a, b); }
+  mlir::Value sub(mlir::Value a, mlir::Value b) { return binary<SubOp>(a, b); }
+  mlir::Value mul(mlir::Value a, mlir::Value b) { return binary<MulOp>(a, b); }
+  mlir::Value div(mlir::Value a, mlir::Value b) { return binary<DivOp>(a, b); }
+  mlir::Value max(mlir::Value a, mlir::Value b) { return binary<MaxOp>(a, b); }
+  mlir::Value min(mlir::Value a, mlir::Value b) { return binary<MinOp>(a, b); }
+  mlir::Value compare(CompareDirection dir, mlir::Value a, mlir::Value b);
+  mlir::Value select(mlir::Value pred, mlir::Value onTrue, mlir::Value onFalse);
+  mlir::Value convert(mlir::Value x, mlir::Type element);
+
+  // --- shapes ----------------------------------------------------------------
+  // The ONNX/numpy broadcast of two shapes, or EmitError.
+  static Dims broadcastShapes(const Dims& a, const Dims& b);
+  // Broadcasts x (numpy rules: trailing alignment) to `shape`.
+  mlir::Value broadcastTo(mlir::Value x, const Dims& shape);
+  mlir::Value broadcastInDim(mlir::Value x, const Dims& dims, const Dims& shape);
+  mlir::Value reshape(mlir::Value x, const Dims& shape);
+  mlir::Value transpose(mlir::Value x, const Dims& perm);
+  mlir::Value slice(mlir::Value x, const Dims& start, const Dims& limit, const Dims& strides);
+  mlir::Value concatenate(const std::vector<mlir::Value>& xs, int64_t dim);
+  mlir::Value pad(mlir::Value x, mlir::Value padValue, const Dims& low, const Dims& high,
+                  const Dims& interior);
+
+  // --- reductions and contractions -------------------------------------------
+  mlir::Value reduce(ReduceKind kind, mlir::Value x, Dims dims);
+  // Reduces over dims and broadcasts the result back to x's shape (softmax,
+  // normalisations).
+  mlir::Value reduceKeep(ReduceKind kind, mlir::Value x, const Dims& dims);
+  mlir::Value dotGeneral(mlir::Value lhs, mlir::Value rhs, const Dims& lhsBatch,
+                         const Dims& rhsBatch, const Dims& lhsContract, const Dims& rhsContract);
+  mlir::Value convolution(mlir::Value input, mlir::Value filter, const Dims& strides,
+                          const Dims& padLow, const Dims& padHigh, const Dims& dilations,
+                          int64_t groups);
+  mlir::Value reduceWindow(ReduceKind kind, mlir::Value x, const Dims& window,
+                           const Dims& strides, const Dims& padLow, const Dims& padHigh,
+                           const Dims& dilations);
+
+ private:
+  std::pair<mlir::Value, mlir::Value> broadcastPair(mlir::Value a, mlir::Value b);
+  mlir::DenseI64ArrayAttr arr(const Dims& d) { return b_.getDenseI64ArrayAttr(d); }
+  Dims check(const ShapeOr& s);
+
+  mlir::OpBuilder& b_;
+  mlir::Location loc_;
+};
+
+}  // namespace dlc

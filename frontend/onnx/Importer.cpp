@@ -1,0 +1,276 @@
+// Loads an ONNX model and imports its main graph into the dlc dialect, one
+// decomposition per node (ops/*.cpp).
+#include "frontend/onnx/Importer.h"
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <onnx/checker.h>
+#include <onnx/defs/schema.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include "frontend/onnx/OnnxNode.h"
+#include "frontend/onnx/TensorProtoIO.h"
+#include "ir/TensorConversions.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Verifier.h"
+
+namespace dlc {
+namespace {
+
+using namespace onnx_import;
+namespace fs = std::filesystem;
+
+// An error about the model as a whole (not one node); the message is final.
+struct ModelError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+const ConverterTable& converters() {
+  static const ConverterTable table = [] {
+    ConverterTable t;
+    registerElementwiseOps(t);
+    registerNNOps(t);
+    registerShapeOps(t);
+    registerMatMulOps(t);
+    return t;
+  }();
+  return table;
+}
+
+// The newest default-domain opset that the linked ONNX library knows.
+int64_t newestKnownOpset() {
+  const auto& m = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+  auto it = m.find("");
+  return it == m.end() ? 0 : it->second.second;
+}
+
+class Importer {
+ public:
+  Importer(mlir::MLIRContext& ctx, std::string path, const OnnxImportOptions& options)
+      : ctx_(ctx), path_(std::move(path)), options_(options), builder_(&ctx),
+        emitter_(builder_, mlir::UnknownLoc::get(&ctx)) {}
+
+  mlir::OwningOpRef<mlir::ModuleOp> run() {
+    loadModel();
+    checkModel();
+    return importGraph();
+  }
+
+ private:
+  void loadModel() {
+    std::error_code ec;
+    if (!fs::is_regular_file(path_, ec)) throw ModelError(path_ + ": no such model file");
+    std::ifstream in(path_, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) throw ModelError(path_ + ": cannot read the file");
+    if (bytes.empty()) throw ModelError(path_ + ": the file is empty, not an ONNX model");
+    if (!model_.ParseFromString(bytes))
+      throw ModelError(path_ + ": not an ONNX model (it does not parse as onnx.ModelProto)");
+    if (!model_.has_graph()) throw ModelError(path_ + ": the model has no graph");
+    for (const auto& op : model_.opset_import())
+      if (op.domain().empty() || op.domain() == "ai.onnx") opset_ = op.version();
+    if (opset_ <= 0)
+      throw ModelError(path_ + ": the model imports no version of the default ONNX opset");
+  }
+
+  // ONNX's checker and shape inference, where the library knows the opset;
+  // beyond it dlc's own per-op rules are the only check.
+  void checkModel() {
+    if (opset_ > newestKnownOpset()) return;
+    try {
+      onnx::checker::check_model(path_);
+    } catch (const std::exception& e) {
+      throw ModelError(path_ + ": the ONNX checker rejects the model: " + firstLine(e.what()));
+    }
+    try {
+      onnx::ShapeInferenceOptions opts{/*check_type=*/true, /*error_mode=*/1,
+                                       /*enable_data_propagation=*/false};
+      onnx::shape_inference::InferShapes(model_, onnx::OpSchemaRegistry::Instance(), opts);
+    } catch (const std::exception& e) {
+      throw ModelError(path_ + ": ONNX shape inference fails: " + firstLine(e.what()));
+    }
+  }
+
+  static std::string firstLine(const std::string& s) {
+    std::string line = s.substr(0, s.find('\n'));
+    return line.empty() ? "unknown reason" : line;
+  }
+
+  mlir::Location fileLoc() { return mlir::FileLineColLoc::get(&ctx_, path_, 0, 0); }
+
+  mlir::Type inputType(const onnx::ValueInfoProto& in) {
+    const std::string& name = in.name();
+    if (!in.type().has_tensor_type())
+      throw ModelError(path_ + ": input '" + name + "' is not a tensor");
+    const auto& tt = in.type().tensor_type();
+    rt::DType dtype;
+    try {
+      dtype = onnx_io::dtypeFromOnnx(tt.elem_type());
+    } catch (const onnx_io::TensorError& e) {
+      throw ModelError(path_ + ": input '" + name + "': " + e.what());
+    }
+    Dims shape;
+    auto fixed = options_.inputShapes.find(name);
+    if (fixed != options_.inputShapes.end()) {
+      shape = fixed->second;
+      if (tt.has_shape() && tt.shape().dim_size() != static_cast<int>(shape.size()))
+        throw ModelError(path_ + ": --input-shape " + name + " gives rank " +
+                         std::to_string(shape.size()) + ", the model declares rank " +
+                         std::to_string(tt.shape().dim_size()));
+      for (int i = 0; tt.has_shape() && i < tt.shape().dim_size(); ++i) {
+        const auto& d = tt.shape().dim(i);
+        if (d.has_dim_value() && d.dim_value() != shape[i])
+          throw ModelError(path_ + ": --input-shape " + name + " gives dimension " +
+                           std::to_string(i) + " size " + std::to_string(shape[i]) +
+                           ", the model fixes it to " + std::to_string(d.dim_value()));
+      }
+    } else {
+      if (!tt.has_shape())
+        throw ModelError(path_ + ": input '" + name +
+                         "' has no shape; give one with --input-shape " + name + "=D0xD1...");
+      for (int i = 0; i < tt.shape().dim_size(); ++i) {
+        const auto& d = tt.shape().dim(i);
+        if (!d.has_dim_value() || d.dim_value() < 0)
+          throw ModelError(path_ + ": input '" + name + "' has symbolic dimension " +
+                           std::to_string(i) +
+                           (d.has_dim_param() ? " ('" + d.dim_param() + "')" : std::string()) +
+                           "; fix it with --input-shape " + name + "=D0xD1...");
+        shape.push_back(d.dim_value());
+      }
+    }
+    return mlir::RankedTensorType::get(shape, emitter_.elementTypeOf(dtype));
+  }
+
+  mlir::OwningOpRef<mlir::ModuleOp> importGraph() {
+    const onnx::GraphProto& g = model_.graph();
+    std::string baseDir = fs::path(path_).parent_path().string();
+    mlir::OwningOpRef<mlir::ModuleOp> module = mlir::ModuleOp::create(fileLoc());
+
+    std::set<std::string> initializerNames;
+    for (const auto& t : g.initializer()) initializerNames.insert(t.name());
+    for (const auto& [name, dims] : options_.inputShapes) {
+      bool found = false;
+      for (const auto& in : g.input()) found |= in.name() == name && !initializerNames.count(name);
+      if (!found) throw ModelError(path_ + ": --input-shape names '" + name + "', which is not an input of the model");
+    }
+
+    // Signature: graph inputs that are not initializers.
+    std::vector<const onnx::ValueInfoProto*> inputs;
+    llvm::SmallVector<mlir::Type> argTypes;
+    for (const auto& in : g.input()) {
+      if (initializerNames.count(in.name())) continue;
+      inputs.push_back(&in);
+      argTypes.push_back(inputType(in));
+    }
+    builder_.setInsertionPointToEnd(module->getBody());
+    auto func = builder_.create<mlir::func::FuncOp>(fileLoc(), "main",
+                                                    builder_.getFunctionType(argTypes, {}));
+    mlir::Block* body = func.addEntryBlock();
+    builder_.setInsertionPointToStart(body);
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      scope_.values[inputs[i]->name()] = body->getArgument(i);
+      func.setArgAttr(i, "dlc.name", builder_.getStringAttr(inputs[i]->name()));
+    }
+
+    emitter_.setLoc(fileLoc());
+    for (const auto& t : g.initializer()) {
+      try {
+        rt::HostTensor h = onnx_io::fromTensorProto(t, baseDir);
+        scope_.values[t.name()] = emitter_.constant(h);
+        scope_.constants[t.name()] = std::move(h);
+      } catch (const std::exception& e) {
+        throw ModelError(path_ + ": initializer '" + t.name() + "': " + e.what());
+      }
+    }
+
+    for (int i = 0; i < g.node_size(); ++i) importNode(g.node(i), i);
+
+    llvm::SmallVector<mlir::Value> results;
+    llvm::SmallVector<mlir::Type> resultTypes;
+    if (g.output_size() == 0) throw ModelError(path_ + ": the graph has no outputs");
+    for (const auto& out : g.output()) {
+      auto it = scope_.values.find(out.name());
+      if (it == scope_.values.end())
+        throw ModelError(path_ + ": graph output '" + out.name() + "' is not produced by any node");
+      results.push_back(it->second);
+      resultTypes.push_back(it->second.getType());
+    }
+    builder_.setInsertionPointToEnd(body);
+    builder_.create<mlir::func::ReturnOp>(fileLoc(), results);
+    func.setType(builder_.getFunctionType(argTypes, resultTypes));
+    for (int i = 0; i < g.output_size(); ++i)
+      func.setResultAttr(i, "dlc.name", builder_.getStringAttr(g.output(i).name()));
+    return module;
+  }
+
+  void importNode(const onnx::NodeProto& node, int index) {
+    std::string name = node.name().empty() ? node.op_type() + "_" + std::to_string(index) : node.name();
+    auto where = [&] {
+      return path_ + ": node '" + name + "' (" + node.op_type() + ", opset " +
+             std::to_string(opset_) + "): ";
+    };
+    if (!node.domain().empty() && node.domain() != "ai.onnx")
+      throw ModelError(where() + "domain '" + node.domain() + "' is not supported");
+    auto conv = converters().find(node.op_type());
+    if (conv == converters().end())
+      throw ModelError(where() + "op '" + node.op_type() + "' is not supported");
+    for (const auto& out : node.output())
+      if (!out.empty() && scope_.values.count(out))
+        throw ModelError(where() + "output '" + out + "' is already defined by an earlier node, input or initializer");
+
+    emitter_.setLoc(mlir::NameLoc::get(builder_.getStringAttr(name), fileLoc()));
+    OnnxNode n(node, opset_, scope_, emitter_);
+    std::vector<mlir::Value> outs;
+    try {
+      outs = conv->second(n);
+    } catch (const NodeError& e) {
+      throw ModelError(where() + e.what());
+    } catch (const EmitError& e) {
+      throw ModelError(where() + e.what());
+    } catch (const onnx_io::TensorError& e) {
+      throw ModelError(where() + e.what());
+    }
+    for (int i = 0; i < node.output_size(); ++i) {
+      if (node.output(i).empty()) continue;
+      if (static_cast<size_t>(i) >= outs.size() || !outs[i])
+        throw ModelError(where() + "output " + std::to_string(i) + " ('" + node.output(i) +
+                         "') is not supported");
+      scope_.values[node.output(i)] = outs[i];
+      // Keep compile-time values for ops that need constants (Reshape's shape).
+      if (auto c = outs[i].getDefiningOp<ConstantOp>())
+        if (auto dense = c.getValue().dyn_cast<mlir::DenseElementsAttr>())
+          scope_.constants[node.output(i)] = hostTensorFromAttr(dense);
+    }
+  }
+
+  mlir::MLIRContext& ctx_;
+  std::string path_;
+  const OnnxImportOptions& options_;
+  onnx::ModelProto model_;
+  int64_t opset_ = 0;
+  mlir::OpBuilder builder_;
+  Emitter emitter_;
+  Scope scope_;
+};
+
+}  // namespace
+
+mlir::OwningOpRef<mlir::ModuleOp> importOnnxFile(mlir::MLIRContext& ctx, const std::string& path,
+                                                 const OnnxImportOptions& options,
+                                                 std::string& error) {
+  ctx.loadDialect<DlcDialect, mlir::func::FuncDialect>();
+  try {
+    return Importer(ctx, path, options).run();
+  } catch (const ModelError& e) {
+    error = e.what();
+  } catch (const std::exception& e) {
+    error = path + ": " + e.what();
+  }
+  return nullptr;
+}
+
+}  // namespace dlc

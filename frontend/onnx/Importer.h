@@ -1,0 +1,28 @@
+// ONNX model -> dlc dialect. The header is free of ONNX and protobuf types so
+// that MLIR-side code (built without exceptions) can include it.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+namespace dlc {
+
+struct OnnxImportOptions {
+  // Fixes symbolic (or overrides) input dimensions: name -> dims.
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+};
+
+// Loads `path` (with external data from its directory), checks it with ONNX's
+// checker and shape inference where the model's opset is within what the
+// ONNX library knows, and imports the main graph as `func.func @main`.
+// On failure returns null and sets `error` to one line:
+//   FILE: node 'NAME' (OpType, opset N): reason
+mlir::OwningOpRef<mlir::ModuleOp> importOnnxFile(mlir::MLIRContext& ctx, const std::string& path,
+                                                 const OnnxImportOptions& options,
+                                                 std::string& error);
+
+}  // namespace dlc

@@ -1,0 +1,123 @@
+#include "frontend/onnx/OnnxNode.h"
+
+#include "frontend/onnx/TensorProtoIO.h"
+
+namespace dlc::onnx_import {
+
+namespace {
+const char* attrTypeName(int t) {
+  switch (t) {
+    case onnx::AttributeProto::FLOAT: return "float";
+    case onnx::AttributeProto::INT: return "int";
+    case onnx::AttributeProto::STRING: return "string";
+    case onnx::AttributeProto::TENSOR: return "tensor";
+    case onnx::AttributeProto::GRAPH: return "graph";
+    case onnx::AttributeProto::FLOATS: return "floats";
+    case onnx::AttributeProto::INTS: return "ints";
+    case onnx::AttributeProto::STRINGS: return "strings";
+    default: return "other";
+  }
+}
+}  // namespace
+
+bool OnnxNode::hasInput(size_t i) const {
+  return i < static_cast<size_t>(proto_.input_size()) && !proto_.input(i).empty();
+}
+
+mlir::Value OnnxNode::input(size_t i) const {
+  if (!hasInput(i)) fail("input " + std::to_string(i) + " is required but missing");
+  auto it = scope_.values.find(proto_.input(i));
+  if (it == scope_.values.end())
+    fail("input '" + proto_.input(i) + "' is not defined by any earlier node, input or initializer");
+  return it->second;
+}
+
+std::vector<mlir::Value> OnnxNode::inputs() const {
+  std::vector<mlir::Value> vs;
+  for (int i = 0; i < proto_.input_size(); ++i)
+    if (hasInput(i)) vs.push_back(input(i));
+  return vs;
+}
+
+const rt::HostTensor* OnnxNode::constantInput(size_t i) const {
+  if (!hasInput(i)) return nullptr;
+  auto it = scope_.constants.find(proto_.input(i));
+  return it == scope_.constants.end() ? nullptr : &it->second;
+}
+
+Dims OnnxNode::intsInput(size_t i, const char* what) const {
+  input(i);  // defined at all?
+  const rt::HostTensor* t = constantInput(i);
+  if (!t)
+    fail(std::string(what) + " (input " + std::to_string(i) + " '" + proto_.input(i) +
+         "') must be a compile-time constant");
+  if (t->dtype() != rt::DType::I64 && t->dtype() != rt::DType::I32)
+    fail(std::string(what) + " must be int64 or int32, got " +
+         std::string(rt::dtypeName(t->dtype())));
+  Dims out;
+  for (int64_t k = 0; k < t->numElements(); ++k)
+    out.push_back(static_cast<int64_t>(rt::loadAsDouble(t->cref(), k)));
+  return out;
+}
+
+double OnnxNode::scalarInput(size_t i, const char* what) const {
+  input(i);
+  const rt::HostTensor* t = constantInput(i);
+  if (!t) fail(std::string(what) + " must be a compile-time constant");
+  if (t->numElements() != 1) fail(std::string(what) + " must be a scalar");
+  return rt::loadAsDouble(t->cref(), 0);
+}
+
+const onnx::AttributeProto* OnnxNode::attr(const std::string& name) const {
+  for (const auto& a : proto_.attribute())
+    if (a.name() == name) return &a;
+  return nullptr;
+}
+
+const onnx::AttributeProto& OnnxNode::attrOfType(const std::string& name, int type) const {
+  const onnx::AttributeProto* a = attr(name);
+  if (a->type() != type && a->type() != onnx::AttributeProto::UNDEFINED)
+    fail("attribute '" + name + "' must be of type " + attrTypeName(type) + ", got " +
+         attrTypeName(a->type()));
+  return *a;
+}
+
+int64_t OnnxNode::attrInt(const std::string& name, int64_t dflt) const {
+  return hasAttr(name) ? attrOfType(name, onnx::AttributeProto::INT).i() : dflt;
+}
+
+float OnnxNode::attrFloat(const std::string& name, float dflt) const {
+  return hasAttr(name) ? attrOfType(name, onnx::AttributeProto::FLOAT).f() : dflt;
+}
+
+std::string OnnxNode::attrString(const std::string& name, const std::string& dflt) const {
+  return hasAttr(name) ? attrOfType(name, onnx::AttributeProto::STRING).s() : dflt;
+}
+
+Dims OnnxNode::attrInts(const std::string& name, const Dims& dflt) const {
+  if (!hasAttr(name)) return dflt;
+  const auto& a = attrOfType(name, onnx::AttributeProto::INTS);
+  return Dims(a.ints().begin(), a.ints().end());
+}
+
+const onnx::TensorProto* OnnxNode::attrTensor(const std::string& name) const {
+  return hasAttr(name) ? &attrOfType(name, onnx::AttributeProto::TENSOR).t() : nullptr;
+}
+
+void OnnxNode::onlyAttrs(std::initializer_list<const char*> known) const {
+  for (const auto& a : proto_.attribute()) {
+    bool ok = false;
+    for (const char* k : known) ok |= a.name() == k;
+    if (!ok) fail("attribute '" + a.name() + "' is not supported");
+  }
+}
+
+int64_t OnnxNode::axis(int64_t a, int64_t rank, const char* what) const {
+  int64_t r = a < 0 ? a + rank : a;
+  if (r < 0 || r >= rank)
+    fail(std::string(what) + " " + std::to_string(a) + " is out of range for rank " +
+         std::to_string(rank));
+  return r;
+}
+
+}  // namespace dlc::onnx_import

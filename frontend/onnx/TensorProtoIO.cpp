@@ -1,0 +1,213 @@
+#include "frontend/onnx/TensorProtoIO.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <filesystem>
+#include <fstream>
+#include <limits>
+
+namespace fs = std::filesystem;
+
+namespace dlc::onnx_io {
+
+using rt::DType;
+
+std::string onnxTypeName(int t) {
+  switch (t) {
+    case 1: return "float";
+    case 2: return "uint8";
+    case 3: return "int8";
+    case 4: return "uint16";
+    case 5: return "int16";
+    case 6: return "int32";
+    case 7: return "int64";
+    case 8: return "string";
+    case 9: return "bool";
+    case 10: return "float16";
+    case 11: return "double";
+    case 12: return "uint32";
+    case 13: return "uint64";
+    case 14: return "complex64";
+    case 15: return "complex128";
+    case 16: return "bfloat16";
+    default: return "data type " + std::to_string(t);
+  }
+}
+
+DType dtypeFromOnnx(int t) {
+  switch (t) {
+    case onnx::TensorProto::FLOAT: return DType::F32;
+    case onnx::TensorProto::FLOAT16: return DType::F16;
+    case onnx::TensorProto::BFLOAT16: return DType::BF16;
+    case onnx::TensorProto::DOUBLE: return DType::F64;
+    case onnx::TensorProto::INT64: return DType::I64;
+    case onnx::TensorProto::INT32: return DType::I32;
+    case onnx::TensorProto::INT8: return DType::I8;
+    case onnx::TensorProto::BOOL: return DType::I1;
+    default:
+      throw TensorError("element type " + onnxTypeName(t) + " is not supported by dlc");
+  }
+}
+
+int dtypeToOnnx(DType t) {
+  switch (t) {
+    case DType::F32: return onnx::TensorProto::FLOAT;
+    case DType::F16: return onnx::TensorProto::FLOAT16;
+    case DType::BF16: return onnx::TensorProto::BFLOAT16;
+    case DType::F64: return onnx::TensorProto::DOUBLE;
+    case DType::I64: return onnx::TensorProto::INT64;
+    case DType::I32: return onnx::TensorProto::INT32;
+    case DType::I8: return onnx::TensorProto::INT8;
+    case DType::I1: return onnx::TensorProto::BOOL;
+  }
+  return onnx::TensorProto::UNDEFINED;
+}
+
+namespace {
+
+// Validates dims and returns the byte size, refusing negative dims and
+// products that overflow before anything is allocated.
+int64_t checkedByteSize(const rt::TensorType& type) {
+  int64_t n = rt::dtypeSize(type.dtype);
+  for (int64_t d : type.shape) {
+    if (d < 0) throw TensorError("negative dimension " + std::to_string(d));
+    if (d != 0 && n > std::numeric_limits<int64_t>::max() / d)
+      throw TensorError("shape " + rt::shapeString(type.shape) + " is too large");
+    n *= d;
+  }
+  return n;
+}
+
+// Reads [offset, offset+length) of an external data file that must lie
+// inside baseDir.
+std::string readExternal(const onnx::TensorProto& t, const std::string& baseDir,
+                         int64_t expectedBytes) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto& kv : t.external_data()) {
+    try {
+      if (kv.key() == "location") location = kv.value();
+      else if (kv.key() == "offset") offset = std::stoll(kv.value());
+      else if (kv.key() == "length") length = std::stoll(kv.value());
+    } catch (const std::exception&) {
+      throw TensorError("external data " + kv.key() + " '" + kv.value() + "' is not a number");
+    }
+  }
+  if (location.empty()) throw TensorError("external data has no location");
+  fs::path rel(location);
+  if (rel.is_absolute()) throw TensorError("external data location '" + location + "' is absolute");
+  for (const auto& part : rel)
+    if (part == "..")
+      throw TensorError("external data location '" + location + "' leaves the model directory");
+  std::error_code ec;
+  fs::path base = fs::weakly_canonical(fs::path(baseDir.empty() ? "." : baseDir), ec);
+  fs::path file = fs::weakly_canonical(base / rel, ec);
+  if (ec) throw TensorError("external data file '" + location + "' cannot be resolved");
+  auto [b, f] = std::mismatch(base.begin(), base.end(), file.begin(), file.end());
+  if (b != base.end())
+    throw TensorError("external data location '" + location +
+                      "' resolves outside the model directory");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw TensorError("cannot open external data file '" + file.string() + "'");
+  in.seekg(0, std::ios::end);
+  int64_t fileSize = static_cast<int64_t>(in.tellg());
+  if (length < 0) length = expectedBytes;
+  if (offset < 0 || offset > fileSize || length > fileSize - offset)
+    throw TensorError("external data [" + std::to_string(offset) + ", +" +
+                      std::to_string(length) + ") lies outside '" + location + "' (" +
+                      std::to_string(fileSize) + " bytes)");
+  if (length != expectedBytes)
+    throw TensorError("external data holds " + std::to_string(length) + " bytes, the shape needs " +
+                      std::to_string(expectedBytes));
+  std::string bytes(static_cast<size_t>(length), '\0');
+  in.seekg(offset);
+  in.read(bytes.data(), length);
+  if (!in) throw TensorError("cannot read external data file '" + file.string() + "'");
+  return bytes;
+}
+
+// Copies a repeated field into the tensor, element by element.
+template <typename Field, typename Store>
+void fromTyped(const Field& field, int64_t n, const char* fieldName, Store store) {
+  if (field.size() != n)
+    throw TensorError(std::string(fieldName) + " holds " + std::to_string(field.size()) +
+                      " values, the shape needs " + std::to_string(n));
+  for (int64_t i = 0; i < n; ++i) store(i, field.Get(static_cast<int>(i)));
+}
+
+}  // namespace
+
+rt::HostTensor fromTensorProto(const onnx::TensorProto& t, const std::string& baseDir) {
+  rt::TensorType type;
+  type.dtype = dtypeFromOnnx(t.data_type());
+  type.shape.assign(t.dims().begin(), t.dims().end());
+  int64_t bytes = checkedByteSize(type);
+  int64_t n = type.numElements();
+
+  if (t.data_location() == onnx::TensorProto::EXTERNAL) {
+    std::string raw = readExternal(t, baseDir, bytes);
+    return rt::HostTensor(type, raw.data());
+  }
+  if (t.has_raw_data()) {
+    if (static_cast<int64_t>(t.raw_data().size()) != bytes)
+      throw TensorError("raw_data holds " + std::to_string(t.raw_data().size()) +
+                        " bytes, shape " + rt::shapeString(type.shape) + " of " +
+                        std::string(rt::dtypeName(type.dtype)) + " needs " + std::to_string(bytes));
+    return rt::HostTensor(type, t.raw_data().data());
+  }
+  rt::HostTensor out(type);
+  switch (type.dtype) {
+    case DType::F32:
+      fromTyped(t.float_data(), n, "float_data", [&](int64_t i, float v) { out.as<float>()[i] = v; });
+      break;
+    case DType::F64:
+      fromTyped(t.double_data(), n, "double_data",
+                [&](int64_t i, double v) { out.as<double>()[i] = v; });
+      break;
+    case DType::I64:
+      fromTyped(t.int64_data(), n, "int64_data",
+                [&](int64_t i, int64_t v) { out.as<int64_t>()[i] = v; });
+      break;
+    case DType::I32:
+      fromTyped(t.int32_data(), n, "int32_data",
+                [&](int64_t i, int32_t v) { out.as<int32_t>()[i] = v; });
+      break;
+    case DType::I8:
+      fromTyped(t.int32_data(), n, "int32_data",
+                [&](int64_t i, int32_t v) { out.as<int8_t>()[i] = static_cast<int8_t>(v); });
+      break;
+    case DType::I1:
+      fromTyped(t.int32_data(), n, "int32_data",
+                [&](int64_t i, int32_t v) { out.as<uint8_t>()[i] = v != 0; });
+      break;
+    case DType::F16:
+    case DType::BF16:  // the bit patterns, one per int32
+      fromTyped(t.int32_data(), n, "int32_data",
+                [&](int64_t i, int32_t v) { out.as<uint16_t>()[i] = static_cast<uint16_t>(v); });
+      break;
+  }
+  return out;
+}
+
+rt::HostTensor loadTensorFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw TensorError(path + ": cannot open file");
+  onnx::TensorProto t;
+  if (!t.ParseFromIstream(&in)) throw TensorError(path + ": not a serialised onnx.TensorProto");
+  try {
+    return fromTensorProto(t, fs::path(path).parent_path().string());
+  } catch (const TensorError& e) {
+    throw TensorError(path + ": " + e.what());
+  }
+}
+
+void saveTensorFile(const std::string& path, const rt::HostTensor& t) {
+  onnx::TensorProto p;
+  p.set_data_type(dtypeToOnnx(t.dtype()));
+  for (int64_t d : t.shape()) p.add_dims(d);
+  p.set_raw_data(t.data(), static_cast<size_t>(t.byteSize()));
+  std::ofstream out(path, std::ios::binary);
+  if (!out || !p.SerializeToOstream(&out)) throw TensorError(path + ": cannot write file");
+}
+
+}  // namespace dlc::onnx_io

@@ -1,0 +1,37 @@
+// onnx.TensorProto <-> HostTensor: initializers, Constant nodes and the
+// input_N.pb / output_N.pb files of `dlc run`.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include "runtime/Tensor.h"
+
+namespace onnx {
+class TensorProto;
+}
+
+namespace dlc::onnx_io {
+
+// A malformed tensor; the message says what is wrong (the caller adds where).
+struct TensorError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Converts a TensorProto. External data is read from files inside
+// `baseDir` only: an absolute location, a '..' component or a symlink that
+// leaves baseDir is refused, as are offsets/lengths outside the file. Sizes
+// are validated before anything is allocated.
+rt::HostTensor fromTensorProto(const onnx::TensorProto& t, const std::string& baseDir);
+
+// Reads / writes a file holding one serialised TensorProto.
+rt::HostTensor loadTensorFile(const std::string& path);
+void saveTensorFile(const std::string& path, const rt::HostTensor& t);
+
+// ONNX TensorProto.DataType code -> dlc dtype; throws TensorError naming the
+// type for those dlc does not support.
+rt::DType dtypeFromOnnx(int onnxType);
+int dtypeToOnnx(rt::DType t);
+std::string onnxTypeName(int onnxType);
+
+}  // namespace dlc::onnx_io

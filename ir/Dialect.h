@@ -1,0 +1,23 @@
+// The dlc dialect: include this to use the ops.
+#pragma once
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace dlc {
+// What kind of fusion an op can join (see DlcInterfaces.td).
+enum class OpClass { Elementwise, Injective, Reduction, Contraction, Constant };
+llvm::StringRef opClassName(OpClass c);
+}  // namespace dlc
+
+#include "ir/DlcDialect.h.inc"
+#include "ir/DlcEnums.h.inc"
+#define GET_ATTRDEF_CLASSES
+#include "ir/DlcAttrs.h.inc"
+#include "ir/DlcInterfaces.h.inc"
+#define GET_OP_CLASSES
+#include "ir/DlcOps.h.inc"

@@ -1,0 +1,48 @@
+// The dlc dialect, its types and enums.
+#ifndef DLC_BASE_TD
+#define DLC_BASE_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/EnumAttr.td"
+include "mlir/IR/AttrTypeBase.td"
+
+def Dlc_Dialect : Dialect {
+  let name = "dlc";
+  let cppNamespace = "::dlc";
+  let summary = "The dlc deep-learning graph IR";
+  let description = [{
+    A small set of core ops on statically shaped ranked tensors with value
+    semantics. Frontends decompose every model op (ONNX, the DSL) into these;
+    the fusion pass groups them back into kernels.
+  }];
+  let useDefaultAttributePrinterParser = 1;
+  let hasConstantMaterializer = 1;
+  let useFoldAPI = kEmitFoldAdaptorFolder;
+}
+
+// Element types of the IR (DESIGN.md "The IR").
+def Dlc_Element : AnyTypeOf<[F32, F16, BF16, F64, I64, I32, I8, I1]>;
+def Dlc_Tensor : StaticShapeTensorOf<[F32, F16, BF16, F64, I64, I32, I8, I1]>;
+def Dlc_FloatTensor : StaticShapeTensorOf<[F32, F16, BF16, F64]>;
+def Dlc_IntOrBoolTensor : StaticShapeTensorOf<[I64, I32, I8, I1]>;
+def Dlc_IndexTensor : StaticShapeTensorOf<[I64, I32]>;
+def Dlc_PredTensor : StaticShapeTensorOf<[I1]>;
+
+def Dlc_CompareDirection : I32EnumAttr<"CompareDirection", "comparison direction", [
+    I32EnumAttrCase<"EQ", 0, "eq">, I32EnumAttrCase<"NE", 1, "ne">,
+    I32EnumAttrCase<"LT", 2, "lt">, I32EnumAttrCase<"LE", 3, "le">,
+    I32EnumAttrCase<"GT", 4, "gt">, I32EnumAttrCase<"GE", 5, "ge">]> {
+  let cppNamespace = "::dlc";
+  let genSpecializedAttr = 0;
+}
+def Dlc_CompareDirectionAttr : EnumAttr<Dlc_Dialect, Dlc_CompareDirection, "compare_direction">;
+
+def Dlc_ReduceKind : I32EnumAttr<"ReduceKind", "reduction", [
+    I32EnumAttrCase<"Sum", 0, "sum">, I32EnumAttrCase<"Max", 1, "max">,
+    I32EnumAttrCase<"Min", 2, "min">, I32EnumAttrCase<"Prod", 3, "prod">]> {
+  let cppNamespace = "::dlc";
+  let genSpecializedAttr = 0;
+}
+def Dlc_ReduceKindAttr : EnumAttr<Dlc_Dialect, Dlc_ReduceKind, "reduce_kind">;
+
+#endif // DLC_BASE_TD

@@ -1,0 +1,313 @@
+// The dlc core ops. Every op: a verifier (via the shape rules in
+// ShapeRules.h where the rule is not a trait), a short assembly format, and
+// the DlcOp interface (op class for fusion, gradient rule slot).
+#ifndef DLC_OPS_TD
+#define DLC_OPS_TD
+
+include "ir/DlcBase.td"
+include "ir/DlcInterfaces.td"
+include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+
+// opClass: Elementwise | Injective | Reduction | Contraction | Constant.
+class Dlc_Op<string mnemonic, string opClass, list<Trait> traits = []>
+    : Op<Dlc_Dialect, mnemonic,
+         !listconcat(traits, [Pure, DeclareOpInterfaceMethods<Dlc_OpInterface>])> {
+  let extraClassDeclaration = [{
+    static constexpr ::dlc::OpClass kOpClass = ::dlc::OpClass::}] # opClass # [{;
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Generators
+//===----------------------------------------------------------------------===//
+
+def Dlc_ConstantOp : Dlc_Op<"constant", "Constant",
+    [ConstantLike, AllTypesMatch<["value", "output"]>]> {
+  let summary = "a tensor literal";
+  let description = [{
+    `%c = dlc.constant dense<1.0> : tensor<4xf32>`. Model weights are
+    constants too (dense resources for large ones).
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Dlc_Tensor:$output);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+}
+
+def Dlc_IotaOp : Dlc_Op<"iota", "Injective"> {
+  let summary = "indices along one dimension";
+  let description = [{
+    `%i = dlc.iota dim = 1 : tensor<2x3xi64>` has element [i, j] = j.
+  }];
+  let arguments = (ins I64Attr:$dim);
+  let results = (outs Dlc_Tensor:$output);
+  let assemblyFormat = "`dim` `=` $dim attr-dict `:` type($output)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+class Dlc_UnaryOp<string mnemonic, Type type, string summ>
+    : Dlc_Op<mnemonic, "Elementwise", [SameOperandsAndResultType, Elementwise]> {
+  let summary = summ;
+  let arguments = (ins type:$operand);
+  let results = (outs type:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($result)";
+}
+
+def Dlc_NegOp : Dlc_UnaryOp<"neg", Dlc_Tensor, "-x">;
+def Dlc_AbsOp : Dlc_UnaryOp<"abs", Dlc_Tensor, "|x|">;
+def Dlc_ExpOp : Dlc_UnaryOp<"exp", Dlc_FloatTensor, "e^x">;
+def Dlc_LogOp : Dlc_UnaryOp<"log", Dlc_FloatTensor, "natural logarithm">;
+def Dlc_SqrtOp : Dlc_UnaryOp<"sqrt", Dlc_FloatTensor, "square root">;
+def Dlc_RsqrtOp : Dlc_UnaryOp<"rsqrt", Dlc_FloatTensor, "1 / sqrt(x)">;
+def Dlc_TanhOp : Dlc_UnaryOp<"tanh", Dlc_FloatTensor, "hyperbolic tangent">;
+def Dlc_LogisticOp : Dlc_UnaryOp<"logistic", Dlc_FloatTensor, "1 / (1 + e^-x)">;
+def Dlc_ErfOp : Dlc_UnaryOp<"erf", Dlc_FloatTensor, "error function">;
+def Dlc_SinOp : Dlc_UnaryOp<"sin", Dlc_FloatTensor, "sine">;
+def Dlc_CosOp : Dlc_UnaryOp<"cos", Dlc_FloatTensor, "cosine">;
+def Dlc_FloorOp : Dlc_UnaryOp<"floor", Dlc_FloatTensor, "round toward -inf">;
+def Dlc_CeilOp : Dlc_UnaryOp<"ceil", Dlc_FloatTensor, "round toward +inf">;
+def Dlc_RoundOp : Dlc_UnaryOp<"round", Dlc_FloatTensor, "round half to even">;
+def Dlc_SignOp : Dlc_UnaryOp<"sign", Dlc_Tensor, "-1, 0 or 1">;
+def Dlc_NotOp : Dlc_UnaryOp<"not", Dlc_IntOrBoolTensor, "logical not (i1), bitwise not (integers)">;
+
+class Dlc_BinaryOp<string mnemonic, Type type, string summ, list<Trait> traits = []>
+    : Dlc_Op<mnemonic, "Elementwise",
+             !listconcat(traits, [SameOperandsAndResultType, Elementwise])> {
+  let summary = summ;
+  let arguments = (ins type:$lhs, type:$rhs);
+  let results = (outs type:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
+def Dlc_AddOp : Dlc_BinaryOp<"add", Dlc_Tensor, "a + b", [Commutative]> { let hasFolder = 1; }
+def Dlc_SubOp : Dlc_BinaryOp<"sub", Dlc_Tensor, "a - b">;
+def Dlc_MulOp : Dlc_BinaryOp<"mul", Dlc_Tensor, "a * b", [Commutative]> { let hasFolder = 1; }
+def Dlc_DivOp : Dlc_BinaryOp<"div", Dlc_Tensor, "a / b (integers truncate toward zero)">;
+def Dlc_PowOp : Dlc_BinaryOp<"pow", Dlc_Tensor, "a ^ b">;
+def Dlc_MaxOp : Dlc_BinaryOp<"max", Dlc_Tensor, "maximum (NaN propagates)", [Commutative]>;
+def Dlc_MinOp : Dlc_BinaryOp<"min", Dlc_Tensor, "minimum (NaN propagates)", [Commutative]>;
+def Dlc_RemOp : Dlc_BinaryOp<"rem", Dlc_Tensor, "remainder with the sign of the dividend">;
+def Dlc_AndOp : Dlc_BinaryOp<"and", Dlc_IntOrBoolTensor, "logical/bitwise and", [Commutative]>;
+def Dlc_OrOp : Dlc_BinaryOp<"or", Dlc_IntOrBoolTensor, "logical/bitwise or", [Commutative]>;
+def Dlc_XorOp : Dlc_BinaryOp<"xor", Dlc_IntOrBoolTensor, "logical/bitwise xor", [Commutative]>;
+
+def Dlc_CompareOp : Dlc_Op<"compare", "Elementwise",
+    [Elementwise, SameTypeOperands, SameOperandsAndResultShape]> {
+  let summary = "elementwise comparison giving i1";
+  let description = [{ `%p = dlc.compare lt, %a, %b : tensor<4xf32> -> tensor<4xi1>` }];
+  let arguments = (ins Dlc_CompareDirectionAttr:$direction, Dlc_Tensor:$lhs, Dlc_Tensor:$rhs);
+  let results = (outs Dlc_PredTensor:$result);
+  let assemblyFormat = "$direction `,` $lhs `,` $rhs attr-dict `:` type($lhs) `->` type($result)";
+}
+
+def Dlc_SelectOp : Dlc_Op<"select", "Elementwise",
+    [Elementwise, SameOperandsAndResultShape,
+     AllTypesMatch<["on_true", "on_false", "result"]>]> {
+  let summary = "pred ? on_true : on_false, elementwise";
+  let arguments = (ins Dlc_PredTensor:$pred, Dlc_Tensor:$on_true, Dlc_Tensor:$on_false);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = "$pred `,` $on_true `,` $on_false attr-dict `:` type($pred) `,` type($result)";
+}
+
+def Dlc_ConvertOp : Dlc_Op<"convert", "Elementwise", [Elementwise, SameOperandsAndResultShape]> {
+  let summary = "element type conversion";
+  let description = [{
+    Floats to integers truncate toward zero; anything to i1 is `x != 0`.
+  }];
+  let arguments = (ins Dlc_Tensor:$operand);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($operand) `->` type($result)";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement (injective)
+//===----------------------------------------------------------------------===//
+
+def Dlc_BroadcastInDimOp : Dlc_Op<"broadcast_in_dim", "Injective"> {
+  let summary = "explicit broadcast";
+  let description = [{
+    `dims[i]` is the result dimension that operand dimension `i` maps to;
+    operand dimensions of size 1 are repeated.
+    `%y = dlc.broadcast_in_dim %b, dims = [1] : tensor<128xf32> -> tensor<8x128xf32>`
+  }];
+  let arguments = (ins Dlc_Tensor:$operand, DenseI64ArrayAttr:$broadcast_dimensions);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = [{
+    $operand `,` `dims` `=` $broadcast_dimensions attr-dict `:` type($operand) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Dlc_ReshapeOp : Dlc_Op<"reshape", "Injective"> {
+  let summary = "same elements, new shape (row-major order kept)";
+  let arguments = (ins Dlc_Tensor:$operand);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($operand) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Dlc_TransposeOp : Dlc_Op<"transpose", "Injective"> {
+  let summary = "permute dimensions: result dim i is operand dim perm[i]";
+  let arguments = (ins Dlc_Tensor:$operand, DenseI64ArrayAttr:$permutation);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = [{
+    $operand `,` `perm` `=` $permutation attr-dict `:` type($operand) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Dlc_SliceOp : Dlc_Op<"slice", "Injective"> {
+  let summary = "strided slice [start, limit) per dimension";
+  let arguments = (ins Dlc_Tensor:$operand, DenseI64ArrayAttr:$start_indices,
+                       DenseI64ArrayAttr:$limit_indices, DenseI64ArrayAttr:$strides);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = [{
+    $operand `,` `start` `=` $start_indices `,` `limit` `=` $limit_indices `,`
+    `strides` `=` $strides attr-dict `:` type($operand) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Dlc_ConcatenateOp : Dlc_Op<"concatenate", "Injective"> {
+  let summary = "join tensors along one dimension";
+  let arguments = (ins Variadic<Dlc_Tensor>:$inputs, I64Attr:$dimension);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = [{
+    $inputs `dim` `=` $dimension attr-dict `:` functional-type($inputs, $result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Dlc_PadOp : Dlc_Op<"pad", "Injective"> {
+  let summary = "edge (possibly negative) and interior padding with a scalar";
+  let arguments = (ins Dlc_Tensor:$operand, Dlc_Tensor:$padding_value,
+                       DenseI64ArrayAttr:$edge_padding_low,
+                       DenseI64ArrayAttr:$edge_padding_high,
+                       DenseI64ArrayAttr:$interior_padding);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = [{
+    $operand `,` $padding_value `,` `low` `=` $edge_padding_low `,` `high` `=` $edge_padding_high
+    `,` `interior` `=` $interior_padding attr-dict `:` functional-type(operands, $result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Dlc_GatherOp : Dlc_Op<"gather", "Injective"> {
+  let summary = "take slices along one axis by index (ONNX Gather)";
+  let description = [{
+    Result shape: operand.shape[:axis] + indices.shape + operand.shape[axis+1:].
+    Negative indices count from the end; an index out of range is a run-time
+    error.
+  }];
+  let arguments = (ins Dlc_Tensor:$operand, Dlc_IndexTensor:$indices, I64Attr:$axis);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = [{
+    $operand `,` $indices `,` `axis` `=` $axis attr-dict `:` functional-type(operands, $result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Dlc_ScatterAddOp : Dlc_Op<"scatter_add", "Injective"> {
+  let summary = "base plus updates accumulated at gathered positions (gather's adjoint)";
+  let arguments = (ins Dlc_Tensor:$base, Dlc_IndexTensor:$indices, Dlc_Tensor:$updates,
+                       I64Attr:$axis);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = [{
+    $base `,` $indices `,` $updates `,` `axis` `=` $axis attr-dict `:` functional-type(operands, $result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Dlc_ReverseOp : Dlc_Op<"reverse", "Injective", [SameOperandsAndResultType]> {
+  let summary = "reverse the order of elements along dimensions";
+  let arguments = (ins Dlc_Tensor:$operand, DenseI64ArrayAttr:$dimensions);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = "$operand `,` `dims` `=` $dimensions attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions and contractions
+//===----------------------------------------------------------------------===//
+
+def Dlc_ReduceOp : Dlc_Op<"reduce", "Reduction"> {
+  let summary = "sum/max/min/prod over dimensions, which are removed";
+  let description = [{
+    `%s = dlc.reduce sum %x, dims = [1] : tensor<8x128xf32> -> tensor<8xf32>`
+  }];
+  let arguments = (ins Dlc_ReduceKindAttr:$kind, Dlc_Tensor:$operand,
+                       DenseI64ArrayAttr:$dimensions);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = [{
+    $kind $operand `,` `dims` `=` $dimensions attr-dict `:` type($operand) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Dlc_DotGeneralOp : Dlc_Op<"dot_general", "Contraction"> {
+  let summary = "batched contraction (matmul and friends)";
+  let description = [{
+    Result dimensions: batch, then lhs free, then rhs free.
+    `%y = dlc.dot_general %a, %b, batch = [] x [], contract = [1] x [0]
+         : (tensor<8x16xf32>, tensor<16x4xf32>) -> tensor<8x4xf32>`
+  }];
+  let arguments = (ins Dlc_Tensor:$lhs, Dlc_Tensor:$rhs,
+                       DenseI64ArrayAttr:$lhs_batching_dimensions,
+                       DenseI64ArrayAttr:$rhs_batching_dimensions,
+                       DenseI64ArrayAttr:$lhs_contracting_dimensions,
+                       DenseI64ArrayAttr:$rhs_contracting_dimensions);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `,` `batch` `=` $lhs_batching_dimensions `x` $rhs_batching_dimensions `,`
+    `contract` `=` $lhs_contracting_dimensions `x` $rhs_contracting_dimensions attr-dict
+    `:` functional-type(operands, $result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Dlc_ConvolutionOp : Dlc_Op<"convolution", "Contraction"> {
+  let summary = "N-d grouped, strided, padded, dilated convolution (NCHW / OIHW)";
+  let arguments = (ins Dlc_FloatTensor:$input, Dlc_FloatTensor:$filter,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pad_low,
+                       DenseI64ArrayAttr:$pad_high, DenseI64ArrayAttr:$dilations,
+                       I64Attr:$groups);
+  let results = (outs Dlc_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $filter `,` `strides` `=` $strides `,` `pad` `=` $pad_low `x` $pad_high `,`
+    `dilations` `=` $dilations `,` `groups` `=` $groups attr-dict
+    `:` functional-type(operands, $result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Dlc_ReduceWindowOp : Dlc_Op<"reduce_window", "Reduction"> {
+  let summary = "a reduction over sliding windows (pooling)";
+  let description = [{
+    The window covers every dimension. Padding takes the reduction's identity
+    (max-pooling ignores it, sum-pooling counts zeros).
+  }];
+  let arguments = (ins Dlc_ReduceKindAttr:$kind, Dlc_Tensor:$operand,
+                       DenseI64ArrayAttr:$window, DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$pad_low, DenseI64ArrayAttr:$pad_high,
+                       DenseI64ArrayAttr:$dilations);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = [{
+    $kind $operand `,` `window` `=` $window `,` `strides` `=` $strides `,`
+    `pad` `=` $pad_low `x` $pad_high `,` `dilations` `=` $dilations attr-dict
+    `:` type($operand) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // DLC_OPS_TD

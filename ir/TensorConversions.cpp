@@ -1,0 +1,74 @@
+#include "ir/TensorConversions.h"
+
+#include <cstring>
+
+#include "mlir/IR/Builders.h"
+
+using namespace mlir;
+
+namespace dlc {
+
+std::optional<rt::DType> dtypeOf(Type t) {
+  if (t.isF32()) return rt::DType::F32;
+  if (t.isF16()) return rt::DType::F16;
+  if (t.isBF16()) return rt::DType::BF16;
+  if (t.isF64()) return rt::DType::F64;
+  if (t.isInteger(64)) return rt::DType::I64;
+  if (t.isInteger(32)) return rt::DType::I32;
+  if (t.isInteger(8)) return rt::DType::I8;
+  if (t.isInteger(1)) return rt::DType::I1;
+  return std::nullopt;
+}
+
+Type elementTypeOf(MLIRContext* ctx, rt::DType t) {
+  Builder b(ctx);
+  switch (t) {
+    case rt::DType::F32: return b.getF32Type();
+    case rt::DType::F16: return b.getF16Type();
+    case rt::DType::BF16: return b.getBF16Type();
+    case rt::DType::F64: return b.getF64Type();
+    case rt::DType::I64: return b.getI64Type();
+    case rt::DType::I32: return b.getI32Type();
+    case rt::DType::I8: return b.getI8Type();
+    case rt::DType::I1: return b.getI1Type();
+  }
+  return {};
+}
+
+rt::TensorType tensorTypeOf(Type tensor) {
+  auto t = tensor.cast<RankedTensorType>();
+  // The verifier admits only the IR's element types, so dtypeOf succeeds.
+  return {*dtypeOf(t.getElementType()), rt::Shape(t.getShape().begin(), t.getShape().end())};
+}
+
+rt::HostTensor hostTensorFromAttr(DenseElementsAttr attr) {
+  rt::HostTensor t(tensorTypeOf(attr.getType()));
+  if (t.dtype() == rt::DType::I1) {
+    int64_t i = 0;
+    for (bool b : attr.getValues<bool>()) t.as<uint8_t>()[i++] = b;
+    return t;
+  }
+  ArrayRef<char> raw = attr.getRawData();
+  int64_t n = t.numElements(), size = rt::dtypeSize(t.dtype());
+  char* dst = static_cast<char*>(t.data());
+  if (!attr.isSplat()) {
+    std::memcpy(dst, raw.data(), static_cast<size_t>(n * size));
+  } else {
+    for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * size, raw.data(), static_cast<size_t>(size));
+  }
+  return t;
+}
+
+DenseElementsAttr attrFromHostTensor(MLIRContext* ctx, const rt::HostTensor& t) {
+  auto type = RankedTensorType::get(t.shape(), elementTypeOf(ctx, t.dtype()));
+  if (t.dtype() == rt::DType::I1) {
+    // DenseElementsAttr packs i1 as bits; build it from bools.
+    SmallVector<bool> bits;
+    for (int64_t i = 0; i < t.numElements(); ++i) bits.push_back(t.as<uint8_t>()[i] != 0);
+    return DenseElementsAttr::get(type, ArrayRef<bool>(bits.data(), bits.size()));
+  }
+  ArrayRef<char> raw(static_cast<const char*>(t.data()), static_cast<size_t>(t.byteSize()));
+  return DenseElementsAttr::getFromRawBuffer(type, raw);
+}
+
+}  // namespace dlc

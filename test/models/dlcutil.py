@@ -1,0 +1,66 @@
+"""Running `dlc run` on a model with the ONNX test-data directory layout."""
+
+import subprocess
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import numpy_helper
+
+RTOL, ATOL = 1e-4, 1e-5
+
+
+def write_inputs(inputs, directory):
+    directory.mkdir(parents=True, exist_ok=True)
+    for i, array in enumerate(inputs):
+        tensor = numpy_helper.from_array(array)
+        (directory / f"input_{i}.pb").write_bytes(tensor.SerializeToString())
+
+
+def read_tensor(path):
+    tensor = onnx.TensorProto()
+    tensor.ParseFromString(path.read_bytes())
+    return numpy_helper.to_array(tensor)
+
+
+def dlc(dlc_bin, *args, timeout=600):
+    """Runs the dlc tool; returns the CompletedProcess (never raises on rc)."""
+    cmd = [str(dlc_bin), *map(str, args)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"timed out after {timeout}s: {' '.join(cmd)}")
+    assert proc.returncode >= 0, (
+        f"killed by signal {-proc.returncode}: {' '.join(cmd)}\n{proc.stderr}")
+    return proc
+
+
+def run_dlc(dlc_bin, model_path, inputs, workdir):
+    """`dlc run MODEL --device host`; returns the outputs in graph order."""
+    in_dir, out_dir = workdir / "in", workdir / "out"
+    write_inputs(inputs, in_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    proc = dlc(dlc_bin, "run", model_path, "--device", "host",
+               "--input-dir", in_dir, "--output-dir", out_dir)
+    assert proc.returncode == 0, (
+        f"dlc run {model_path} exited {proc.returncode}:\n{proc.stderr}")
+    n = len(onnx.load(str(model_path), load_external_data=False).graph.output)
+    names = sorted(p.name for p in out_dir.iterdir())
+    assert names == [f"output_{i}.pb" for i in range(n)], names
+    return [read_tensor(out_dir / f"output_{i}.pb") for i in range(n)]
+
+
+def run_onnxruntime(model_path, inputs):
+    sess = ort.InferenceSession(str(model_path),
+                                providers=["CPUExecutionProvider"])
+    feeds = {i.name: x for i, x in zip(sess.get_inputs(), inputs)}
+    return sess.run(None, feeds)
+
+
+def assert_close(actual, expected, what):
+    assert len(actual) == len(expected), f"{what}: output count"
+    for i, (a, e) in enumerate(zip(actual, expected)):
+        assert a.shape == e.shape, f"{what}: output {i} shape {a.shape} != {e.shape}"
+        assert a.dtype == e.dtype, f"{what}: output {i} dtype {a.dtype} != {e.dtype}"
+        np.testing.assert_allclose(a, e, rtol=RTOL, atol=ATOL,
+                                   err_msg=f"{what}: output {i}")

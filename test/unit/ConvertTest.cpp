@@ -1,0 +1,124 @@
+// convert between every pair of dtypes, and iota.
+#include <limits>
+
+#include "TestUtil.h"
+
+namespace dlc::rt::test {
+namespace {
+
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+const double kInf = std::numeric_limits<double>::infinity();
+
+HostTensor runConvert(const HostTensor& x, DType to) {
+  HostTensor out(TensorType{to, x.shape()});
+  convert(x.cref(), out.ref());
+  return out;
+}
+
+TEST(Convert, FloatToIntTruncatesAndSaturates) {
+  for (DType from : kFloatDTypes) {
+    SCOPED_TRACE(std::string(dtypeName(from)));
+    HostTensor x = makeTensor(from, {8}, {2.75, -2.75, 0.5, -0.5, kNaN, kInf, -kInf, 1e30});
+    expectValues(runConvert(x, DType::I32),
+                 {2, -2, 0, 0, 0, 2147483647.0, -2147483648.0, 2147483647.0});
+    expectValues(runConvert(x, DType::I8), {2, -2, 0, 0, 0, 127, -128, 127});
+    HostTensor i64 = runConvert(x, DType::I64);
+    EXPECT_EQ(i64.as<int64_t>()[5], std::numeric_limits<int64_t>::max());
+    EXPECT_EQ(i64.as<int64_t>()[6], std::numeric_limits<int64_t>::min());
+  }
+  HostTensor x = makeTensor(DType::F64, {4}, {300.7, -300.7, 2147483647.9, -2147483648.9});
+  expectValues(runConvert(x, DType::I8), {127, -128, 127, -128});
+  expectValues(runConvert(x, DType::I32), {300, -300, 2147483647.0, -2147483648.0});
+}
+
+TEST(Convert, IntToNarrowerIntWraps) {
+  HostTensor x = makeTensor(DType::I64, {4}, {300, -129, 128, -1});
+  expectValues(runConvert(x, DType::I8), {44, 127, -128, -1});
+  HostTensor y = makeTensor(DType::I8, {2}, {-128, 127});
+  expectValues(runConvert(y, DType::I64), {-128, 127});
+}
+
+TEST(Convert, ToBoolIsNonZero) {
+  for (DType from : kAllDTypes) {
+    SCOPED_TRACE(std::string(dtypeName(from)));
+    bool f = isFloat(from);
+    HostTensor x = makeTensor(from, {4}, {0, from == DType::I1 ? 1.0 : -2.0, f ? -0.0 : 0.0, 1});
+    expectValues(runConvert(x, DType::I1), {0, 1, 0, 1});
+  }
+  HostTensor x = makeTensor(DType::F32, {2}, {kNaN, 0.25});
+  expectValues(runConvert(x, DType::I1), {1, 1});
+}
+
+TEST(Convert, BoolToAny) {
+  HostTensor b = makeTensor(DType::I1, {2}, {1, 0});
+  for (DType to : kAllDTypes) expectValues(runConvert(b, to), {1, 0});
+}
+
+TEST(Convert, FloatsRoundOnceToNearestEven) {
+  // f64 -> f16 directly, not through f32 (which would round twice).
+  HostTensor d = makeTensor(DType::F64, {3}, {1.0 + std::ldexp(1.0, -11) + std::ldexp(1.0, -40), 0.1, 1e10});
+  HostTensor h = runConvert(d, DType::F16);
+  EXPECT_EQ(h.as<uint16_t>()[0], 0x3c01);
+  EXPECT_EQ(h.as<uint16_t>()[1], 0x2e66);
+  EXPECT_EQ(h.as<uint16_t>()[2], 0x7c00);
+  HostTensor bf = runConvert(d, DType::BF16);
+  EXPECT_EQ(bf.as<uint16_t>()[1], 0x3dcd);
+  // f16 <-> bf16 <-> f32 of exactly representable values are exact.
+  HostTensor small = makeTensor(DType::F16, {3}, {1.5, -0.125, 0});
+  expectValues(runConvert(runConvert(small, DType::BF16), DType::F32), {1.5, -0.125, 0});
+  // f32 -> bf16 of a value that is not exact rounds to nearest.
+  HostTensor f = makeTensor(DType::F32, {1}, {1.0 + 3 * std::ldexp(1.0, -9)});
+  expectValues(runConvert(f, DType::BF16), {1.0 + std::ldexp(1.0, -7)});
+}
+
+TEST(Convert, LargeIntegersToFloats) {
+  HostTensor i(TensorType{DType::I64, {3}});
+  i.as<int64_t>()[0] = 16777217;                                         // 2^24 + 1
+  i.as<int64_t>()[1] = (int64_t(1) << 62) + (int64_t(1) << 54) + 1;       // above a bf16 tie
+  i.as<int64_t>()[2] = 70000;
+  HostTensor f = runConvert(i, DType::F32);
+  EXPECT_EQ(f.as<float>()[0], 16777216.0f);
+  HostTensor bf = runConvert(i, DType::BF16);
+  EXPECT_EQ(bf.as<uint16_t>()[1], 0x5e81);
+  HostTensor h = runConvert(i, DType::F16);
+  EXPECT_EQ(h.as<uint16_t>()[2], 0x7c00);  // beyond 65504
+  HostTensor d = runConvert(i, DType::F64);
+  EXPECT_EQ(d.as<double>()[0], 16777217.0);
+}
+
+TEST(Convert, EveryPairOnSmallIntegers) {
+  // Small integers are exact in every dtype, so any path must keep them
+  // (i1 gets only 0 and 1).
+  for (DType from : kAllDTypes)
+    for (DType to : kAllDTypes) {
+      SCOPED_TRACE(std::string(dtypeName(from)) + " -> " + std::string(dtypeName(to)));
+      bool boolish = from == DType::I1 || to == DType::I1;
+      std::vector<double> v = boolish ? std::vector<double>{0, 1, 1} : std::vector<double>{-3, 0, 100};
+      expectValues(runConvert(makeTensor(from, {3}, v), to), v);
+    }
+}
+
+TEST(Convert, EmptyAndScalar) {
+  EXPECT_EQ(runConvert(makeEmpty(DType::F32, {0}), DType::I8).numElements(), 0);
+  expectValues(runConvert(makeTensor(DType::F32, {}, {-7.9}), DType::I32), {-7});
+}
+
+TEST(Iota, AlongEachDimension) {
+  HostTensor a(TensorType{DType::I32, {2, 3}});
+  iota(0, a.ref());
+  expectValues(a, {0, 0, 0, 1, 1, 1});
+  HostTensor b(TensorType{DType::F16, {2, 3}});
+  iota(1, b.ref());
+  expectValues(b, {0, 1, 2, 0, 1, 2});
+  HostTensor c(TensorType{DType::I1, {3}});
+  iota(0, c.ref());
+  expectValues(c, {0, 1, 1});
+  HostTensor d(TensorType{DType::I64, {2, 0, 3}});
+  EXPECT_NO_THROW(iota(1, d.ref()));
+  HostTensor e(TensorType{DType::F64, {2, 2, 2}});
+  iota(1, e.ref());
+  expectValues(e, {0, 0, 1, 1, 0, 0, 1, 1});
+}
+
+}  // namespace
+}  // namespace dlc::rt::test

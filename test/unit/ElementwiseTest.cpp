@@ -1,0 +1,311 @@
+// unary, binary, compare and select against std:: math in double and against
+// hand-written tables of the integer and NaN semantics.
+#include <functional>
+#include <limits>
+
+#include "TestUtil.h"
+
+namespace dlc::rt::test {
+namespace {
+
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+const double kInf = std::numeric_limits<double>::infinity();
+
+HostTensor runUnary(UnaryKind k, const HostTensor& x) {
+  HostTensor out(x.type());
+  unary(k, x.cref(), out.ref());
+  return out;
+}
+
+HostTensor runBinary(BinaryKind k, const HostTensor& a, const HostTensor& b) {
+  HostTensor out(a.type());
+  binary(k, a.cref(), b.cref(), out.ref());
+  return out;
+}
+
+HostTensor runCompare(CompareKind k, const HostTensor& a, const HostTensor& b) {
+  HostTensor out(TensorType{DType::I1, a.shape()});
+  compare(k, a.cref(), b.cref(), out.ref());
+  return out;
+}
+
+std::vector<double> mapRef(const std::vector<double>& x, const std::function<double(double)>& f) {
+  std::vector<double> y;
+  for (double v : x) y.push_back(f(v));
+  return y;
+}
+
+class UnaryFloat : public ::testing::TestWithParam<DType> {};
+
+TEST_P(UnaryFloat, MatchesStdMathInDouble) {
+  const DType t = GetParam();
+  // Exact in every float dtype; the positive ones feed log/sqrt/rsqrt.
+  const std::vector<double> any = {-3.5, -1.0, -0.375, 0.0, 0.25, 0.5, 1.5, 2.75};
+  const std::vector<double> positive = {0.125, 0.5, 1.0, 1.5, 4.0, 100.0};
+  struct Case {
+    UnaryKind kind;
+    std::function<double(double)> ref;
+    bool positiveOnly;
+  };
+  const Case cases[] = {
+      {UnaryKind::Neg, [](double v) { return -v; }, false},
+      {UnaryKind::Abs, [](double v) { return std::fabs(v); }, false},
+      {UnaryKind::Exp, [](double v) { return std::exp(v); }, false},
+      {UnaryKind::Log, [](double v) { return std::log(v); }, true},
+      {UnaryKind::Sqrt, [](double v) { return std::sqrt(v); }, true},
+      {UnaryKind::Rsqrt, [](double v) { return 1 / std::sqrt(v); }, true},
+      {UnaryKind::Tanh, [](double v) { return std::tanh(v); }, false},
+      {UnaryKind::Logistic, [](double v) { return 1 / (1 + std::exp(-v)); }, false},
+      {UnaryKind::Erf, [](double v) { return std::erf(v); }, false},
+      {UnaryKind::Sin, [](double v) { return std::sin(v); }, false},
+      {UnaryKind::Cos, [](double v) { return std::cos(v); }, false},
+      {UnaryKind::Floor, [](double v) { return std::floor(v); }, false},
+      {UnaryKind::Ceil, [](double v) { return std::ceil(v); }, false},
+      {UnaryKind::Sign, [](double v) { return double((v > 0) - (v < 0)); }, false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(unaryKindName(c.kind)));
+    const std::vector<double>& in = c.positiveOnly ? positive : any;
+    HostTensor x = makeTensor(t, {2, static_cast<int64_t>(in.size()) / 2}, in);
+    // Computed in float (f32/f16/bf16) or double, then rounded once.
+    double tol = std::max(roundingTolerance(t), 1e-6);
+    expectNear(values(runUnary(c.kind, x)), mapRef(in, c.ref), 2 * tol, tol);
+  }
+}
+
+TEST_P(UnaryFloat, RoundHalfToEven) {
+  HostTensor x = makeTensor(GetParam(), {10}, {0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.25, 2.75, -2.75, 7});
+  expectValues(runUnary(UnaryKind::Round, x), {0, 2, 2, -0.0, -2, -2, 2, 3, -3, 7});
+}
+
+TEST_P(UnaryFloat, SpecialValues) {
+  const DType t = GetParam();
+  HostTensor x = makeTensor(t, {4}, {kNaN, kInf, -kInf, -0.0});
+  expectValues(runUnary(UnaryKind::Round, x), {kNaN, kInf, -kInf, -0.0});
+  expectValues(runUnary(UnaryKind::Sign, x), {kNaN, 1, -1, 0});
+  expectValues(runUnary(UnaryKind::Logistic, x), {kNaN, 1, 0, 0.5});
+  // The logistic never overflows into NaN at large magnitudes.
+  HostTensor big = makeTensor(t, {2}, {-1000, 1000});
+  expectValues(runUnary(UnaryKind::Logistic, big), {0, 1});
+  EXPECT_THROW(runUnary(UnaryKind::Not, x), std::invalid_argument);
+}
+
+INSTANTIATE_TEST_SUITE_P(Floats, UnaryFloat, ::testing::ValuesIn(kFloatDTypes), dtypeParamName);
+
+TEST(UnaryInt, NegAbsSignNotWrap) {
+  HostTensor x = makeTensor(DType::I8, {5}, {-128, -3, 0, 5, 127});
+  expectValues(runUnary(UnaryKind::Neg, x), {-128, 3, 0, -5, -127});
+  expectValues(runUnary(UnaryKind::Abs, x), {-128, 3, 0, 5, 127});
+  expectValues(runUnary(UnaryKind::Sign, x), {-1, -1, 0, 1, 1});
+  expectValues(runUnary(UnaryKind::Not, x), {127, 2, -1, -6, -128});
+  HostTensor big(TensorType{DType::I64, {2}});
+  big.as<int64_t>()[0] = std::numeric_limits<int64_t>::min();
+  big.as<int64_t>()[1] = -(int64_t(1) << 40);
+  HostTensor neg = runUnary(UnaryKind::Neg, big);
+  EXPECT_EQ(neg.as<int64_t>()[0], std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(neg.as<int64_t>()[1], int64_t(1) << 40);
+  HostTensor i32 = makeTensor(DType::I32, {2}, {5, -100000});
+  expectValues(runUnary(UnaryKind::Not, i32), {-6, 99999});
+  expectValues(runUnary(UnaryKind::Abs, i32), {5, 100000});
+}
+
+TEST(UnaryInt, MathOpsAreRejected) {
+  HostTensor x = makeTensor(DType::I32, {1}, {4});
+  EXPECT_THROW(runUnary(UnaryKind::Exp, x), std::invalid_argument);
+  EXPECT_THROW(runUnary(UnaryKind::Sqrt, x), std::invalid_argument);
+  HostTensor b = makeTensor(DType::I1, {1}, {1});
+  EXPECT_THROW(runUnary(UnaryKind::Neg, b), std::invalid_argument);
+}
+
+TEST(UnaryBool, Not) {
+  HostTensor x = makeTensor(DType::I1, {2}, {0, 1});
+  expectValues(runUnary(UnaryKind::Not, x), {1, 0});
+}
+
+TEST(Unary, EmptyAndScalar) {
+  HostTensor e = makeEmpty(DType::F32, {3, 0});
+  EXPECT_EQ(runUnary(UnaryKind::Exp, e).numElements(), 0);
+  HostTensor s = makeTensor(DType::F64, {}, {-2});
+  expectValues(runUnary(UnaryKind::Abs, s), {2});
+}
+
+class BinaryFloat : public ::testing::TestWithParam<DType> {};
+
+TEST_P(BinaryFloat, MatchesDoubleArithmetic) {
+  const DType t = GetParam();
+  HostTensor a = randomTensor(t, {4, 9}, 1);
+  HostTensor b = randomTensor(t, {4, 9}, 2);
+  HostTensor absA = runUnary(UnaryKind::Abs, a);
+  std::vector<double> va = values(a), vb = values(b), vAbsA = values(absA);
+  auto ref = [&](const std::vector<double>& x, const std::function<double(double, double)>& f) {
+    std::vector<double> r;
+    for (size_t i = 0; i < x.size(); ++i) r.push_back(f(x[i], vb[i]));
+    return r;
+  };
+  double tol = roundingTolerance(t);
+  expectNear(values(runBinary(BinaryKind::Add, a, b)), ref(va, std::plus<double>()), tol);
+  expectNear(values(runBinary(BinaryKind::Sub, a, b)), ref(va, std::minus<double>()), tol);
+  expectNear(values(runBinary(BinaryKind::Mul, a, b)), ref(va, std::multiplies<double>()), tol);
+  expectNear(values(runBinary(BinaryKind::Div, a, b)), ref(va, std::divides<double>()), tol);
+  expectNear(values(runBinary(BinaryKind::Max, a, b)),
+             ref(va, [](double x, double y) { return std::max(x, y); }), 0);
+  expectNear(values(runBinary(BinaryKind::Min, a, b)),
+             ref(va, [](double x, double y) { return std::min(x, y); }), 0);
+  expectNear(values(runBinary(BinaryKind::Rem, a, b)),
+             ref(va, [](double x, double y) { return std::fmod(x, y); }), tol);
+  expectNear(values(runBinary(BinaryKind::Pow, absA, b)),
+             ref(vAbsA, [](double x, double y) { return std::pow(x, y); }), 4 * std::max(tol, 1e-6));
+}
+
+TEST_P(BinaryFloat, MaxMinPropagateNaN) {
+  const DType t = GetParam();
+  HostTensor a = makeTensor(t, {4}, {kNaN, 1, kNaN, -kInf});
+  HostTensor b = makeTensor(t, {4}, {1, kNaN, kNaN, 2});
+  expectValues(runBinary(BinaryKind::Max, a, b), {kNaN, kNaN, kNaN, 2});
+  expectValues(runBinary(BinaryKind::Min, a, b), {kNaN, kNaN, kNaN, -kInf});
+}
+
+TEST_P(BinaryFloat, RemHasTheSignOfTheDividend) {
+  HostTensor a = makeTensor(GetParam(), {4}, {7.5, -7.5, 7.5, -7.5});
+  HostTensor b = makeTensor(GetParam(), {4}, {2, 2, -2, -2});
+  expectValues(runBinary(BinaryKind::Rem, a, b), {1.5, -1.5, 1.5, -1.5});
+  HostTensor z = makeTensor(GetParam(), {4}, {0, 0, 0, 0});
+  expectValues(runBinary(BinaryKind::Div, a, z), {kInf, -kInf, kInf, -kInf});
+}
+
+TEST_P(BinaryFloat, LogicalOpsAreRejected) {
+  HostTensor a = makeTensor(GetParam(), {1}, {1});
+  EXPECT_THROW(runBinary(BinaryKind::And, a, a), std::invalid_argument);
+}
+
+INSTANTIATE_TEST_SUITE_P(Floats, BinaryFloat, ::testing::ValuesIn(kFloatDTypes), dtypeParamName);
+
+class BinaryInt : public ::testing::TestWithParam<DType> {};
+
+TEST_P(BinaryInt, DivTruncatesAndRemFollowsTheDividend) {
+  HostTensor a = makeTensor(GetParam(), {6}, {7, -7, 7, -7, 0, 6});
+  HostTensor b = makeTensor(GetParam(), {6}, {2, 2, -2, -2, 3, 3});
+  expectValues(runBinary(BinaryKind::Div, a, b), {3, -3, -3, 3, 0, 2});
+  expectValues(runBinary(BinaryKind::Rem, a, b), {1, -1, 1, -1, 0, 0});
+}
+
+TEST_P(BinaryInt, DivisionByZeroThrows) {
+  HostTensor a = makeTensor(GetParam(), {2}, {1, 2});
+  HostTensor b = makeTensor(GetParam(), {2}, {1, 0});
+  for (BinaryKind k : {BinaryKind::Div, BinaryKind::Rem}) {
+    try {
+      runBinary(k, a, b);
+      ADD_FAILURE() << "no exception for " << binaryKindName(k);
+    } catch (const KernelError& e) {
+      EXPECT_STREQ(e.what(), "integer division by zero");
+    }
+  }
+}
+
+TEST_P(BinaryInt, PowByRepeatedMultiplication) {
+  HostTensor a = makeTensor(GetParam(), {9}, {2, 3, 2, -1, -1, 1, 0, -2, 5});
+  HostTensor b = makeTensor(GetParam(), {9}, {6, 0, -1, -3, -2, -5, -1, 3, 1});
+  expectValues(runBinary(BinaryKind::Pow, a, b), {64, 1, 0, -1, 1, 1, 0, -8, 5});
+}
+
+TEST_P(BinaryInt, BitwiseAndMinMax) {
+  HostTensor a = makeTensor(GetParam(), {3}, {12, -1, -8});
+  HostTensor b = makeTensor(GetParam(), {3}, {10, 5, 3});
+  expectValues(runBinary(BinaryKind::And, a, b), {8, 5, 0});
+  expectValues(runBinary(BinaryKind::Or, a, b), {14, -1, -5});
+  expectValues(runBinary(BinaryKind::Xor, a, b), {6, -6, -5});
+  expectValues(runBinary(BinaryKind::Max, a, b), {12, 5, 3});
+  expectValues(runBinary(BinaryKind::Min, a, b), {10, -1, -8});
+  expectValues(runBinary(BinaryKind::Sub, a, b), {2, -6, -11});
+}
+
+INSTANTIATE_TEST_SUITE_P(Ints, BinaryInt, ::testing::Values(DType::I64, DType::I32, DType::I8),
+                         dtypeParamName);
+
+TEST(BinaryInt, ArithmeticWraps) {
+  HostTensor a = makeTensor(DType::I8, {3}, {127, -128, 100});
+  HostTensor b = makeTensor(DType::I8, {3}, {1, -1, 3});
+  expectValues(runBinary(BinaryKind::Add, a, b), {-128, 127, 103});
+  expectValues(runBinary(BinaryKind::Mul, a, b), {127, -128, 44});
+  expectValues(runBinary(BinaryKind::Div, a, b), {127, -128, 33});  // -128 / -1 wraps
+  expectValues(runBinary(BinaryKind::Rem, a, b), {0, 0, 1});
+  HostTensor c = makeTensor(DType::I8, {1}, {2});
+  HostTensor e = makeTensor(DType::I8, {1}, {7});
+  expectValues(runBinary(BinaryKind::Pow, c, e), {-128});
+  HostTensor x(TensorType{DType::I64, {2}}), y(TensorType{DType::I64, {2}});
+  x.as<int64_t>()[0] = std::numeric_limits<int64_t>::max();
+  y.as<int64_t>()[0] = 1;
+  x.as<int64_t>()[1] = std::numeric_limits<int64_t>::min();
+  y.as<int64_t>()[1] = -1;
+  HostTensor sum = runBinary(BinaryKind::Add, x, y);
+  EXPECT_EQ(sum.as<int64_t>()[0], std::numeric_limits<int64_t>::min());
+  HostTensor quot = runBinary(BinaryKind::Div, x, y);
+  EXPECT_EQ(quot.as<int64_t>()[1], std::numeric_limits<int64_t>::min());
+}
+
+TEST(BinaryBool, TruthTables) {
+  HostTensor a = makeTensor(DType::I1, {4}, {0, 0, 1, 1});
+  HostTensor b = makeTensor(DType::I1, {4}, {0, 1, 0, 1});
+  expectValues(runBinary(BinaryKind::And, a, b), {0, 0, 0, 1});
+  expectValues(runBinary(BinaryKind::Or, a, b), {0, 1, 1, 1});
+  expectValues(runBinary(BinaryKind::Xor, a, b), {0, 1, 1, 0});
+  expectValues(runBinary(BinaryKind::Max, a, b), {0, 1, 1, 1});
+  expectValues(runBinary(BinaryKind::Min, a, b), {0, 0, 0, 1});
+  EXPECT_THROW(runBinary(BinaryKind::Add, a, b), std::invalid_argument);
+}
+
+TEST(Binary, EmptyAndScalar) {
+  HostTensor e = makeEmpty(DType::I32, {0, 5});
+  EXPECT_NO_THROW(runBinary(BinaryKind::Div, e, e));  // no element, no division by zero
+  HostTensor s = makeTensor(DType::BF16, {}, {1.5});
+  expectValues(runBinary(BinaryKind::Mul, s, s), {2.25});
+}
+
+TEST(Compare, FloatsFollowIEEE) {
+  for (DType t : kFloatDTypes) {
+    SCOPED_TRACE(std::string(dtypeName(t)));
+    HostTensor a = makeTensor(t, {5}, {1, 2, 3, kNaN, -0.0});
+    HostTensor b = makeTensor(t, {5}, {2, 2, 2, kNaN, 0.0});
+    expectValues(runCompare(CompareKind::EQ, a, b), {0, 1, 0, 0, 1});
+    expectValues(runCompare(CompareKind::NE, a, b), {1, 0, 1, 1, 0});
+    expectValues(runCompare(CompareKind::LT, a, b), {1, 0, 0, 0, 0});
+    expectValues(runCompare(CompareKind::LE, a, b), {1, 1, 0, 0, 1});
+    expectValues(runCompare(CompareKind::GT, a, b), {0, 0, 1, 0, 0});
+    expectValues(runCompare(CompareKind::GE, a, b), {0, 1, 1, 0, 1});
+  }
+}
+
+TEST(Compare, IntegersAndBool) {
+  for (DType t : {DType::I64, DType::I32, DType::I8}) {
+    HostTensor a = makeTensor(t, {3}, {-5, 7, 100});
+    HostTensor b = makeTensor(t, {3}, {3, 7, -100});
+    expectValues(runCompare(CompareKind::LT, a, b), {1, 0, 0});
+    expectValues(runCompare(CompareKind::GE, a, b), {0, 1, 1});
+  }
+  HostTensor a = makeTensor(DType::I1, {3}, {0, 1, 1});
+  HostTensor b = makeTensor(DType::I1, {3}, {1, 0, 1});
+  expectValues(runCompare(CompareKind::LT, a, b), {1, 0, 0});
+  expectValues(runCompare(CompareKind::EQ, a, b), {0, 0, 1});
+}
+
+TEST(Select, EveryDType) {
+  HostTensor pred = makeTensor(DType::I1, {2, 2}, {1, 0, 0, 1});
+  for (DType t : kAllDTypes) {
+    SCOPED_TRACE(std::string(dtypeName(t)));
+    HostTensor a = makeTensor(t, {2, 2}, {1, 1, 1, 1});
+    HostTensor b = makeTensor(t, {2, 2}, {0, 0, 0, 0});
+    HostTensor out(a.type());
+    select(pred.cref(), a.cref(), b.cref(), out.ref());
+    expectValues(out, {1, 0, 0, 1});
+  }
+}
+
+TEST(KindNames, AreTheIRSpellings) {
+  EXPECT_EQ(unaryKindName(UnaryKind::Logistic), "logistic");
+  EXPECT_EQ(binaryKindName(BinaryKind::Rem), "rem");
+  EXPECT_EQ(compareKindName(CompareKind::GE), "ge");
+  EXPECT_EQ(reduceKindName(ReduceKind::Prod), "prod");
+}
+
+}  // namespace
+}  // namespace dlc::rt::test

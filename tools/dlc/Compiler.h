@@ -1,0 +1,40 @@
+// The compile driver shared by the dlc subcommands: load a model (ONNX or
+// dlc IR text), run the pass pipeline with the requested IR dumps.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+
+namespace dlc::driver {
+
+struct CompileOptions {
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+  bool printIrAfterAll = false;
+  std::vector<std::string> printIrAfter;  // pass names
+  std::string dumpDir;                    // write the IR after each stage here
+};
+
+// A failure with the exit code it maps to (1: the user's input, 2: ours) and
+// a complete message.
+struct Failure {
+  int exitCode = 0;
+  std::string message;
+  explicit operator bool() const { return exitCode != 0; }
+};
+
+// Creates a context with the dialects dlc needs.
+void initContext(mlir::MLIRContext& ctx);
+
+// Loads MODEL (.onnx, or .mlir text in the dlc dialect).
+mlir::OwningOpRef<mlir::ModuleOp> loadModel(mlir::MLIRContext& ctx, const std::string& path,
+                                            const CompileOptions& opts, Failure& failure);
+
+// Runs the inference pipeline on the module in place.
+Failure runPipeline(mlir::ModuleOp module, const CompileOptions& opts);
+
+}  // namespace dlc::driver

@@ -1,0 +1,276 @@
+// dlc: the command-line driver (DESIGN.md "Command-line contract").
+//   dlc compile MODEL ...   compile and show what was compiled
+//   dlc run MODEL ...       compile and execute on a device
+// Exit codes: 0 success, 1 the user's error, 2 an internal error.
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "codegen/host/LowerToHost.h"
+#include "frontend/onnx/TensorProtoIO.h"
+#include "runtime/host/HostDevice.h"
+#include "tools/dlc/Compiler.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace fs = std::filesystem;
+using dlc::driver::CompileOptions;
+using dlc::driver::Failure;
+
+namespace {
+
+const char* kMainHelp = R"(dlc: a deep-learning graph compiler and JIT runtime
+
+usage: dlc <command> [options]
+
+commands:
+  compile   compile a model and show what was compiled (IR, summary)
+  run       compile a model and run it on inputs in the ONNX test-data layout
+  help      show this text; `dlc <command> --help` for one command
+
+Exit codes: 0 success, 1 a problem with the input or the flags, 2 an internal error.
+)";
+
+const char* kCompileHelp = R"(usage: dlc compile MODEL [options]
+
+Compiles MODEL (.onnx, or .mlir text in the dlc dialect) and prints a summary
+of what was compiled, or the IR with --emit ir.
+
+options:
+  --emit ir                  print the optimised dlc IR (constants with more than
+                             64 elements are elided; add --no-elide for all of it)
+  --no-elide                 print every constant in full
+  --target host              the device to compile for (cuda: not available yet)
+  --input-shape NAME=D0xD1   fix a symbolic input shape (repeatable)
+  --print-ir-after-all       print the IR after import and after every pass (stderr)
+  --print-ir-after=PASS      print the IR after the named pass (stderr; repeatable)
+  --dump-dir DIR             write the IR after import and after each pass to DIR
+  -h, --help                 show this text
+)";
+
+const char* kRunHelp = R"(usage: dlc run MODEL --input-dir DIR --output-dir DIR [options]
+
+Compiles MODEL and runs it. Inputs are read from DIR/input_0.pb, input_1.pb ...
+(serialised onnx.TensorProto, in the order of the graph's non-initializer
+inputs); outputs are written to output_0.pb ... in the order of the graph's
+outputs.
+
+options:
+  --device auto|host|cuda    where to run (auto: the host device until the CUDA
+                             backend lands; cuda: not available yet)
+  --input-dir DIR            the input tensors
+  --output-dir DIR           where the outputs go (created if missing)
+  --input-shape NAME=D0xD1   fix a symbolic input shape (repeatable)
+  --print-ir-after-all, --print-ir-after=PASS, --dump-dir DIR   as for compile
+  -h, --help                 show this text
+)";
+
+struct UsageError {
+  std::string message;
+};
+
+// A tiny argv reader: flags with values as `--flag V` or `--flag=V`.
+class Args {
+ public:
+  Args(int argc, char** argv, int first) {
+    for (int i = first; i < argc; ++i) rest_.push_back(argv[i]);
+  }
+  bool done() const { return pos_ >= rest_.size(); }
+  std::string next() { return rest_[pos_++]; }
+  // If `arg` is `flag` or `flag=V`, returns true and sets the value.
+  bool value(const std::string& arg, const std::string& flag, std::string& out) {
+    if (arg == flag) {
+      if (done()) throw UsageError{flag + " needs a value"};
+      out = next();
+      return true;
+    }
+    if (arg.rfind(flag + "=", 0) == 0) {
+      out = arg.substr(flag.size() + 1);
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  std::vector<std::string> rest_;
+  size_t pos_ = 0;
+};
+
+void parseInputShape(const std::string& spec, CompileOptions& opts) {
+  size_t eq = spec.rfind('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+    throw UsageError{"--input-shape '" + spec + "': expected NAME=D0xD1..."};
+  std::vector<int64_t> dims;
+  std::stringstream ss(spec.substr(eq + 1));
+  std::string d;
+  while (std::getline(ss, d, 'x')) {
+    char* end = nullptr;
+    long long v = std::strtoll(d.c_str(), &end, 10);
+    if (d.empty() || *end != '\0' || v < 0)
+      throw UsageError{"--input-shape '" + spec + "': '" + d + "' is not a dimension size"};
+    dims.push_back(v);
+  }
+  opts.inputShapes[spec.substr(0, eq)] = dims;
+}
+
+// Handles the options compile and run share; returns false if not one of them.
+bool commonOption(Args& args, const std::string& a, CompileOptions& opts) {
+  std::string v;
+  if (args.value(a, "--input-shape", v)) return parseInputShape(v, opts), true;
+  if (a == "--print-ir-after-all") return opts.printIrAfterAll = true, true;
+  if (args.value(a, "--print-ir-after", v)) return opts.printIrAfter.push_back(v), true;
+  if (args.value(a, "--dump-dir", v)) return opts.dumpDir = v, true;
+  return false;
+}
+
+int report(const Failure& f) {
+  std::cerr << f.message << "\n";
+  return f.exitCode;
+}
+
+void printSummary(const std::string& path, mlir::ModuleOp module, const dlc::rt::Program& program) {
+  std::cout << "compiled " << path << " for the host device\n";
+  for (size_t i = 0; i < program.inputs.size(); ++i) {
+    const auto& v = program.values[program.inputs[i]];
+    std::cout << "  input  " << i << " '" << v.name << "': " << v.type.str() << "\n";
+  }
+  for (size_t i = 0; i < program.outputs.size(); ++i) {
+    const auto& v = program.values[program.outputs[i]];
+    std::cout << "  output " << i << " '" << v.name << "': " << v.type.str() << "\n";
+  }
+  std::map<std::string, int> ops;
+  int64_t constantBytes = 0;
+  module.walk([&](mlir::Operation* op) {
+    if (op->getDialect() && op->getDialect()->getNamespace() == "dlc")
+      ++ops[op->getName().getStringRef().str()];
+  });
+  for (const auto& v : program.values)
+    if (v.kind == dlc::rt::ValueKind::Constant) constantBytes += v.type.byteSize();
+  std::cout << "  " << program.instrs.size() << " host instructions, " << constantBytes
+            << " bytes of constants\n  ops:";
+  for (const auto& [name, count] : ops) std::cout << " " << name << " x" << count;
+  std::cout << "\n";
+}
+
+int compileCommand(int argc, char** argv) {
+  Args args(argc, argv, 2);
+  CompileOptions opts;
+  std::string model, emit, target = "host";
+  bool elide = true;
+  while (!args.done()) {
+    std::string a = args.next(), v;
+    if (a == "-h" || a == "--help") return std::cout << kCompileHelp, 0;
+    if (commonOption(args, a, opts)) continue;
+    if (args.value(a, "--emit", emit)) continue;
+    if (args.value(a, "--target", target)) continue;
+    if (a == "--no-elide") { elide = false; continue; }
+    if (a.rfind("-", 0) == 0) throw UsageError{"unknown option '" + a + "' (see dlc compile --help)"};
+    if (!model.empty()) throw UsageError{"more than one model given: '" + model + "' and '" + a + "'"};
+    model = a;
+  }
+  if (model.empty()) throw UsageError{"no model given (see dlc compile --help)"};
+  if (target == "cuda") throw UsageError{"--target cuda: the CUDA backend is not available in this build yet"};
+  if (target != "host") throw UsageError{"--target '" + target + "': expected host or cuda"};
+  if (!emit.empty() && emit != "ir")
+    throw UsageError{"--emit '" + emit + "': only 'ir' is available in this build (fused-ir, cuda and plan come with fusion and the CUDA backend)"};
+
+  mlir::MLIRContext ctx;
+  Failure f;
+  auto module = dlc::driver::loadModel(ctx, model, opts, f);
+  if (f) return report(f);
+  if ((f = dlc::driver::runPipeline(*module, opts))) return report(f);
+  if (emit == "ir") {
+    mlir::OpPrintingFlags flags;
+    if (elide) flags.elideLargeElementsAttrs(64);
+    module->print(llvm::outs(), flags);
+    llvm::outs() << "\n";
+    return 0;
+  }
+  dlc::rt::Program program;
+  std::string error;
+  if (!dlc::lowerToHost(*module, program, error)) return report({2, model + ": " + error});
+  printSummary(model, *module, program);
+  return 0;
+}
+
+int runCommand(int argc, char** argv) {
+  Args args(argc, argv, 2);
+  CompileOptions opts;
+  std::string model, device = "auto", inputDir, outputDir;
+  while (!args.done()) {
+    std::string a = args.next();
+    if (a == "-h" || a == "--help") return std::cout << kRunHelp, 0;
+    if (commonOption(args, a, opts)) continue;
+    if (args.value(a, "--device", device)) continue;
+    if (args.value(a, "--input-dir", inputDir)) continue;
+    if (args.value(a, "--output-dir", outputDir)) continue;
+    if (a.rfind("-", 0) == 0) throw UsageError{"unknown option '" + a + "' (see dlc run --help)"};
+    if (!model.empty()) throw UsageError{"more than one model given: '" + model + "' and '" + a + "'"};
+    model = a;
+  }
+  if (model.empty()) throw UsageError{"no model given (see dlc run --help)"};
+  if (inputDir.empty() || outputDir.empty()) throw UsageError{"dlc run needs --input-dir and --output-dir"};
+  if (device == "cuda") throw UsageError{"--device cuda: the CUDA backend is not available in this build yet"};
+  if (device != "auto" && device != "host") throw UsageError{"--device '" + device + "': expected auto, host or cuda"};
+  std::error_code ec;
+  if (!fs::is_directory(inputDir, ec)) throw UsageError{"--input-dir '" + inputDir + "' is not a directory"};
+
+  mlir::MLIRContext ctx;
+  Failure f;
+  auto module = dlc::driver::loadModel(ctx, model, opts, f);
+  if (f) return report(f);
+  if ((f = dlc::driver::runPipeline(*module, opts))) return report(f);
+  dlc::rt::Program program;
+  std::string error;
+  if (!dlc::lowerToHost(*module, program, error)) return report({2, model + ": " + error});
+
+  std::vector<dlc::rt::HostTensor> inputs;
+  for (size_t i = 0; i < program.inputs.size(); ++i) {
+    std::string path = (fs::path(inputDir) / ("input_" + std::to_string(i) + ".pb")).string();
+    if (!fs::exists(path, ec))
+      return report({1, path + ": missing; the model takes " + std::to_string(program.inputs.size()) + " input(s)"});
+    inputs.push_back(dlc::onnx_io::loadTensorFile(path));
+  }
+  std::string extra = (fs::path(inputDir) / ("input_" + std::to_string(program.inputs.size()) + ".pb")).string();
+  if (fs::exists(extra, ec))
+    return report({1, extra + ": the model takes only " + std::to_string(program.inputs.size()) + " input(s)"});
+
+  std::vector<dlc::rt::HostTensor> outputs;
+  try {
+    outputs = dlc::rt::runOnHost(program, inputs);
+  } catch (const dlc::rt::RunError& e) {
+    return report({1, model + ": " + e.what()});
+  }
+  fs::create_directories(outputDir, ec);
+  if (ec) return report({1, outputDir + ": cannot create the output directory: " + ec.message()});
+  for (size_t i = 0; i < outputs.size(); ++i)
+    dlc::onnx_io::saveTensorFile((fs::path(outputDir) / ("output_" + std::to_string(i) + ".pb")).string(),
+                                 outputs[i]);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return std::cerr << kMainHelp, 1;
+  std::string cmd = argv[1];
+  try {
+    if (cmd == "compile") return compileCommand(argc, argv);
+    if (cmd == "run") return runCommand(argc, argv);
+    if (cmd == "help" || cmd == "-h" || cmd == "--help") return std::cout << kMainHelp, 0;
+    if (cmd == "train" || cmd == "bench")
+      throw UsageError{"'" + cmd + "' is not available in this build yet"};
+    throw UsageError{"unknown command '" + cmd + "' (see dlc help)"};
+  } catch (const UsageError& e) {
+    std::cerr << "dlc " << cmd << ": " << e.message << "\n";
+    return 1;
+  } catch (const dlc::onnx_io::TensorError& e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "dlc " << cmd << ": internal error: " << e.what() << "\n";
+    return 2;
+  }
+}
