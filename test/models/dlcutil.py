@@ -35,13 +35,13 @@ def dlc(dlc_bin, *args, timeout=600):
     return proc
 
 
-def run_dlc(dlc_bin, model_path, inputs, workdir):
-    """`dlc run MODEL --device host`; returns the outputs in graph order."""
+def run_dlc(dlc_bin, model_path, inputs, workdir, *flags):
+    """`dlc run MODEL --device host [flags]`; returns the outputs in graph order."""
     in_dir, out_dir = workdir / "in", workdir / "out"
     write_inputs(inputs, in_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     proc = dlc(dlc_bin, "run", model_path, "--device", "host",
-               "--input-dir", in_dir, "--output-dir", out_dir)
+               "--input-dir", in_dir, "--output-dir", out_dir, *flags)
     assert proc.returncode == 0, (
         f"dlc run {model_path} exited {proc.returncode}:\n{proc.stderr}")
     n = len(onnx.load(str(model_path), load_external_data=False).graph.output)

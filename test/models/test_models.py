@@ -41,6 +41,19 @@ def test_dlc_matches_torch_and_onnxruntime(exported, dlc_bin, tmp_path, name):
                  f"{name}: dlc vs onnxruntime")
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_passes_preserve_results(exported, dlc_bin, tmp_path, name):
+    """Differential check of the pass pipeline: the host device runs the
+    imported IR (--no-opt) and the optimised IR; they must agree closely."""
+    model = exported[name]
+    optimised = run_dlc(dlc_bin, model["path"], model["inputs"], tmp_path / "opt")
+    unoptimised = run_dlc(dlc_bin, model["path"], model["inputs"], tmp_path / "noopt",
+                          "--no-opt")
+    for i, (a, b) in enumerate(zip(optimised, unoptimised)):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7,
+                                   err_msg=f"{name}: output {i} changed by the passes")
+
+
 def test_bundled_example(dlc_bin, tmp_path):
     """examples/models/mlp.onnx, the model that scripts/setup.sh compiles."""
     onnx.checker.check_model(str(EXAMPLE))

@@ -6,12 +6,18 @@
 
 #include <cmath>
 #include <cstdint>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "runtime/Tensor.h"
 #include "runtime/host/Kernels.h"
+
+namespace dlc::rt {
+// gtest prints DType parameters with this (found by argument-dependent lookup).
+inline void PrintTo(DType t, std::ostream* os) { *os << dtypeName(t); }
+}  // namespace dlc::rt
 
 namespace dlc::rt::test {
 

@@ -131,7 +131,7 @@ Failure runPipeline(mlir::ModuleOp module, const CompileOptions& opts) {
   auto dumps = std::make_unique<IrDumps>(opts);
   dumps->record("import", module);
   pm.addInstrumentation(std::move(dumps));
-  buildInferencePipeline(pm);
+  if (opts.optimize) buildInferencePipeline(pm);
   if (mlir::failed(pm.run(module)))
     return {2, "internal error: the pass pipeline failed:\n" + diags.text()};
   return {};

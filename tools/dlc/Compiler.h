@@ -17,6 +17,7 @@ struct CompileOptions {
   bool printIrAfterAll = false;
   std::vector<std::string> printIrAfter;  // pass names
   std::string dumpDir;                    // write the IR after each stage here
+  bool optimize = true;                   // false: run no pass (differential tests)
 };
 
 // A failure with the exit code it maps to (1: the user's input, 2: ours) and

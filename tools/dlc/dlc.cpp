@@ -47,6 +47,7 @@ options:
   --print-ir-after-all       print the IR after import and after every pass (stderr)
   --print-ir-after=PASS      print the IR after the named pass (stderr; repeatable)
   --dump-dir DIR             write the IR after import and after each pass to DIR
+  --no-opt                   run no optimisation pass (the imported IR as it is)
   -h, --help                 show this text
 )";
 
@@ -63,7 +64,9 @@ options:
   --input-dir DIR            the input tensors
   --output-dir DIR           where the outputs go (created if missing)
   --input-shape NAME=D0xD1   fix a symbolic input shape (repeatable)
-  --print-ir-after-all, --print-ir-after=PASS, --dump-dir DIR   as for compile
+  --print-ir-after-all, --print-ir-after=PASS, --dump-dir DIR, --no-opt
+                             as for compile; running a model with and without
+                             --no-opt is the differential check of the passes
   -h, --help                 show this text
 )";
 
@@ -122,6 +125,7 @@ bool commonOption(Args& args, const std::string& a, CompileOptions& opts) {
   if (a == "--print-ir-after-all") return opts.printIrAfterAll = true, true;
   if (args.value(a, "--print-ir-after", v)) return opts.printIrAfter.push_back(v), true;
   if (args.value(a, "--dump-dir", v)) return opts.dumpDir = v, true;
+  if (a == "--no-opt") return opts.optimize = false, true;
   return false;
 }
 
