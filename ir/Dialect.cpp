@@ -8,8 +8,6 @@ using namespace mlir;
 
 #include "ir/DlcDialect.cpp.inc"
 #include "ir/DlcEnums.cpp.inc"
-#define GET_ATTRDEF_CLASSES
-#include "ir/DlcAttrs.cpp.inc"
 #include "ir/DlcInterfaces.cpp.inc"
 
 namespace dlc {
@@ -26,10 +24,6 @@ llvm::StringRef opClassName(OpClass c) {
 }
 
 void DlcDialect::initialize() {
-  addAttributes<
-#define GET_ATTRDEF_LIST
-#include "ir/DlcAttrs.cpp.inc"
-      >();
   addOperations<
 #define GET_OP_LIST
 #include "ir/DlcOps.cpp.inc"

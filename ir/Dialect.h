@@ -16,8 +16,6 @@ llvm::StringRef opClassName(OpClass c);
 
 #include "ir/DlcDialect.h.inc"
 #include "ir/DlcEnums.h.inc"
-#define GET_ATTRDEF_CLASSES
-#include "ir/DlcAttrs.h.inc"
 #include "ir/DlcInterfaces.h.inc"
 #define GET_OP_CLASSES
 #include "ir/DlcOps.h.inc"

@@ -4,7 +4,6 @@
 
 include "mlir/IR/OpBase.td"
 include "mlir/IR/EnumAttr.td"
-include "mlir/IR/AttrTypeBase.td"
 
 def Dlc_Dialect : Dialect {
   let name = "dlc";
@@ -15,7 +14,6 @@ def Dlc_Dialect : Dialect {
     semantics. Frontends decompose every model op (ONNX, the DSL) into these;
     the fusion pass groups them back into kernels.
   }];
-  let useDefaultAttributePrinterParser = 1;
   let hasConstantMaterializer = 1;
   let useFoldAPI = kEmitFoldAdaptorFolder;
 }
@@ -28,21 +26,18 @@ def Dlc_IntOrBoolTensor : StaticShapeTensorOf<[I64, I32, I8, I1]>;
 def Dlc_IndexTensor : StaticShapeTensorOf<[I64, I32]>;
 def Dlc_PredTensor : StaticShapeTensorOf<[I1]>;
 
-def Dlc_CompareDirection : I32EnumAttr<"CompareDirection", "comparison direction", [
+// Enums print as bare keywords: `dlc.compare lt, ...`, `dlc.reduce sum ...`.
+def Dlc_CompareDirectionAttr : I32EnumAttr<"CompareDirection", "comparison direction", [
     I32EnumAttrCase<"EQ", 0, "eq">, I32EnumAttrCase<"NE", 1, "ne">,
     I32EnumAttrCase<"LT", 2, "lt">, I32EnumAttrCase<"LE", 3, "le">,
     I32EnumAttrCase<"GT", 4, "gt">, I32EnumAttrCase<"GE", 5, "ge">]> {
   let cppNamespace = "::dlc";
-  let genSpecializedAttr = 0;
 }
-def Dlc_CompareDirectionAttr : EnumAttr<Dlc_Dialect, Dlc_CompareDirection, "compare_direction">;
 
-def Dlc_ReduceKind : I32EnumAttr<"ReduceKind", "reduction", [
+def Dlc_ReduceKindAttr : I32EnumAttr<"ReduceKind", "reduction", [
     I32EnumAttrCase<"Sum", 0, "sum">, I32EnumAttrCase<"Max", 1, "max">,
     I32EnumAttrCase<"Min", 2, "min">, I32EnumAttrCase<"Prod", 3, "prod">]> {
   let cppNamespace = "::dlc";
-  let genSpecializedAttr = 0;
 }
-def Dlc_ReduceKindAttr : EnumAttr<Dlc_Dialect, Dlc_ReduceKind, "reduce_kind">;
 
 #endif // DLC_BASE_TD

@@ -1,5 +1,6 @@
 #include "runtime/Tensor.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <new>
 

@@ -61,7 +61,8 @@ class HostTensor {
 };
 
 // Reads element i of any dtype as double / writes a double into element i,
-// converting (f16/bf16 are rounded to nearest even; i1 stores v != 0).
+// converting as the convert kernel does (f16/bf16 rounded once to nearest
+// even; ints truncate toward zero, NaN -> 0, saturating; i1 stores v != 0).
 // For tests and for the few kernels that are dtype-generic by conversion.
 double loadAsDouble(ConstTensorRef t, int64_t i);
 void storeFromDouble(TensorRef t, int64_t i, double v);

@@ -55,7 +55,8 @@ template <typename T>
 void gemm(int64_t batch, int64_t M, int64_t N, int64_t K, const T* A, const T* B, T* C) {
   const int64_t mBlocks = ceilDiv(M, MC), nBlocks = ceilDiv(N, NC);
   const int64_t tasks = batch * mBlocks * nBlocks;
-  parallelFor(tasks, MC * NC * std::max<int64_t>(K, 1), [&](int64_t begin, int64_t end) {
+  const int64_t taskCost = std::min(M, MC) * std::min(N, NC) * std::max<int64_t>(K, 1);
+  parallelFor(tasks, taskCost, [&](int64_t begin, int64_t end) {
     std::vector<T> aPack(static_cast<size_t>(MC * KC)), bPack(static_cast<size_t>(KC * NC));
     for (int64_t t = begin; t < end; ++t) {
       const int64_t b = t / (mBlocks * nBlocks);

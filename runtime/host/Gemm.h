@@ -19,7 +19,6 @@ namespace dlc::rt::detail {
 template <typename T>
 void gemm(int64_t batch, int64_t M, int64_t N, int64_t K, const T* A, const T* B, T* C);
 
-
 // --- operands and results: dtype <-> GEMM element type ----------------------
 
 // f32 runs in f32 (the fast path); other floats in double; integers and i1 in

@@ -5,7 +5,20 @@
 // computed in f32, integer ops with the semantics of the IR). Each kernel
 // assumes that its operands and result already have the shapes that the op's
 // shape rule (ir/ShapeRules.h) gives: the compiler verified them. Kernels that
-// can still fail on data (a gather index out of range) throw KernelError.
+// can still fail on data (a gather index out of range, an integer division by
+// zero) throw KernelError. An op given a dtype it is not defined on (exp on
+// i32, add on i1) throws std::invalid_argument: the verifier should have
+// rejected it, so that is a compiler bug.
+//
+// Numeric policy, shared by every kernel:
+// - f16/bf16 are computed in f32 and rounded once to nearest even.
+// - Sums, products and dots of float dtypes accumulate in double and round
+//   once, except the f32 dotGeneral/convolution fast path (see dotGeneral).
+// - Integer arithmetic wraps (two's complement) at the dtype's width,
+//   including INT_MIN / -1 (-> INT_MIN) and -INT_MIN.
+// - i1 is logical: reductions and dots over i1 are "any"/"all" (below).
+// - Empty tensors (a dimension of 0) and rank-0 tensors work everywhere.
+// - Kernels keep no state and may use several threads internally.
 //
 // MLIR-free: the runtime links this without LLVM.
 #pragma once
@@ -27,17 +40,23 @@ enum class UnaryKind : uint8_t {
   Neg, Abs, Exp, Log, Sqrt, Rsqrt, Tanh, Logistic, Erf, Sin, Cos,
   Floor, Ceil,
   Round,  // half to even, as ONNX Round
-  Sign,
+  Sign,   // -1, 0, 1; NaN stays NaN and -0.0 stays -0.0
   Not,    // logical not on i1, bitwise not on integers
 };
+// Floats: every kind but Not. Integers: Neg, Abs, Sign, Not (Neg and Abs of
+// INT_MIN wrap to INT_MIN). i1: Not.
 
 enum class BinaryKind : uint8_t {
   Add, Sub, Mul, Div,  // integer Div truncates toward zero
-  Pow,
+  Pow,                 // integers: repeated multiplication; a negative exponent
+                       // gives 0, except for a base of 1 or -1
   Max, Min,            // float Max/Min propagate NaN
   Rem,                 // sign of the dividend (C fmod / truncating %)
   And, Or, Xor,        // logical on i1, bitwise on integers
 };
+// Floats: Add..Rem. Integers: all kinds; Div and Rem by zero throw
+// KernelError("integer division by zero"). i1: And, Or, Xor, Max (= Or),
+// Min (= And).
 
 enum class CompareKind : uint8_t { EQ, NE, LT, LE, GT, GE };
 
@@ -51,12 +70,14 @@ std::string_view reduceKindName(ReduceKind k);
 // --- elementwise (operands and result have the same shape) -----------------
 void unary(UnaryKind kind, ConstTensorRef x, TensorRef out);
 void binary(BinaryKind kind, ConstTensorRef a, ConstTensorRef b, TensorRef out);
-// out is i1.
+// out is i1. IEEE on floats: any comparison with NaN is false, except NE.
 void compare(CompareKind kind, ConstTensorRef a, ConstTensorRef b, TensorRef out);
 // pred is i1 of the same shape.
 void select(ConstTensorRef pred, ConstTensorRef onTrue, ConstTensorRef onFalse,
             TensorRef out);
-// Any dtype to any dtype. float->int truncates toward zero; to i1 is x != 0.
+// Any dtype to any dtype. float->int truncates toward zero, NaN -> 0, and
+// saturates out of range; int->narrower int wraps; to i1 is x != 0 (NaN -> 1);
+// to a float dtype rounds once to nearest even (also f64/i64 -> f16/bf16).
 void convert(ConstTensorRef x, TensorRef out);
 
 // --- generators --------------------------------------------------------------
@@ -82,19 +103,25 @@ void pad(ConstTensorRef x, ConstTensorRef padValue, const std::vector<int64_t>& 
          const std::vector<int64_t>& high, const std::vector<int64_t>& interior,
          TensorRef out);
 // ONNX Gather: out.shape = x.shape[:axis] + indices.shape + x.shape[axis+1:].
-// indices are i32 or i64; negative indices count from the end; out of range
-// throws KernelError.
+// indices are i32 or i64; negative indices count from the end (once); out of
+// range throws KernelError("gather: index I is out of range for dimension A of
+// size N") before anything is written.
 void gather(ConstTensorRef x, ConstTensorRef indices, int64_t axis, TensorRef out);
 // The adjoint of gather: out = base, then out[.., indices[j], ..] += updates[.., j, ..]
-// (updates has the shape gather would produce). Duplicate indices accumulate.
+// (updates has the shape gather would produce). Duplicate indices accumulate,
+// in double for floats (rounded once), wrapping for integers, "or" for i1.
+// Indices are checked as in gather (the message says "scatter_add").
 void scatterAdd(ConstTensorRef base, ConstTensorRef indices, ConstTensorRef updates,
                 int64_t axis, TensorRef out);
 void reverse(ConstTensorRef x, const std::vector<int64_t>& dims, TensorRef out);
 
 // --- reductions --------------------------------------------------------------
 // Reduces over `dims` (sorted, unique); they are removed from the shape.
-// Identity: Sum 0, Prod 1, Max -inf / lowest, Min +inf / highest.
-// Float sums accumulate in double and round once.
+// Identity: Sum 0, Prod 1, Max -inf / lowest, Min +inf / highest (of the
+// dtype), so reducing an empty dimension gives the identity.
+// Float sums and products accumulate in double and round once; float Max/Min
+// propagate NaN; integer Sum/Prod wrap. On i1, Sum and Max are "any", Prod
+// and Min are "all".
 void reduce(ReduceKind kind, ConstTensorRef x, const std::vector<int64_t>& dims,
             TensorRef out);
 
@@ -104,7 +131,13 @@ struct DotDims {
   std::vector<int64_t> lhsContract, rhsContract;  // paired contracting dimensions
 };
 // out dims: batch dims (in lhsBatch order), then lhs free dims, then rhs free
-// dims, each in operand order. Floats accumulate in double.
+// dims, each in operand order. Computed as one batched, cache-blocked GEMM on
+// operands permuted to [batch, M, K] x [batch, K, N]:
+// - f32 accumulates in f32 (the compiler may contract to FMA): each output's
+//   K terms are summed in order within blocks of 256 and the block sums added
+//   in order. Expect ~1e-6 relative to sum |terms|, not a double-exact result.
+// - f16, bf16, f64 accumulate in double and round once.
+// - integers wrap at the result width; i1 is "any (a and b)".
 void dotGeneral(ConstTensorRef lhs, ConstTensorRef rhs, const DotDims& dims, TensorRef out);
 
 // Convolution in the layout the ONNX frontend uses: input N x C x S1..Sk,
@@ -116,11 +149,16 @@ struct ConvParams {
   int64_t groups = 1;                // C % groups == 0 and O % groups == 0
 };
 // R_i = (S_i + padLow_i + padHigh_i - dilations_i*(K_i-1) - 1) / strides_i + 1.
+// im2col + the same GEMM and accumulation policy as dotGeneral (f32 in f32,
+// other floats in double); padding contributes zeros.
 void convolution(ConstTensorRef input, ConstTensorRef filter, const ConvParams& p,
                  TensorRef out);
 
 // A window reduction over every dimension (pooling). Padding positions take
-// the reduction's identity (so max-pool ignores them and sum-pool counts 0).
+// the reduction's identity (so max-pool ignores them and sum-pool counts 0;
+// sum-pooling ones gives each window's count of real elements, the divisor of
+// an average pool that excludes padding). A window entirely in padding gives
+// the identity. Accumulation as in reduce.
 struct WindowParams {
   std::vector<int64_t> window;       // rank entries, >= 1
   std::vector<int64_t> strides;      // rank entries, >= 1
