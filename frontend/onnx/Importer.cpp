@@ -77,10 +77,11 @@ class Importer {
       throw ModelError(path_ + ": the model imports no version of the default ONNX opset");
   }
 
-  // ONNX's checker and shape inference, where the library knows the opset;
-  // beyond it dlc's own per-op rules are the only check.
+  // ONNX's checker and shape inference, where the library knows the opset
+  // and the IR version (Debian's libonnx 1.12: opset 17, IR version 8);
+  // beyond them dlc's own per-op rules are the only check.
   void checkModel() {
-    if (opset_ > newestKnownOpset()) return;
+    if (opset_ > newestKnownOpset() || model_.ir_version() > onnx::Version::IR_VERSION) return;
     try {
       onnx::checker::check_model(path_);
     } catch (const std::exception& e) {

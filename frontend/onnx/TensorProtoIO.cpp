@@ -135,6 +135,16 @@ void fromTyped(const Field& field, int64_t n, const char* fieldName, Store store
   for (int64_t i = 0; i < n; ++i) store(i, field.Get(static_cast<int>(i)));
 }
 
+// The repeated field that holds a dtype's values, and its length.
+std::pair<const char*, int64_t> typedField(const onnx::TensorProto& t, DType d) {
+  switch (d) {
+    case DType::F32: return {"float_data", t.float_data_size()};
+    case DType::F64: return {"double_data", t.double_data_size()};
+    case DType::I64: return {"int64_data", t.int64_data_size()};
+    default: return {"int32_data", t.int32_data_size()};
+  }
+}
+
 }  // namespace
 
 rt::HostTensor fromTensorProto(const onnx::TensorProto& t, const std::string& baseDir) {
@@ -155,6 +165,13 @@ rt::HostTensor fromTensorProto(const onnx::TensorProto& t, const std::string& ba
                         std::string(rt::dtypeName(type.dtype)) + " needs " + std::to_string(bytes));
     return rt::HostTensor(type, t.raw_data().data());
   }
+  // Check the count before allocating: a huge declared shape with no data
+  // must not allocate anything.
+  auto [field, have] = typedField(t, type.dtype);
+  if (have != n)
+    throw TensorError(std::string(field) + " holds " + std::to_string(have) +
+                      " values, shape " + rt::shapeString(type.shape) + " needs " +
+                      std::to_string(n));
   rt::HostTensor out(type);
   switch (type.dtype) {
     case DType::F32:

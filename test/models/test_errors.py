@@ -50,3 +50,40 @@ def test_unsupported_op_run(dlc_bin, unsupported_model, tmp_path):
     proc = dlc(dlc_bin, "run", unsupported_model, "--device", "host",
                "--input-dir", tmp_path / "in", "--output-dir", tmp_path / "out")
     assert_user_error(proc, unsupported_model)
+
+
+def _save(model, path):
+    path.write_bytes(model.SerializeToString())
+    return path
+
+
+def test_huge_declared_initializer_is_refused_without_allocating(dlc_bin, tmp_path):
+    """Regression: an initializer declaring 2^40 floats with no data was
+    allocated before its data size was checked."""
+    w = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[1 << 20, 1 << 20])
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["w"], ["y"])], "huge", [],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1 << 20, 1 << 20])], [w])
+    # IR version 10: past what the ONNX checker knows, so dlc's own checks face it.
+    model = helper.make_model(graph, ir_version=10, opset_imports=[helper.make_opsetid("", 17)])
+    path = _save(model, tmp_path / "huge.onnx")
+    proc = dlc(dlc_bin, "compile", path)
+    assert proc.returncode == 1, proc.stderr
+    assert "initializer 'w'" in proc.stderr and "float_data holds 0 values" in proc.stderr
+
+
+def test_newer_ir_version_skips_the_old_checker(dlc_bin, tmp_path):
+    """Regression: Debian's libonnx checker (IR version 8) rejected every model
+    saved with a newer IR version, even at opset 17. dlc's own rules apply."""
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"])], "relu",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])])
+    model = helper.make_model(graph, ir_version=10, opset_imports=[helper.make_opsetid("", 17)])
+    path = _save(model, tmp_path / "ir10.onnx")
+    x = np.array([[-1, 2, -3], [4, -5, 6]], dtype=np.float32)
+    write_inputs([x], tmp_path / "in")
+    proc = dlc(dlc_bin, "run", path, "--input-dir", tmp_path / "in", "--output-dir", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    from dlcutil import read_tensor
+    np.testing.assert_array_equal(read_tensor(tmp_path / "out" / "output_0.pb"), np.maximum(x, 0))
