@@ -5,7 +5,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper
 
-from dlcutil import dlc, write_inputs
+from dlcutil import dlc, read_tensor, write_inputs
 
 NODE = "einsum_node_7"
 
@@ -85,5 +85,44 @@ def test_newer_ir_version_skips_the_old_checker(dlc_bin, tmp_path):
     write_inputs([x], tmp_path / "in")
     proc = dlc(dlc_bin, "run", path, "--input-dir", tmp_path / "in", "--output-dir", tmp_path / "out")
     assert proc.returncode == 0, proc.stderr
-    from dlcutil import read_tensor
     np.testing.assert_array_equal(read_tensor(tmp_path / "out" / "output_0.pb"), np.maximum(x, 0))
+
+
+def _gemm_model(ir_version=8):
+    rng = np.random.default_rng(3)
+    w = onnx.numpy_helper.from_array(rng.standard_normal((4, 3)).astype(np.float32), "w")
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"])], "mm",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])], [w])
+    return helper.make_model(graph, ir_version=ir_version, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_external_data_inside_the_model_directory(dlc_bin, tmp_path):
+    model = _gemm_model()
+    w = onnx.numpy_helper.to_array(model.graph.initializer[0])  # before save moves it out
+    onnx.save(model, str(tmp_path / "m.onnx"), save_as_external_data=True,
+              all_tensors_to_one_file=True, location="weights.bin", size_threshold=0)
+    x = np.arange(8, dtype=np.float32).reshape(2, 4)
+    write_inputs([x], tmp_path / "in")
+    proc = dlc(dlc_bin, "run", tmp_path / "m.onnx", "--input-dir", tmp_path / "in",
+               "--output-dir", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    np.testing.assert_allclose(read_tensor(tmp_path / "out" / "output_0.pb"), x @ w, rtol=1e-5)
+
+
+@pytest.mark.parametrize("location", ["../outside.bin", "/etc/passwd", "link.bin"])
+def test_external_data_leaving_the_model_directory_is_refused(dlc_bin, tmp_path, location):
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    (tmp_path / "outside.bin").write_bytes(b"\0" * 48)
+    (model_dir / "link.bin").symlink_to(tmp_path / "outside.bin")
+    model = _gemm_model(ir_version=10)  # past the old checker: dlc's own guard decides
+    w = model.graph.initializer[0]
+    w.ClearField("raw_data")
+    w.data_location = TensorProto.EXTERNAL
+    w.external_data.add(key="location", value=location)
+    path = _save(model, model_dir / "m.onnx")
+    proc = dlc(dlc_bin, "compile", path)
+    assert proc.returncode == 1, proc.stderr
+    assert "initializer 'w'" in proc.stderr and location in proc.stderr, proc.stderr
