@@ -61,7 +61,7 @@ class Dlc_UnaryOp<string mnemonic, Type type, string summ>
 }
 
 def Dlc_NegOp : Dlc_UnaryOp<"neg", Dlc_Tensor, "-x">;
-def Dlc_AbsOp : Dlc_UnaryOp<"abs", Dlc_Tensor, "|x|">;
+def Dlc_AbsOp : Dlc_UnaryOp<"abs", Dlc_Tensor, "absolute value">;
 def Dlc_ExpOp : Dlc_UnaryOp<"exp", Dlc_FloatTensor, "e^x">;
 def Dlc_LogOp : Dlc_UnaryOp<"log", Dlc_FloatTensor, "natural logarithm">;
 def Dlc_SqrtOp : Dlc_UnaryOp<"sqrt", Dlc_FloatTensor, "square root">;
