@@ -154,12 +154,15 @@ Value Emitter::reduce(ReduceKind kind, Value x, Dims dims) {
       .getResult();
 }
 
-Value Emitter::reduceKeep(ReduceKind kind, Value x, const Dims& dims) {
-  Value r = reduce(kind, x, dims);
+Value Emitter::unreduce(Value reduced, const Dims& dims, const Dims& target) {
   Dims kept;
-  for (int64_t i = 0; i < rank(x); ++i)
+  for (int64_t i = 0; i < static_cast<int64_t>(target.size()); ++i)
     if (std::find(dims.begin(), dims.end(), i) == dims.end()) kept.push_back(i);
-  return broadcastInDim(r, kept, shape(x));
+  return broadcastInDim(reduced, kept, target);
+}
+
+Value Emitter::reduceKeep(ReduceKind kind, Value x, const Dims& dims) {
+  return unreduce(reduce(kind, x, dims), dims, shape(x));
 }
 
 Value Emitter::dotGeneral(Value lhs, Value rhs, const Dims& lhsBatch, const Dims& rhsBatch,

@@ -84,6 +84,8 @@ class Emitter {
   // Reduces over dims and broadcasts the result back to x's shape (softmax,
   // normalisations).
   mlir::Value reduceKeep(ReduceKind kind, mlir::Value x, const Dims& dims);
+  // Broadcasts the result of a reduction over `dims` back to `shape`.
+  mlir::Value unreduce(mlir::Value reduced, const Dims& dims, const Dims& shape);
   mlir::Value dotGeneral(mlir::Value lhs, mlir::Value rhs, const Dims& lhsBatch,
                          const Dims& rhsBatch, const Dims& lhsContract, const Dims& rhsContract);
   mlir::Value convolution(mlir::Value input, mlir::Value filter, const Dims& strides,

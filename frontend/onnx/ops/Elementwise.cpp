@@ -35,6 +35,13 @@ std::vector<Value> relu(OnnxNode& n) {
   return {n.e().max(x, n.e().splatLike(0.0, x))};
 }
 
+// Since opset 12 the exponent may have another type; the result has the base's.
+std::vector<Value> pow(OnnxNode& n) {
+  n.onlyAttrs({});
+  Value x = n.input(0);
+  return {n.e().binary<PowOp>(x, n.e().convert(n.input(1), Emitter::elementType(x)))};
+}
+
 std::vector<Value> clip(OnnxNode& n) {
   Value x = n.input(0);
   Emitter& e = n.e();
@@ -60,7 +67,7 @@ void registerElementwiseOps(ConverterTable& t) {
   t["Sub"] = binaryOp<SubOp>;
   t["Mul"] = binaryOp<MulOp>;
   t["Div"] = binaryOp<DivOp>;
-  t["Pow"] = binaryOp<PowOp>;
+  t["Pow"] = pow;
   t["Max"] = variadicOp<MaxOp>;
   t["Min"] = variadicOp<MinOp>;
   t["Sum"] = variadicOp<AddOp>;

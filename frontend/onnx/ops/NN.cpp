@@ -40,8 +40,8 @@ std::vector<Value> logSoftmax(OnnxNode& n) {
   Dims dims = softmaxDims(n, x);
   Emitter& e = n.e();
   Value shifted = e.sub(x, e.reduceKeep(ReduceKind::Max, x, dims));
-  Value lse = e.unary<LogOp>(e.reduceKeep(ReduceKind::Sum, e.unary<ExpOp>(shifted), dims));
-  return {e.sub(shifted, lse)};
+  Value lse = e.unary<LogOp>(e.reduce(ReduceKind::Sum, e.unary<ExpOp>(shifted), dims));
+  return {e.sub(shifted, e.unreduce(lse, dims, Emitter::shape(x)))};
 }
 
 // The spatial window of Conv and the pools, with auto_pad resolved.
@@ -60,6 +60,8 @@ Window windowAttrs(OnnxNode& n, const Dims& spatial, const Dims& kernel) {
   for (size_t i = 0; i < k; ++i)
     if (w.strides[i] < 1 || w.dilations[i] < 1) n.fail("strides and dilations must be >= 1");
   std::string autoPad = n.attrString("auto_pad", "NOTSET");
+  if (autoPad != "NOTSET" && n.hasAttr("pads"))
+    n.fail("pads cannot be given together with auto_pad '" + autoPad + "'");
   if (autoPad == "NOTSET") {
     Dims pads = n.attrInts("pads", Dims(2 * k, 0));
     if (pads.size() != 2 * k) n.fail("pads needs " + std::to_string(2 * k) + " entries");
@@ -227,11 +229,14 @@ std::vector<Value> batchNorm(OnnxNode& n) {
     if (Emitter::shape(v) != Dims{xs[1]})
       n.fail("scale, B, mean and var must have shape [" + std::to_string(xs[1]) + "], got " +
              dimsString(Emitter::shape(v)));
-  mlir::Type et = Emitter::elementType(x);
-  Value eps = e.splat(n.attrFloat("epsilon", 1e-5f), et, {xs[1]});
-  Value s = e.mul(e.convert(scale, et), e.unary<RsqrtOp>(e.add(e.convert(var, et), eps)));
-  Value shift = e.sub(e.convert(bias, et), e.mul(e.convert(mean, et), s));
-  return {e.add(e.mul(x, e.broadcastInDim(s, {1}, xs)), e.broadcastInDim(shift, {1}, xs))};
+  // The factors are computed in the statistics' type (f32 for an f16 model
+  // usually) and converted once, so that small variances keep their precision.
+  mlir::Type st = Emitter::elementType(var), et = Emitter::elementType(x);
+  Value eps = e.splat(n.attrFloat("epsilon", 1e-5f), st, {xs[1]});
+  Value s = e.mul(e.convert(scale, st), e.unary<RsqrtOp>(e.add(var, eps)));
+  Value shift = e.sub(e.convert(bias, st), e.mul(e.convert(mean, st), s));
+  return {e.add(e.mul(x, e.broadcastInDim(e.convert(s, et), {1}, xs)),
+                e.broadcastInDim(e.convert(shift, et), {1}, xs))};
 }
 
 }  // namespace

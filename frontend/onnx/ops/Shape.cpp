@@ -116,8 +116,11 @@ std::vector<Value> dropout(OnnxNode& n) {
   }
   Value x = n.input(0);
   std::vector<Value> out = {x};
+  // The mask is bool from opset 10, the input's type before.
   if (n.hasOutput(1))
-    out.push_back(n.e().splat(1.0, n.e().builder().getI1Type(), Emitter::shape(x)));
+    out.push_back(n.e().splat(1.0, n.opset() >= 10 ? n.e().builder().getI1Type()
+                                                   : Emitter::elementType(x),
+                              Emitter::shape(x)));
   return out;
 }
 
