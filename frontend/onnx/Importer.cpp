@@ -169,6 +169,11 @@ class Importer {
                          "' has no shape; give one with --input-shape " + name + "=D0xD1...");
       for (int i = 0; i < tt.shape().dim_size(); ++i) {
         const auto& d = tt.shape().dim(i);
+        auto bound = d.has_dim_param() ? boundDims_.find(d.dim_param()) : boundDims_.end();
+        if (bound != boundDims_.end()) {
+          shape.push_back(bound->second);
+          continue;
+        }
         if (!d.has_dim_value() || d.dim_value() < 0)
           throw ModelError(path_ + ": input '" + name + "' has symbolic dimension " +
                            std::to_string(i) +
@@ -178,6 +183,31 @@ class Importer {
       }
     }
     return mlir::RankedTensorType::get(shape, emitter_.elementTypeOf(dtype));
+  }
+
+  // A named symbolic dimension fixed by --input-shape on one input fixes it
+  // on every input that shares the name (N of x[N,K] and y[N]); two flags
+  // that disagree on it are refused.
+  void bindSymbolicDims(const std::set<std::string>& initializerNames) {
+    std::map<std::string, std::string> boundBy;
+    for (const auto& in : model_.graph().input()) {
+      auto fixed = options_.inputShapes.find(in.name());
+      if (fixed == options_.inputShapes.end() || initializerNames.count(in.name()) ||
+          !in.type().tensor_type().has_shape())
+        continue;
+      const auto& shape = in.type().tensor_type().shape();
+      for (int i = 0; i < shape.dim_size() && i < static_cast<int>(fixed->second.size()); ++i) {
+        if (!shape.dim(i).has_dim_param()) continue;
+        const std::string& param = shape.dim(i).dim_param();
+        int64_t size = fixed->second[i];
+        auto [it, inserted] = boundDims_.emplace(param, size);
+        if (!inserted && it->second != size)
+          throw ModelError(path_ + ": symbolic dimension '" + param + "' is " +
+                           std::to_string(it->second) + " in --input-shape " + boundBy[param] +
+                           " but " + std::to_string(size) + " in --input-shape " + in.name());
+        boundBy.emplace(param, in.name());
+      }
+    }
   }
 
   mlir::OwningOpRef<mlir::ModuleOp> importGraph() {
@@ -192,6 +222,8 @@ class Importer {
       for (const auto& in : g.input()) found |= in.name() == name && !initializerNames.count(name);
       if (!found) throw ModelError(path_ + ": --input-shape names '" + name + "', which is not an input of the model");
     }
+
+    bindSymbolicDims(initializerNames);
 
     // Signature: graph inputs that are not initializers.
     std::vector<const onnx::ValueInfoProto*> inputs;
@@ -291,6 +323,7 @@ class Importer {
   mlir::OpBuilder builder_;
   Emitter emitter_;
   Scope scope_;
+  std::map<std::string, int64_t> boundDims_;  // symbolic dim name -> size
 };
 
 }  // namespace
