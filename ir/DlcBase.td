@@ -19,7 +19,6 @@ def Dlc_Dialect : Dialect {
 }
 
 // Element types of the IR (DESIGN.md "The IR").
-def Dlc_Element : AnyTypeOf<[F32, F16, BF16, F64, I64, I32, I8, I1]>;
 def Dlc_Tensor : StaticShapeTensorOf<[F32, F16, BF16, F64, I64, I32, I8, I1]>;
 def Dlc_FloatTensor : StaticShapeTensorOf<[F32, F16, BF16, F64]>;
 def Dlc_IntOrBoolTensor : StaticShapeTensorOf<[I64, I32, I8, I1]>;
