@@ -126,13 +126,12 @@ std::string readExternal(const onnx::TensorProto& t, const std::string& baseDir,
   return bytes;
 }
 
-// Copies a repeated field into the tensor, element by element.
-template <typename Field, typename Store>
-void fromTyped(const Field& field, int64_t n, const char* fieldName, Store store) {
-  if (field.size() != n)
-    throw TensorError(std::string(fieldName) + " holds " + std::to_string(field.size()) +
-                      " values, the shape needs " + std::to_string(n));
-  for (int64_t i = 0; i < n; ++i) store(i, field.Get(static_cast<int>(i)));
+// Copies a repeated field (its length already checked) into the tensor,
+// converting each value to the storage type T.
+template <typename T, typename Field>
+void fromTyped(const Field& field, rt::HostTensor& out) {
+  T* dst = out.as<T>();
+  for (int i = 0; i < field.size(); ++i) dst[i] = static_cast<T>(field.Get(i));
 }
 
 // The repeated field that holds a dtype's values, and its length.
@@ -174,34 +173,16 @@ rt::HostTensor fromTensorProto(const onnx::TensorProto& t, const std::string& ba
                       std::to_string(n));
   rt::HostTensor out(type);
   switch (type.dtype) {
-    case DType::F32:
-      fromTyped(t.float_data(), n, "float_data", [&](int64_t i, float v) { out.as<float>()[i] = v; });
-      break;
-    case DType::F64:
-      fromTyped(t.double_data(), n, "double_data",
-                [&](int64_t i, double v) { out.as<double>()[i] = v; });
-      break;
-    case DType::I64:
-      fromTyped(t.int64_data(), n, "int64_data",
-                [&](int64_t i, int64_t v) { out.as<int64_t>()[i] = v; });
-      break;
-    case DType::I32:
-      fromTyped(t.int32_data(), n, "int32_data",
-                [&](int64_t i, int32_t v) { out.as<int32_t>()[i] = v; });
-      break;
-    case DType::I8:
-      fromTyped(t.int32_data(), n, "int32_data",
-                [&](int64_t i, int32_t v) { out.as<int8_t>()[i] = static_cast<int8_t>(v); });
-      break;
-    case DType::I1:
-      fromTyped(t.int32_data(), n, "int32_data",
-                [&](int64_t i, int32_t v) { out.as<uint8_t>()[i] = v != 0; });
+    case DType::F32: fromTyped<float>(t.float_data(), out); break;
+    case DType::F64: fromTyped<double>(t.double_data(), out); break;
+    case DType::I64: fromTyped<int64_t>(t.int64_data(), out); break;
+    case DType::I32: fromTyped<int32_t>(t.int32_data(), out); break;
+    case DType::I8: fromTyped<int8_t>(t.int32_data(), out); break;
+    case DType::I1:  // stored as one byte, 0 or 1
+      for (int i = 0; i < t.int32_data_size(); ++i) out.as<uint8_t>()[i] = t.int32_data(i) != 0;
       break;
     case DType::F16:
-    case DType::BF16:  // the bit patterns, one per int32
-      fromTyped(t.int32_data(), n, "int32_data",
-                [&](int64_t i, int32_t v) { out.as<uint16_t>()[i] = static_cast<uint16_t>(v); });
-      break;
+    case DType::BF16: fromTyped<uint16_t>(t.int32_data(), out); break;  // the bit patterns
   }
   return out;
 }
