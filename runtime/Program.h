@@ -43,6 +43,10 @@ struct ValueInfo {
   int32_t inputIndex = -1;    // Input: position in the signature
   HostTensor constant;        // Constant: the data
   std::string name;           // the model's name for inputs/outputs, if any
+  // Input: the value the executable was specialised to at compile time
+  // (a shape, axes, k ... that an op needed as a constant).
+  bool isSpecialized = false;
+  HostTensor specialized;
 };
 
 struct Program {

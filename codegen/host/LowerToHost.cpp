@@ -59,6 +59,11 @@ class Lowering {
       p_.values[id].inputIndex = static_cast<int32_t>(arg.getArgNumber());
       if (auto name = f.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "dlc.name"))
         p_.values[id].name = name.str();
+      if (auto value = f.getArgAttrOfType<DenseElementsAttr>(arg.getArgNumber(), "dlc.specialized"))
+      {
+        p_.values[id].isSpecialized = true;
+        p_.values[id].specialized = hostTensorFromAttr(value);
+      }
       p_.inputs.push_back(id);
     }
     for (Operation& op : f.getBody().front()) {
@@ -180,7 +185,7 @@ class Lowering {
         .Case([&](ConvolutionOp o) {
           rt::Instr& in = emit(op, rt::OpCode::Convolution);
           in.conv = {vec(o.getStrides()), vec(o.getPadLow()), vec(o.getPadHigh()),
-                     vec(o.getDilations()), o.getGroups()};
+                     vec(o.getDilations()), static_cast<int64_t>(o.getGroups())};
         })
         .Case([&](ReduceWindowOp o) {
           rt::Instr& in = emit(op, rt::OpCode::ReduceWindow);

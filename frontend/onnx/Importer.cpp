@@ -241,6 +241,12 @@ class Importer {
     for (size_t i = 0; i < inputs.size(); ++i) {
       scope_.values[inputs[i]->name()] = body->getArgument(i);
       func.setArgAttr(i, "dlc.name", builder_.getStringAttr(inputs[i]->name()));
+      // Only a value of the argument's exact type can stand for it; any
+      // other is refused by the runtime's signature check anyway.
+      const auto* known = options_.inputValues;
+      if (known && i < known->size() && tensorTypeOf(argTypes[i]) == (*known)[i].type())
+        scope_.inputValues.emplace(inputs[i]->name(),
+                                   rt::HostTensor((*known)[i].type(), (*known)[i].data()));
     }
 
     emitter_.setLoc(fileLoc());
@@ -267,6 +273,9 @@ class Importer {
       results.push_back(it->second);
       resultTypes.push_back(it->second.getType());
     }
+    for (size_t i = 0; i < inputs.size(); ++i)
+      if (scope_.specialized.count(inputs[i]->name()))
+        func.setArgAttr(i, "dlc.specialized", attrFromHostTensor(&ctx_, scope_.inputValues[inputs[i]->name()]));
     builder_.setInsertionPointToEnd(body);
     builder_.create<mlir::func::ReturnOp>(fileLoc(), results);
     func.setType(builder_.getFunctionType(argTypes, resultTypes));

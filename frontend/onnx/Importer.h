@@ -8,12 +8,19 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "runtime/Tensor.h"
 
 namespace dlc {
 
 struct OnnxImportOptions {
   // Fixes symbolic (or overrides) input dimensions: name -> dims.
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  // Values of the inputs, by signature position, when they are known at
+  // compile time (dlc run compiles with its inputs in hand). An op that needs
+  // an input as a compile-time constant (Reshape's shape, Slice's starts,
+  // TopK's k) is specialised to its value; the argument then records the
+  // value (`dlc.specialized`) and the runtime refuses any other.
+  const std::vector<rt::HostTensor>* inputValues = nullptr;  // not owned
 };
 
 // Loads `path` (with external data from its directory), checks it with ONNX's

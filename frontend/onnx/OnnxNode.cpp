@@ -42,7 +42,11 @@ std::vector<mlir::Value> OnnxNode::inputs() const {
 const rt::HostTensor* OnnxNode::constantInput(size_t i) const {
   if (!hasInput(i)) return nullptr;
   auto it = scope_.constants.find(proto_.input(i));
-  return it == scope_.constants.end() ? nullptr : &it->second;
+  if (it != scope_.constants.end()) return &it->second;
+  auto known = scope_.inputValues.find(proto_.input(i));
+  if (known == scope_.inputValues.end()) return nullptr;
+  scope_.specialized.insert(proto_.input(i));
+  return &known->second;
 }
 
 Dims OnnxNode::intsInput(size_t i, const char* what) const {
@@ -50,7 +54,8 @@ Dims OnnxNode::intsInput(size_t i, const char* what) const {
   const rt::HostTensor* t = constantInput(i);
   if (!t)
     fail(std::string(what) + " (input " + std::to_string(i) + " '" + proto_.input(i) +
-         "') must be a compile-time constant");
+         "') must be a compile-time constant (an initializer, a Constant, or a graph input "
+         "whose value dlc run is given)");
   if (t->dtype() != rt::DType::I64 && t->dtype() != rt::DType::I32)
     fail(std::string(what) + " must be int64 or int32, got " +
          std::string(rt::dtypeName(t->dtype())));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,10 @@ struct NodeError : std::runtime_error {
 struct Scope {
   std::map<std::string, mlir::Value> values;
   std::map<std::string, rt::HostTensor> constants;  // values known at compile time
+  // Graph inputs whose value is known for this compilation; constantInput()
+  // specialises on them (and records which) when an op needs a constant.
+  std::map<std::string, rt::HostTensor> inputValues;
+  std::set<std::string> specialized;
 };
 
 class OnnxNode {

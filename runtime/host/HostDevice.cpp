@@ -1,5 +1,7 @@
 #include "runtime/host/HostDevice.h"
 
+#include <cstring>
+
 namespace dlc::rt {
 namespace {
 
@@ -71,6 +73,12 @@ std::vector<HostTensor> runOnHost(const Program& program, const std::vector<Host
     if (inputs[i].type() != v.type)
       throw RunError("input " + std::to_string(i) + " ('" + v.name + "') must be " +
                      v.type.str() + ", got " + inputs[i].type().str());
+    if (v.isSpecialized) {
+      if (inputs[i].byteSize() > 0 && std::memcmp(v.specialized.data(), inputs[i].data(), inputs[i].byteSize()) != 0)
+        throw RunError("input " + std::to_string(i) + " ('" + v.name +
+                       "') was specialised at compile time to the value it had then (an op "
+                       "needs it as a constant); this executable cannot take another value");
+    }
   }
   Frame frame(program, inputs);
   for (const Instr& in : program.instrs) {

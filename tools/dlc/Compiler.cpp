@@ -101,6 +101,7 @@ mlir::OwningOpRef<mlir::ModuleOp> loadModel(mlir::MLIRContext& ctx, const std::s
   } else {
     OnnxImportOptions io;
     io.inputShapes = opts.inputShapes;
+    io.inputValues = opts.inputValues;
     std::string error;
     module = importOnnxFile(ctx, path, io, error);
     if (!module) {

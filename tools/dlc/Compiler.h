@@ -9,6 +9,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "runtime/Tensor.h"
 
 namespace dlc::driver {
 
@@ -18,6 +19,9 @@ struct CompileOptions {
   std::vector<std::string> printIrAfter;  // pass names
   std::string dumpDir;                    // write the IR after each stage here
   bool optimize = true;                   // false: run no pass (differential tests)
+  // Input values known at compile time (dlc run), by signature position:
+  // ops that need an input as a constant are specialised to them.
+  const std::vector<rt::HostTensor>* inputValues = nullptr;  // not owned
 };
 
 // A failure with the exit code it maps to (1: the user's input, 2: ours) and

@@ -221,6 +221,15 @@ int runCommand(int argc, char** argv) {
   std::error_code ec;
   if (!fs::is_directory(inputDir, ec)) throw UsageError{"--input-dir '" + inputDir + "' is not a directory"};
 
+  // The inputs are read first: the compiler may specialise on their values.
+  std::vector<dlc::rt::HostTensor> inputs;
+  auto inputPath = [&](size_t i) {
+    return (fs::path(inputDir) / ("input_" + std::to_string(i) + ".pb")).string();
+  };
+  for (size_t i = 0; fs::exists(inputPath(i), ec); ++i)
+    inputs.push_back(dlc::onnx_io::loadTensorFile(inputPath(i)));
+  opts.inputValues = &inputs;
+
   mlir::MLIRContext ctx;
   Failure f;
   auto module = dlc::driver::loadModel(ctx, model, opts, f);
@@ -230,16 +239,12 @@ int runCommand(int argc, char** argv) {
   std::string error;
   if (!dlc::lowerToHost(*module, program, error)) return report({2, model + ": " + error});
 
-  std::vector<dlc::rt::HostTensor> inputs;
-  for (size_t i = 0; i < program.inputs.size(); ++i) {
-    std::string path = (fs::path(inputDir) / ("input_" + std::to_string(i) + ".pb")).string();
-    if (!fs::exists(path, ec))
-      return report({1, path + ": missing; the model takes " + std::to_string(program.inputs.size()) + " input(s)"});
-    inputs.push_back(dlc::onnx_io::loadTensorFile(path));
-  }
-  std::string extra = (fs::path(inputDir) / ("input_" + std::to_string(program.inputs.size()) + ".pb")).string();
-  if (fs::exists(extra, ec))
-    return report({1, extra + ": the model takes only " + std::to_string(program.inputs.size()) + " input(s)"});
+  if (inputs.size() < program.inputs.size())
+    return report({1, inputPath(inputs.size()) + ": missing; the model takes " +
+                          std::to_string(program.inputs.size()) + " input(s)"});
+  if (inputs.size() > program.inputs.size())
+    return report({1, inputPath(program.inputs.size()) + ": the model takes only " +
+                          std::to_string(program.inputs.size()) + " input(s)"});
 
   std::vector<dlc::rt::HostTensor> outputs;
   try {
