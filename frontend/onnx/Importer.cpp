@@ -35,6 +35,18 @@ const ConverterTable& converters() {
     registerNNOps(t);
     registerShapeOps(t);
     registerMatMulOps(t);
+    registerLogicOps(t);
+    registerActivationOps(t);
+    registerNormalizationOps(t);
+    registerReduceOps(t);
+    registerLossOps(t);
+    registerEinsumOps(t);
+    registerIndexingOps(t);
+    registerConvPoolOps(t);
+    registerResizeOps(t);
+    registerRecurrentOps(t);
+    registerAttentionOps(t);
+    registerSignalOps(t);
     return t;
   }();
   return table;

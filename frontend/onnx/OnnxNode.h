@@ -88,5 +88,17 @@ void registerElementwiseOps(ConverterTable& t);
 void registerNNOps(ConverterTable& t);
 void registerShapeOps(ConverterTable& t);
 void registerMatMulOps(ConverterTable& t);
+void registerLogicOps(ConverterTable& t);
+void registerActivationOps(ConverterTable& t);
+void registerNormalizationOps(ConverterTable& t);
+void registerReduceOps(ConverterTable& t);
+void registerLossOps(ConverterTable& t);
+void registerEinsumOps(ConverterTable& t);
+void registerIndexingOps(ConverterTable& t);
+void registerConvPoolOps(ConverterTable& t);
+void registerResizeOps(ConverterTable& t);
+void registerRecurrentOps(ConverterTable& t);
+void registerAttentionOps(ConverterTable& t);
+void registerSignalOps(ConverterTable& t);
 
 }  // namespace dlc::onnx_import

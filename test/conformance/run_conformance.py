@@ -209,7 +209,8 @@ def main():
     if args.update:
         table = {t: v for t, v in excluded.items() if t not in results or not results[t][0]}
         for t in unexpected_fail:
-            table[t] = (classify(results[t][1]), results[t][1][-160:].replace("\n", " "))
+            note = results[t][1].split("model.onnx: ", 1)[-1]
+            table[t] = (classify(note), note[:160].replace("\n", " "))
         write_exclusions(args.exclusions, table)
         print(f"updated {args.exclusions}: {len(table)} entries")
         return 0
