@@ -83,6 +83,29 @@ class Lowering {
     return true;
   }
 
+  bool runOps(ArrayRef<Operation*> ops, ArrayRef<Value> results, std::string& error) {
+    for (Operation* op : ops) {
+      for (Value v : op->getOperands())
+        if (!ids_.count(v)) {
+          error = locString(op->getLoc()) + ": an operand is not defined by the ops being lowered";
+          return false;
+        }
+      if (!lower(op)) {
+        error = locString(op->getLoc()) + ": the host device cannot run '" +
+                op->getName().getStringRef().str() + "'";
+        return false;
+      }
+    }
+    for (Value v : results) {
+      if (!ids_.count(v)) {
+        error = "a result is not defined by the ops being lowered";
+        return false;
+      }
+      p_.outputs.push_back(ids_.lookup(v));
+    }
+    return true;
+  }
+
  private:
   int32_t newValue(Value v, rt::ValueKind kind) {
     int32_t id = static_cast<int32_t>(p_.values.size());
@@ -214,6 +237,11 @@ bool lowerToHost(ModuleOp module, rt::Program& program, std::string& error) {
     return false;
   }
   return Lowering(program).run(main, error);
+}
+
+bool lowerOpsToHost(ArrayRef<Operation*> ops, ArrayRef<Value> results, rt::Program& program,
+                    std::string& error) {
+  return Lowering(program).runOps(ops, results, error);
 }
 
 }  // namespace dlc
