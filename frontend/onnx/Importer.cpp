@@ -423,6 +423,12 @@ class Importer {
 
 }  // namespace
 
+std::vector<std::string> supportedOnnxOps() {
+  std::vector<std::string> names;
+  for (const auto& [name, fn] : converters()) names.push_back(name);
+  return names;  // the table is a std::map: already sorted
+}
+
 mlir::OwningOpRef<mlir::ModuleOp> importOnnxFile(mlir::MLIRContext& ctx, const std::string& path,
                                                  const OnnxImportOptions& options,
                                                  std::string& error) {

@@ -28,6 +28,9 @@ struct OnnxImportOptions {
 // ONNX library knows, and imports the main graph as `func.func @main`.
 // On failure returns null and sets `error` to one line:
 //   FILE: node 'NAME' (OpType, opset N): reason
+// The ONNX ops (default domain) the importer decomposes, sorted.
+std::vector<std::string> supportedOnnxOps();
+
 mlir::OwningOpRef<mlir::ModuleOp> importOnnxFile(mlir::MLIRContext& ctx, const std::string& path,
                                                  const OnnxImportOptions& options,
                                                  std::string& error);

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "codegen/host/LowerToHost.h"
+#include "frontend/onnx/Importer.h"
 #include "frontend/onnx/TensorProtoIO.h"
 #include "runtime/host/HostDevice.h"
 #include "tools/dlc/Compiler.h"
@@ -28,6 +29,7 @@ usage: dlc <command> [options]
 commands:
   compile   compile a model and show what was compiled (IR, summary)
   run       compile a model and run it on inputs in the ONNX test-data layout
+  ops       list the ONNX operators the importer supports (--markdown: as a table)
   help      show this text; `dlc <command> --help` for one command
 
 Exit codes: 0 success, 1 a problem with the input or the flags, 2 an internal error.
@@ -260,6 +262,35 @@ int runCommand(int argc, char** argv) {
   return 0;
 }
 
+// `dlc ops [--markdown]`: the importer's converter table, the one source of
+// the README's list of supported operators.
+int opsCommand(int argc, char** argv) {
+  bool markdown = false;
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--markdown") markdown = true;
+    else if (a == "-h" || a == "--help")
+      return std::cout << "usage: dlc ops [--markdown]\n\nLists the ONNX operators (default domain) "
+                          "that dlc imports.\n", 0;
+    else throw UsageError{"unknown option '" + a + "' (see dlc ops --help)"};
+  }
+  std::vector<std::string> ops = dlc::supportedOnnxOps();
+  if (!markdown) {
+    for (const auto& op : ops) std::cout << op << "\n";
+    return 0;
+  }
+  // Grouped by initial letter, one line each: compact and easy to scan.
+  std::cout << ops.size() << " operators of the default ONNX domain:\n\n";
+  for (size_t i = 0; i < ops.size();) {
+    char initial = ops[i][0];
+    std::cout << "- **" << initial << "**:";
+    for (const char* sep = " "; i < ops.size() && ops[i][0] == initial; ++i, sep = ", ")
+      std::cout << sep << ops[i];
+    std::cout << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -268,6 +299,7 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "compile") return compileCommand(argc, argv);
     if (cmd == "run") return runCommand(argc, argv);
+    if (cmd == "ops") return opsCommand(argc, argv);
     if (cmd == "help" || cmd == "-h" || cmd == "--help") return std::cout << kMainHelp, 0;
     if (cmd == "train" || cmd == "bench")
       throw UsageError{"'" + cmd + "' is not available in this build yet"};
