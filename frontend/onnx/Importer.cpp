@@ -302,7 +302,9 @@ class Importer {
       return path_ + ": node '" + name + "' (" + node.op_type() + ", opset " +
              std::to_string(opset_) + "): ";
     };
-    if (!node.domain().empty() && node.domain() != "ai.onnx")
+    // ai.onnx.preview holds ops on their way into the default domain
+    // (FlexAttention); their converters are registered by op type like the rest.
+    if (!node.domain().empty() && node.domain() != "ai.onnx" && node.domain() != "ai.onnx.preview")
       throw ModelError(where() + "domain '" + node.domain() + "' is not supported");
     auto conv = converters().find(node.op_type());
     if (conv == converters().end())
