@@ -582,16 +582,26 @@ std::vector<Value> linearAttention(OnnxNode& n) {
 
 // --- FlexAttention (ai.onnx.preview) ---------------------------------------------
 
-// Attention whose scores and probabilities may be rewritten by graph-valued
-// attributes (score_mod, prob_mod); those are not supported yet. Scores are
-// taken in the input type, the softmax and the final matmul in the softmax
-// precision (f32 for f16/bf16 inputs unless softmax_precision says otherwise).
+// A graph attribute applied to the scores or probabilities: its body is
+// imported inline on `x`, and its one output must keep x's shape; it is
+// taken in x's type, as the reference's np.asarray(out, dtype) does.
+Value applyMod(OnnxNode& n, const char* name, Value x) {
+  if (!n.hasAttr(name)) return x;
+  std::vector<Value> outs = n.callGraphAttr(name, {x});
+  if (outs.size() != 1)
+    n.fail(std::string("the graph attribute '") + name + "' must have exactly one output");
+  if (Emitter::shape(outs[0]) != Emitter::shape(x))
+    n.fail(std::string("the graph attribute '") + name + "' turns " + dimsString(Emitter::shape(x)) +
+           " into " + dimsString(Emitter::shape(outs[0])) + "; it must keep the shape");
+  return n.e().convert(outs[0], Emitter::elementType(x));
+}
+
+// Attention whose scores and probabilities may be rewritten by the graph
+// attributes score_mod and prob_mod. Scores are taken in the input type,
+// the softmax and the final matmul in the softmax precision (f32 for
+// f16/bf16 inputs unless softmax_precision says otherwise).
 std::vector<Value> flexAttention(OnnxNode& n) {
   n.onlyAttrs({"scale", "softmax_precision", "score_mod", "prob_mod"});
-  for (const char* mod : {"score_mod", "prob_mod"})
-    if (n.hasAttr(mod))
-      n.fail(std::string("the graph attribute '") + mod +
-             "' is not supported (dlc does not import subgraphs yet)");
   Emitter& e = n.e();
   Value q = n.input(0), k = n.input(1), v = n.input(2);
   for (Value x : {q, k, v})
@@ -613,9 +623,11 @@ std::vector<Value> flexAttention(OnnxNode& n) {
                                    : static_cast<float>(1.0 / std::sqrt(double(qs[3])));
   Value root = e.splat(std::sqrt(scale), t);
   Value scores = e.convert(groupedDot(n, e.mul(q, root), e.mul(k, root), 3), st);
+  scores = applyMod(n, "score_mod", scores);
   int64_t last = 3;
   Value ex = e.unary<ExpOp>(e.sub(scores, e.reduceKeep(ReduceKind::Max, scores, {last})));
   Value probs = e.div(ex, e.reduceKeep(ReduceKind::Sum, ex, {last}));
+  probs = applyMod(n, "prob_mod", probs);
   return {e.convert(groupedDot(n, probs, e.convert(v, st), 2), t)};
 }
 
