@@ -45,10 +45,10 @@ Value sliceLast(Emitter& e, Value x, int64_t start, int64_t limit, int64_t step 
   return e.slice(x, lo, hi, st);
 }
 
-// x[:, i] of a rank-3 [B, T, C] tensor, as [B, C].
-Value timeStep(Emitter& e, Value x, int64_t i) {
+// x[:, i] of a rank-3 [B, T, C] tensor, reshaped to `shape`.
+Value timeStep(Emitter& e, Value x, int64_t i, const Dims& shape) {
   Dims s = Emitter::shape(x);
-  return e.reshape(e.slice(x, {0, i, 0}, {s[0], i + 1, s[2]}, {1, 1, 1}), {s[0], s[2]});
+  return e.reshape(e.slice(x, {0, i, 0}, {s[0], i + 1, s[2]}, {1, 1, 1}), shape);
 }
 
 // [B, S, H*D] -> [B, H, S, D]: the packed heads of a 3-D input made explicit.
@@ -150,12 +150,13 @@ Value queryKeyDistance(OnnxNode& n, const BiasInputs& b) {
   Emitter& e = n.e();
   Dims qk = {b.qLen, b.kvLen};
   Value d = e.binary<SubOp>(iota(e, qk, 0), iota(e, qk, 1));
-  if (b.nonpad && !b.pastLen) {
+  if (b.nonpad) {  // never with a past cache
     Value offset = e.sub(e.convert(b.nonpad, e.builder().getI64Type()),
                          e.splat(static_cast<double>(b.qLen), e.builder().getI64Type()));
     offset = e.reshape(offset, {b.batch, 1, 1, 1});
     return e.add(e.reshape(d, {1, 1, b.qLen, b.kvLen}), offset);
   }
+  if (!b.pastLen) return d;
   return e.add(d, e.splat(static_cast<double>(b.pastLen), e.builder().getI64Type()));
 }
 
@@ -560,19 +561,19 @@ std::vector<Value> linearAttention(OnnxNode& n) {
 
   std::vector<Value> outs;
   for (int64_t i = 0; i < len; ++i) {
-    Value kt = e.reshape(timeStep(e, k, i), {batch, hkv, dk});
-    Value vt = e.reshape(timeStep(e, v, i), {batch, hkv, dv});
+    Value kt = timeStep(e, k, i, {batch, hkv, dk});
+    Value vt = timeStep(e, v, i, {batch, hkv, dv});
     if (gated) {
-      Value g = e.reshape(timeStep(e, decay, i), {batch, hkv, decayWidth, 1});
+      Value g = timeStep(e, decay, i, {batch, hkv, decayWidth, 1});
       state = e.mul(state, e.unary<ExpOp>(g));
     }
     if (delta) {
       Value retrieved = e.dotGeneral(state, kt, {0, 1}, {0, 1}, {2}, {2});  // [B, Hkv, dv]
-      Value bt = e.reshape(timeStep(e, beta, i), {batch, betaWidth, 1});
+      Value bt = timeStep(e, beta, i, {batch, betaWidth, 1});
       vt = e.mul(bt, e.sub(vt, retrieved));
     }
     state = e.add(state, e.mul(e.reshape(kt, {batch, hkv, dk, 1}), e.reshape(vt, {batch, hkv, 1, dv})));
-    Value qt = e.reshape(timeStep(e, q, i), {batch, hkv, group, dk});
+    Value qt = timeStep(e, q, i, {batch, hkv, group, dk});
     Value ot = e.dotGeneral(qt, state, {0, 1}, {0, 1}, {3}, {2});  // [B, Hkv, G, dv]
     outs.push_back(e.reshape(e.mul(scaleV, ot), {batch, 1, hq * dv}));
   }
