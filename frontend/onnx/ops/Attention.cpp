@@ -300,7 +300,14 @@ std::vector<Value> attention(OnnxNode& n) {
   b.kvLen = Emitter::shape(k)[2];
   b.type = t;
   Value bias = attentionBias(n, b);
-  if (bias) scores = e.add(scores, bias);
+  if (bias) {
+    Dims ss = Emitter::shape(scores), bs = Emitter::shape(bias);
+    if (bs.size() > ss.size() || Emitter::broadcastShapes(bs, ss) != ss)
+      n.fail((b.mask ? "attn_mask " + dimsString(Emitter::shape(b.mask)) : "the bias " + dimsString(bs)) +
+             " does not broadcast to the scores " +
+             dimsString(ss) + " (batch, q_num_heads, q_sequence_length, total_sequence_length)");
+    scores = e.add(scores, bias);
+  }
   Value withBias = scores;
 
   Type st = n.hasAttr("softmax_precision")
@@ -458,6 +465,7 @@ std::vector<Value> causalConvWithState(OnnxNode& n) {
   if (act != "none" && act != "silu" && act != "swish")
     n.fail("activation '" + act + "' is not one of none, silu, swish");
   int64_t k = ws[2];
+  if (k < 1) n.fail("the kernel size (weight dimension 2) must be >= 1");
   Type t = Emitter::elementType(x);
   Value padded;
   if (n.hasInput(3)) {
