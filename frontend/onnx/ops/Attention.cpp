@@ -106,9 +106,7 @@ Value groupedDot(OnnxNode& n, Value lhs, Value rhs, int64_t rhsContract) {
 
 // --- Attention ---------------------------------------------------------------
 
-// The additive attention bias over [.., q, kv]: the attention mask, the
-// causal and sliding-window frontiers and the padding of nonpad_kv_seqlen,
-// in the reference's order. Null when nothing masks.
+// What the attention bias is built from.
 struct BiasInputs {
   Value mask;            // attn_mask, or null
   Value nonpad;          // nonpad_kv_seqlen [B], or null
@@ -160,6 +158,9 @@ Value queryKeyDistance(OnnxNode& n, const BiasInputs& b) {
   return e.add(d, e.splat(static_cast<double>(b.pastLen), e.builder().getI64Type()));
 }
 
+// The additive attention bias over [.., q, kv]: the attention mask, the
+// causal and sliding-window frontiers and the padding of nonpad_kv_seqlen,
+// summed in the reference's order. Null when nothing masks.
 Value attentionBias(OnnxNode& n, const BiasInputs& b) {
   Emitter& e = n.e();
   Value bias = b.mask ? additiveMask(n, b) : Value();
