@@ -265,16 +265,11 @@ class Importer {
                                    rt::HostTensor((*known)[i].type(), (*known)[i].data()));
     }
 
+    scope_.inlineGraph = [this](const onnx::GraphProto& sub, const std::vector<mlir::Value>& args) {
+      return inlineSubgraph(sub, args);
+    };
     emitter_.setLoc(fileLoc());
-    for (const auto& t : g.initializer()) {
-      try {
-        rt::HostTensor h = onnx_io::fromTensorProto(t, baseDir);
-        scope_.values[t.name()] = emitter_.constant(h);
-        scope_.constants[t.name()] = std::move(h);
-      } catch (const std::exception& e) {
-        throw ModelError(path_ + ": initializer '" + t.name() + "': " + e.what());
-      }
-    }
+    for (const auto& t : g.initializer()) addInitializer(t, baseDir, path_ + ": ");
 
     for (int i = 0; i < g.node_size(); ++i) importNode(g.node(i), i);
 
@@ -300,13 +295,74 @@ class Importer {
     return module;
   }
 
+  // An initializer as a constant, known at compile time; `where` starts its errors.
+  void addInitializer(const onnx::TensorProto& t, const std::string& baseDir,
+                      const std::string& where) {
+    try {
+      rt::HostTensor h = onnx_io::fromTensorProto(t, baseDir);
+      scope_.values[t.name()] = emitter_.constant(h);
+      scope_.constants[t.name()] = std::move(h);
+    } catch (const std::exception& e) {
+      throw ModelError(where + "initializer '" + t.name() + "': " + e.what());
+    }
+  }
+
+  // A graph attribute's body imported in place (OnnxNode::callGraphAttr):
+  // its inputs and initializers are added to the current scope, which keeps
+  // the enclosing names visible, and the scope is restored afterwards so
+  // that the body's names do not leak.
+  std::vector<mlir::Value> inlineSubgraph(const onnx::GraphProto& g,
+                                          const std::vector<mlir::Value>& args) {
+    auto values = scope_.values;  // Values are handles: a cheap copy
+    std::map<std::string, rt::HostTensor> shadowed;  // outer constants the body hides
+    std::set<std::string> bound;                      // the body's inputs and initializers
+    auto hide = [&](const std::string& name) {
+      bound.insert(name);
+      auto it = scope_.constants.find(name);
+      if (it == scope_.constants.end()) return;
+      shadowed.emplace(name, std::move(it->second));
+      scope_.constants.erase(it);
+    };
+    mlir::Location loc = emitter_.loc();
+    std::string baseDir = fs::path(path_).parent_path().string();
+    std::string where = path_ + ": graph '" + g.name() + "': ";
+    for (size_t i = 0; i < args.size(); ++i) {
+      hide(g.input(static_cast<int>(i)).name());
+      scope_.values[g.input(static_cast<int>(i)).name()] = args[i];
+    }
+    for (const auto& t : g.initializer()) {
+      hide(t.name());
+      addInitializer(t, baseDir, where);
+    }
+    try {
+      for (int i = 0; i < g.node_size(); ++i) importNode(g.node(i), i);
+    } catch (const ModelError& e) {
+      throw ModelError(std::string(e.what()) + " (in graph '" + g.name() + "')");
+    }
+    std::vector<mlir::Value> results;
+    for (const auto& out : g.output()) {
+      auto it = scope_.values.find(out.name());
+      if (it == scope_.values.end())
+        throw ModelError(where + "output '" + out.name() + "' is not produced by any node");
+      results.push_back(it->second);
+    }
+    for (const auto& [name, v] : scope_.values)
+      if (!values.count(name) || bound.count(name)) scope_.constants.erase(name);
+    for (auto& [name, h] : shadowed) scope_.constants[name] = std::move(h);
+    scope_.values = std::move(values);
+    emitter_.setLoc(loc);
+    return results;
+  }
+
   void importNode(const onnx::NodeProto& node, int index) {
     std::string name = node.name().empty() ? node.op_type() + "_" + std::to_string(index) : node.name();
     auto where = [&] {
       return path_ + ": node '" + name + "' (" + node.op_type() + ", opset " +
              std::to_string(opset_) + "): ";
     };
-    if (!node.domain().empty() && node.domain() != "ai.onnx")
+    // ai.onnx.preview holds ops on their way into the default domain
+    // (FlexAttention); their converters are registered by op type like the rest.
+    if (!node.domain().empty() && node.domain() != "ai.onnx" && node.domain() != "ai.onnx.preview")
       throw ModelError(where() + "domain '" + node.domain() + "' is not supported");
     auto conv = converters().find(node.op_type());
     if (conv == converters().end())

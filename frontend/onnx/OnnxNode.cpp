@@ -109,6 +109,17 @@ const onnx::TensorProto* OnnxNode::attrTensor(const std::string& name) const {
   return hasAttr(name) ? &attrOfType(name, onnx::AttributeProto::TENSOR).t() : nullptr;
 }
 
+std::vector<mlir::Value> OnnxNode::callGraphAttr(const std::string& name,
+                                                 const std::vector<mlir::Value>& args) const {
+  if (!hasAttr(name)) fail("attribute '" + name + "' is missing");
+  const onnx::GraphProto& g = attrOfType(name, onnx::AttributeProto::GRAPH).g();
+  if (g.input_size() != static_cast<int>(args.size()))
+    fail("the graph attribute '" + name + "' takes " + std::to_string(g.input_size()) +
+         " inputs, the op gives it " + std::to_string(args.size()));
+  if (!scope_.inlineGraph) fail("graph attributes cannot be imported here");
+  return scope_.inlineGraph(g, args);
+}
+
 void OnnxNode::onlyAttrs(std::initializer_list<const char*> known) const {
   for (const auto& a : proto_.attribute()) {
     bool ok = false;

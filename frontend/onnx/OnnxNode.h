@@ -2,6 +2,7 @@
 // attributes, compile-time constants, and an Emitter to build core ops.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -26,6 +27,11 @@ struct Scope {
   // specialises on them (and records which) when an op needs a constant.
   std::map<std::string, rt::HostTensor> inputValues;
   std::set<std::string> specialized;
+  // Imports a graph-valued attribute's body in place, its inputs bound to
+  // the given values and the enclosing graph's names visible (ONNX lexical
+  // scoping); returns its outputs. Set by the importer.
+  std::function<std::vector<mlir::Value>(const onnx::GraphProto&, const std::vector<mlir::Value>&)>
+      inlineGraph;
 };
 
 class OnnxNode {
@@ -61,6 +67,10 @@ class OnnxNode {
   std::string attrString(const std::string& name, const std::string& dflt) const;
   Dims attrInts(const std::string& name, const Dims& dflt) const;
   const onnx::TensorProto* attrTensor(const std::string& name) const;
+  // The graph attribute `name` applied to `args`: its body imported inline
+  // (FlexAttention's score_mod ...); one value per graph output.
+  std::vector<mlir::Value> callGraphAttr(const std::string& name,
+                                         const std::vector<mlir::Value>& args) const;
   // Fails on attributes the decomposition does not handle, so that nothing
   // is silently ignored.
   void onlyAttrs(std::initializer_list<const char*> known) const;
