@@ -51,6 +51,7 @@ std::string lower(std::string s) {
 // Slices [from, to) of one dimension.
 Value sliceDim(Emitter& e, Value x, int64_t dim, int64_t from, int64_t to) {
   Dims s = Emitter::shape(x);
+  if (from == 0 && to == s[dim]) return x;
   Dims start(s.size(), 0), limit = s, strides(s.size(), 1);
   start[dim] = from;
   limit[dim] = to;
@@ -440,18 +441,21 @@ std::vector<Value> recurrent(OnnxNode& n, CellKind kind) {
     bool backward = s.reverseOnly || d == 1;
     State init{takeFirst(e, h0, d), c0 ? takeFirst(e, c0, d) : Value()};
     DirectionResult r = runDirection(n, s, d, backward, x, init, masks);
-    if (n.hasOutput(0)) yDirs.push_back(unsqueezeFirst(e, e.concatenate(r.ys, 0)));
+    if (n.hasOutput(0)) {
+      Value y = r.ys.size() == 1 ? r.ys[0] : e.concatenate(r.ys, 0);  // [T, B, H]
+      yDirs.push_back(e.reshape(y, {s.seqLen, 1, s.batch, s.hidden}));
+    }
     hDirs.push_back(zeroIfEmpty(n, s, unsqueezeFirst(e, r.last.h)));
     if (r.last.c) cDirs.push_back(zeroIfEmpty(n, s, unsqueezeFirst(e, r.last.c)));
   }
   std::vector<Value> outs(3);
   if (n.hasOutput(0)) {
-    // yDirs[d]: [1, T, B, H] -> Y [T, D, B, H] (layout 1: [B, T, D, H]).
-    Value y = e.transpose(e.concatenate(yDirs, 0), {1, 0, 2, 3});
+    // Y [T, D, B, H] (layout 1: [B, T, D, H]).
+    Value y = yDirs.size() == 1 ? yDirs[0] : e.concatenate(yDirs, 1);
     outs[0] = s.layout1 ? e.transpose(y, {2, 0, 1, 3}) : y;
   }
   auto states = [&](const std::vector<Value>& v) {
-    Value st = e.concatenate(v, 0);  // [D, B, H]
+    Value st = v.size() == 1 ? v[0] : e.concatenate(v, 0);  // [D, B, H]
     return s.layout1 ? e.transpose(st, {1, 0, 2}) : st;
   };
   if (n.hasOutput(1)) outs[1] = states(hDirs);

@@ -8,6 +8,7 @@
 #include "frontend/onnx/OnnxNode.h"
 
 #include <cmath>
+#include <utility>
 
 #include "frontend/onnx/TensorProtoIO.h"
 #include "ir/TensorConversions.h"
@@ -23,6 +24,20 @@ Value iota(Emitter& e, const Dims& shape, int64_t dim, mlir::Type element) {
   return e.builder()
       .create<IotaOp>(e.loc(), e.tensorType(shape, element), e.builder().getI64IntegerAttr(dim))
       .getResult();
+}
+
+// cos and sin of 2 pi m / n for 0 <= m < n, exact at multiples of pi / 2.
+std::pair<double, double> unitRoot(int64_t m, int64_t n) {
+  if ((4 * m) % n == 0) {
+    switch ((4 * m) / n) {
+      case 0: return {1.0, 0.0};
+      case 1: return {0.0, 1.0};
+      case 2: return {-1.0, 0.0};
+      default: return {0.0, -1.0};
+    }
+  }
+  double theta = 2.0 * kPi * static_cast<double>(m) / static_cast<double>(n);
+  return {std::cos(theta), std::sin(theta)};
 }
 
 // The DFT matrix, [inputs, c_in, outputs, c_out]: output (k, co) sums
@@ -41,16 +56,15 @@ rt::HostTensor dftMatrix(rt::DType dtype, int64_t inputs, int64_t cIn, int64_t o
   double sign = inverse ? 1.0 : -1.0;  // of the exponent
   for (int64_t a = 0; a < inputs; ++a) {
     for (int64_t k = 0; k < outputs; ++k) {
-      // The angle from the exact integer product, reduced mod L.
-      double theta = 2.0 * kPi * static_cast<double>((a * k) % length) / static_cast<double>(length);
-      double cs = std::cos(theta) * scale, sn = sign * std::sin(theta) * scale;
+      auto [cosv, sinv] = unitRoot((a * k) % length, length);
+      double cs = cosv * scale, sn = sign * sinv * scale + 0.0;  // no -0
       // e^{i s theta} (re + i im) = (re cos - im s sin) + i (re s sin + im cos)
-      double v[2][2] = {{cs, sn}, {-sn, cs}};  // v[ci][co]
+      double v[2][2] = {{cs, sn}, {-sn + 0.0, cs}};  // v[ci][co]
       if (irfft) {
         bool edge = a == 0 || 2 * a == length;
         double w = edge ? 1.0 : 2.0;
         v[0][0] = w * cs;
-        v[1][0] = edge ? 0.0 : -w * sn;
+        v[1][0] = edge ? 0.0 : -w * sn + 0.0;
       }
       for (int64_t ci = 0; ci < cIn; ++ci)
         for (int64_t co = 0; co < cOut; ++co)
