@@ -92,8 +92,8 @@ const ActivationInfo kActivations[] = {
 
 // Reads activations / activation_alpha / activation_beta. The alphas and
 // betas are consumed in list order by the functions that take them (as
-// ONNX Runtime does). `perDirection` is the number of functions a direction
-// uses; a list of one direction's functions is used for both directions.
+// ONNX Runtime does). `dflt` is one direction's default list; a list of
+// one direction's functions given for a bidirectional op serves both.
 std::vector<std::vector<Activation>> readActivations(OnnxNode& n, int64_t directions,
                                                      const std::vector<std::string>& dflt) {
   size_t per = dflt.size();
