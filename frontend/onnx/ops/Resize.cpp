@@ -349,11 +349,234 @@ std::vector<Value> upsample(OnnxNode& n) {
   return {resizeTo(n, x, s, scales, out, {})};
 }
 
+//===--- GridSample ------------------------------------------------------------===//
+
+// Elementwise helpers on a float tensor and compile-time scalars.
+struct Ew {
+  Emitter& e;
+  Value like;  // shape and element type of every operand
+  Value c(double v) { return e.splatLike(v, like); }
+  Value lt(Value a, Value b) { return e.compare(CompareDirection::LT, a, b); }
+  Value gt(Value a, Value b) { return e.compare(CompareDirection::GT, a, b); }
+  Value floor(Value a) { return e.unary<FloorOp>(a); }
+  Value clamp(Value a, double lo, double hi) { return e.min(e.max(a, c(lo)), c(hi)); }
+};
+
+// Reflects x into [lo, hi] by folding at the borders as often as needed
+// (the reference's _gs_reflect); values inside are kept.
+Value reflect(Ew& w, Value x, double lo, double hi) {
+  Emitter& e = w.e;
+  double range = hi - lo;
+  if (range <= 0) return w.c(lo);
+  Value below = w.lt(x, w.c(lo)), above = w.gt(x, w.c(hi));
+  Value dx = e.select(below, e.sub(w.c(lo), x), e.sub(x, w.c(hi)));
+  Value flips = w.floor(e.div(dx, w.c(range)));
+  Value rest = e.sub(dx, e.mul(flips, w.c(range)));
+  Value odd = w.gt(e.sub(flips, e.mul(w.floor(e.div(flips, w.c(2))), w.c(2))), w.c(0.5));
+  Value fromLo = e.add(w.c(lo), rest), fromHi = e.sub(w.c(hi), rest);
+  Value belowResult = e.select(odd, fromHi, fromLo);
+  Value aboveResult = e.select(odd, fromLo, fromHi);
+  return e.select(below, belowResult, e.select(above, aboveResult, x));
+}
+
+// One sampling tap along one spatial dim: the input index (i64) and its weight.
+struct Tap {
+  Value index, weight;
+};
+
+// The taps of one spatial dim of size d for source coordinates x (already
+// moved inside by the padding mode), with the padding mode applied to each
+// tap's index: zeros gives weight 0 outside, border clamps, reflection folds.
+std::vector<Tap> dimTaps(Ew& w, Value x, int64_t d, const std::string& mode,
+                         const std::string& padding, bool alignCorners) {
+  Emitter& e = w.e;
+  double lo = alignCorners ? 0.0 : -0.5, hi = alignCorners ? d - 1.0 : d - 0.5;
+  std::vector<Value> positions, weights;
+  if (mode == "nearest") {
+    positions = {x};
+    weights = {w.c(1)};
+  } else {
+    Value x0 = w.floor(x), t = e.sub(x, x0);
+    if (mode == "linear") {
+      positions = {x0, e.add(x0, w.c(1))};
+      weights = {e.sub(w.c(1), t), t};
+    } else {
+      // Keys' cubic kernel with a = -0.75 at distances t + 1, t, 1 - t, 2 - t.
+      const double a = -0.75;
+      auto near = [&](Value s) {  // |s| <= 1
+        return e.add(e.mul(e.mul(e.sub(e.mul(w.c(a + 2), s), w.c(a + 3)), s), s), w.c(1));
+      };
+      auto far = [&](Value s) {  // 1 < |s| < 2
+        Value p = e.add(e.mul(e.sub(e.mul(w.c(a), s), w.c(5 * a)), s), w.c(8 * a));
+        return e.sub(e.mul(p, s), w.c(4 * a));
+      };
+      Value one = w.c(1);
+      for (int k = -1; k <= 2; ++k) positions.push_back(e.add(x0, w.c(k)));
+      weights = {far(e.add(t, one)), near(t), near(e.sub(one, t)), far(e.sub(w.c(2), t))};
+    }
+  }
+  std::vector<Tap> taps;
+  mlir::Type i64 = e.builder().getI64Type();
+  for (size_t k = 0; k < positions.size(); ++k) {
+    Value p = positions[k], wt = weights[k];
+    if (padding == "zeros") {
+      Value inside = e.select(w.lt(p, w.c(-0.5)), w.c(0),
+                              e.select(w.gt(p, w.c(d - 0.5)), w.c(0), w.c(1)));
+      wt = e.mul(wt, inside);
+    } else if (padding == "reflection") {
+      p = reflect(w, p, lo, hi);
+    }
+    taps.push_back({e.convert(w.clamp(p, 0, static_cast<double>(d - 1)), i64), wt});
+  }
+  return taps;
+}
+
+// GridSample: each output position reads the input at the grid's normalised
+// coordinates (last grid entry = first spatial dim ... first entry = last).
+// The taps of every spatial dim are combined into one gather from the input
+// laid out as [N * D1 * ... * Dk, C], weighted and summed.
+std::vector<Value> gridSample(OnnxNode& n) {
+  n.onlyAttrs({"align_corners", "mode", "padding_mode"});
+  Emitter& e = n.e();
+  Value x = n.input(0), grid = n.input(1);
+  Dims xs = Emitter::shape(x), gs = Emitter::shape(grid);
+  Dims spatial = spatialDims(n, x);
+  int64_t k = static_cast<int64_t>(spatial.size());
+  int64_t r = static_cast<int64_t>(xs.size());
+  if (n.opset() < 20 && k != 2) n.fail("GridSample before opset 20 takes 4-D input only");
+  if (static_cast<int64_t>(gs.size()) != r || gs[0] != xs[0] || gs.back() != k)
+    n.fail("grid must be N x D1_out ... x " + std::to_string(k) + " for input " +
+           dimsString(xs) + ", got " + dimsString(gs));
+  mlir::Type et = Emitter::elementType(x);
+  if (!et.isa<mlir::FloatType>() || !Emitter::elementType(grid).isa<mlir::FloatType>())
+    n.fail("input and grid must be float tensors");
+  std::string mode = n.attrString("mode", n.opset() < 20 ? "bilinear" : "linear");
+  if (mode == "bilinear") mode = "linear";
+  if (mode == "bicubic") mode = "cubic";
+  checkChoice(n, "mode", mode, {"nearest", "linear", "cubic"});
+  std::string padding = n.attrString("padding_mode", "zeros");
+  checkChoice(n, "padding_mode", padding, {"zeros", "border", "reflection"});
+  bool align = n.attrInt("align_corners", 0) != 0;
+
+  Dims g(gs.begin(), gs.end() - 1);  // N x D1_out ...
+  int64_t m = static_cast<int64_t>(g.size());
+  Value gridX = e.convert(grid, et);
+  Ew w{e, e.splat(0.0, et, g)};
+  // Per spatial dim: the source coordinate, then its taps.
+  std::vector<std::vector<Tap>> taps;
+  for (int64_t i = 0; i < k; ++i) {
+    Dims start(r, 0), limit = gs;
+    start[r - 1] = k - 1 - i;
+    limit[r - 1] = k - i;
+    Value c = e.reshape(e.slice(gridX, start, limit, Dims(r, 1)), g);
+    double d = static_cast<double>(spatial[i]);
+    Value pos = align ? e.mul(e.div(e.add(c, w.c(1)), w.c(2)), w.c(d - 1))
+                      : e.div(e.sub(e.mul(e.add(c, w.c(1)), w.c(d)), w.c(1)), w.c(2));
+    if (mode == "nearest") pos = e.unary<RoundOp>(pos);
+    double lo = align ? 0.0 : -0.5, hi = align ? d - 1 : d - 0.5;
+    if (padding == "border") {
+      Value out = e.select(w.lt(pos, w.c(lo)), w.c(1), e.select(w.gt(pos, w.c(hi)), w.c(1), w.c(0)));
+      pos = e.select(w.gt(out, w.c(0.5)), w.clamp(pos, 0, d - 1), pos);
+    } else if (padding == "reflection") {
+      pos = reflect(w, pos, lo, hi);
+    }
+    taps.push_back(dimTaps(w, pos, spatial[i], mode, padding, align));
+  }
+  // Every combination of taps: flat index n * prod(D) + sum idx_i * stride_i.
+  mlir::Type i64 = e.builder().getI64Type();
+  rt::Shape strides = rt::rowMajorStrides(spatial);
+  int64_t plane = rt::numElements(spatial);
+  Value base = e.mul(iotaOp(e, g, 0, i64), e.splat(static_cast<double>(plane), i64, g));
+  Dims g1 = g;
+  g1.push_back(1);
+  std::vector<Value> indices, weights;
+  Dims choice(k, 0);
+  for (bool more = true; more;) {
+    Value flat = base, wt;
+    for (int64_t i = 0; i < k; ++i) {
+      const Tap& t = taps[i][choice[i]];
+      flat = e.add(flat, e.mul(t.index, e.splat(static_cast<double>(strides[i]), i64, g)));
+      wt = wt ? e.mul(wt, t.weight) : t.weight;
+    }
+    indices.push_back(e.reshape(flat, g1));
+    weights.push_back(e.reshape(wt, g1));
+    more = false;
+    for (int64_t i = k - 1; i >= 0 && !more; --i) {
+      if (++choice[i] < static_cast<int64_t>(taps[i].size())) more = true;
+      else choice[i] = 0;
+    }
+  }
+  Value idx = indices.size() == 1 ? indices[0] : e.concatenate(indices, m);
+  Value wts = weights.size() == 1 ? weights[0] : e.concatenate(weights, m);
+  // Input as [N * prod(D), C]; the gather gives [N, D_out..., taps, C].
+  Dims perm = {0};
+  for (int64_t d = 2; d < r; ++d) perm.push_back(d);
+  perm.push_back(1);
+  Value table = e.reshape(e.transpose(x, perm), {xs[0] * plane, xs[1]});
+  Value picked = gatherOp(e, table, idx, 0);
+  Dims ps = Emitter::shape(picked);
+  Dims wdims;
+  for (int64_t d = 0; d <= m; ++d) wdims.push_back(d);
+  Value y = e.reduce(ReduceKind::Sum, e.mul(picked, e.broadcastInDim(wts, wdims, ps)), {m});
+  // [N, D_out..., C] -> [N, C, D_out...].
+  Dims back = {0, m};
+  for (int64_t d = 1; d < m; ++d) back.push_back(d);
+  return {e.transpose(y, back)};
+}
+
+//===--- AffineGrid ------------------------------------------------------------===//
+
+// AffineGrid: the normalised base grid [x, y(, z), 1] of every output
+// position (a constant) times theta [N, k, k + 1] per batch.
+std::vector<Value> affineGrid(OnnxNode& n) {
+  n.onlyAttrs({"align_corners"});
+  Emitter& e = n.e();
+  Value theta = n.input(0);
+  Dims ts = Emitter::shape(theta);
+  Dims size = n.intsInput(1, "size");
+  if (size.size() != 4 && size.size() != 5)
+    n.fail("size must be [N, C, H, W] or [N, C, D, H, W], got " + dimsString(size));
+  int64_t k = static_cast<int64_t>(size.size()) - 2;
+  if (ts != Dims{size[0], k, k + 1})
+    n.fail("theta must be " + dimsString({size[0], k, k + 1}) + ", got " + dimsString(ts));
+  mlir::Type et = Emitter::elementType(theta);
+  if (!et.isa<mlir::FloatType>()) n.fail("theta must be a float tensor");
+  bool align = n.attrInt("align_corners", 0) != 0;
+  Dims spatial(size.begin() + 2, size.end());
+  for (int64_t d : spatial)
+    if (d < 1) n.fail("size must be positive, got " + dimsString(size));
+  // Normalised coordinates of each position along each dim.
+  std::vector<std::vector<double>> coord(k);
+  for (int64_t i = 0; i < k; ++i) {
+    int64_t d = spatial[i];
+    for (int64_t j = 0; j < d; ++j) {
+      double step = align ? (d > 1 ? 2.0 / (d - 1) : 0.0) : 2.0 / d;
+      double start = align ? -1.0 : -1.0 + step / 2;
+      coord[i].push_back(start + j * step);
+    }
+  }
+  int64_t plane = rt::numElements(spatial);
+  rt::Shape strides = rt::rowMajorStrides(spatial);
+  std::vector<double> base;
+  for (int64_t p = 0; p < plane; ++p) {
+    for (int64_t i = k - 1; i >= 0; --i) base.push_back(coord[i][p / strides[i] % spatial[i]]);
+    base.push_back(1.0);
+  }
+  Value b = valueConstant(e, base, {plane, k + 1}, et);
+  Value g = e.dotGeneral(theta, b, {}, {}, {2}, {1});  // [N, k, plane]
+  Dims out = {size[0]};
+  out.insert(out.end(), spatial.begin(), spatial.end());
+  out.push_back(k);
+  return {e.reshape(e.transpose(g, {0, 2, 1}), out)};
+}
+
 }  // namespace
 
 void registerResizeOps(ConverterTable& t) {
   t["Resize"] = resize;
   t["Upsample"] = upsample;
+  t["GridSample"] = gridSample;
+  t["AffineGrid"] = affineGrid;
 }
 
 }  // namespace dlc::onnx_import
