@@ -374,6 +374,273 @@ std::vector<Value> col2Im(OnnxNode& n) {
   return {e.slice(img, start, limit, Dims(k + 2, 1))};
 }
 
+//===--- DeformConv ----------------------------------------------------------===//
+
+// Bilinear taps along one dim of size d at run-time positions p: the two
+// neighbours floor(p) and floor(p) + 1 as i64 indices (clamped) and their
+// weights, zero for a neighbour outside [0, d) (zero padding).
+std::vector<std::pair<Value, Value>> bilinearTaps(Emitter& e, Value p, int64_t d) {
+  Value lo = e.unary<FloorOp>(p);
+  Value frac = e.sub(p, lo);
+  std::vector<std::pair<Value, Value>> taps;
+  Value one = e.splatLike(1.0, p);
+  for (int k = 0; k < 2; ++k) {
+    Value pos = k == 0 ? lo : e.add(lo, one);
+    Value w = k == 0 ? e.sub(one, frac) : frac;
+    Value inside = e.select(e.compare(CompareDirection::LT, pos, e.splatLike(0.0, p)),
+                            e.splatLike(0.0, p),
+                            e.select(e.compare(CompareDirection::GT, pos,
+                                               e.splatLike(static_cast<double>(d - 1), p)),
+                                     e.splatLike(0.0, p), one));
+    Value clamped = e.min(e.max(pos, e.splatLike(0.0, p)),
+                          e.splatLike(static_cast<double>(d - 1), p));
+    taps.push_back({e.convert(clamped, e.builder().getI64Type()), e.mul(w, inside)});
+  }
+  return taps;
+}
+
+// DeformConv: every kernel tap reads the input at its regular position plus
+// a learned offset (bilinear, zeros outside), scaled by the mask; the samples
+// form im2col columns [N, C, taps, positions] that a grouped contraction with
+// the weights turns into the output.
+std::vector<Value> deformConv(OnnxNode& n) {
+  n.onlyAttrs({"dilations", "group", "kernel_shape", "offset_group", "pads", "strides"});
+  Emitter& e = n.e();
+  Value x = n.input(0), w = n.input(1), off = n.input(2);
+  Dims xs = Emitter::shape(x), ws = Emitter::shape(w), os = Emitter::shape(off);
+  Dims in = spatialDims(n, x);
+  int64_t k = static_cast<int64_t>(in.size());
+  mlir::Type et = Emitter::elementType(x);
+  if (!et.isa<mlir::FloatType>()) n.fail("input must be a float tensor");
+  if (ws.size() != xs.size() || os.size() != xs.size())
+    n.fail("W and offset must have the input's rank " + std::to_string(xs.size()));
+  Dims kernel(ws.begin() + 2, ws.end());
+  if (n.hasAttr("kernel_shape") && n.attrInts("kernel_shape", {}) != kernel)
+    n.fail("kernel_shape " + dimsString(n.attrInts("kernel_shape", {})) +
+           " differs from the weight's " + dimsString(kernel));
+  int64_t group = n.attrInt("group", 1), og = n.attrInt("offset_group", 1);
+  int64_t c = xs[1], oc = ws[0], kp = rt::numElements(kernel);
+  if (group < 1 || c % group != 0 || oc % group != 0 || ws[1] * group != c)
+    n.fail("weight " + dimsString(ws) + " does not fit " + std::to_string(c) +
+           " input channels in " + std::to_string(group) + " group(s)");
+  if (og < 1 || c % og != 0) n.fail("offset_group must divide the input channels");
+  Dims strides = n.attrInts("strides", Dims(k, 1));
+  Dims dilations = n.attrInts("dilations", Dims(k, 1));
+  Dims pads = n.attrInts("pads", Dims(2 * k, 0));
+  if (strides.size() != static_cast<size_t>(k) || dilations.size() != static_cast<size_t>(k) ||
+      pads.size() != static_cast<size_t>(2 * k))
+    n.fail("strides and dilations need " + std::to_string(k) + " entries, pads " +
+           std::to_string(2 * k));
+  Dims outSp(os.begin() + 2, os.end());
+  for (int64_t i = 0; i < k; ++i) {
+    int64_t expect =
+        (in[i] + pads[i] + pads[i + k] - (kernel[i] - 1) * dilations[i] - 1) / strides[i] + 1;
+    if (outSp[i] != expect)
+      n.fail("offset spatial shape " + dimsString(outSp) + " differs from the output shape in "
+             "dimension " + std::to_string(i) + " (" + std::to_string(expect) + ")");
+  }
+  if (os[0] != xs[0] || os[1] != og * kp * k)
+    n.fail("offset must be N x " + std::to_string(og * kp * k) + " x output, got " +
+           dimsString(os));
+  // Sample shape [N, og, taps, O...].
+  Dims sh = {xs[0], og, kp};
+  sh.insert(sh.end(), outSp.begin(), outSp.end());
+  int64_t r = static_cast<int64_t>(sh.size());
+  Dims split = {xs[0], og, kp, k};
+  split.insert(split.end(), outSp.begin(), outSp.end());
+  Value offs = e.reshape(off, split);
+  Value mask;
+  if (n.hasInput(4)) {
+    Dims ms = Emitter::shape(n.input(4));
+    Dims want = {xs[0], og * kp};
+    want.insert(want.end(), outSp.begin(), outSp.end());
+    if (ms != want) n.fail("mask must be " + dimsString(want) + ", got " + dimsString(ms));
+    mask = e.reshape(e.convert(n.input(4), et), sh);
+  }
+  rt::Shape kstrides = rt::rowMajorStrides(kernel), ostrides = rt::rowMajorStrides(outSp);
+  int64_t positions = rt::numElements(outSp);
+  std::vector<std::vector<std::pair<Value, Value>>> taps;
+  for (int64_t i = 0; i < k; ++i) {
+    // Regular position of kernel tap kk at output position o along dim i.
+    std::vector<double> base(kp * positions);
+    for (int64_t kk = 0; kk < kp; ++kk)
+      for (int64_t o = 0; o < positions; ++o)
+        base[kk * positions + o] = static_cast<double>(
+            -pads[i] + strides[i] * (o / ostrides[i] % outSp[i]) +
+            dilations[i] * (kk / kstrides[i] % kernel[i]));
+    Dims bs = {kp};
+    bs.insert(bs.end(), outSp.begin(), outSp.end());
+    Dims start(r + 1, 0), limit = split;
+    start[3] = i;
+    limit[3] = i + 1;
+    Value d = e.reshape(e.slice(offs, start, limit, Dims(r + 1, 1)), sh);
+    Value pos = e.add(e.convert(d, et), e.broadcastInDim(valueConstant(e, base, bs, et),
+                                                         range(2, r), sh));
+    taps.push_back(bilinearTaps(e, pos, in[i]));
+  }
+  // Flat index ((n * og + g) * P + sum idx_i * stride_i) of every tap combination.
+  mlir::Type i64 = e.builder().getI64Type();
+  int64_t plane = rt::numElements(in);
+  rt::Shape istrides = rt::rowMajorStrides(in);
+  Value nog = e.add(e.mul(iotaOp(e, sh, 0, i64), e.splat(static_cast<double>(og), i64, sh)),
+                    iotaOp(e, sh, 1, i64));
+  Value base = e.mul(nog, e.splat(static_cast<double>(plane), i64, sh));
+  Dims sh1 = sh;
+  sh1.push_back(1);
+  std::vector<Value> idxs, wts;
+  for (int64_t combo = 0; combo < (int64_t{1} << k); ++combo) {
+    Value flat = base, wt = mask;
+    for (int64_t i = 0; i < k; ++i) {
+      auto& [ti, tw] = taps[i][(combo >> (k - 1 - i)) & 1];
+      flat = e.add(flat, e.mul(ti, e.splat(static_cast<double>(istrides[i]), i64, sh)));
+      wt = wt ? e.mul(wt, tw) : tw;
+    }
+    idxs.push_back(e.reshape(flat, sh1));
+    wts.push_back(e.reshape(wt, sh1));
+  }
+  int64_t cg = c / og;
+  Value table = e.reshape(e.transpose(e.reshape(x, {xs[0], og, cg, plane}), {0, 1, 3, 2}),
+                          {xs[0] * og * plane, cg});
+  Value picked = gatherOp(e, table, e.concatenate(idxs, r), 0);  // [N, og, kp, O..., T, cg]
+  Value wt = e.concatenate(wts, r);
+  Value sampled = e.reduce(ReduceKind::Sum,
+                           e.mul(picked, e.broadcastInDim(wt, range(0, r + 1),
+                                                          Emitter::shape(picked))),
+                           {r});  // [N, og, kp, O..., cg]
+  Dims toCols = {0, 1, r};
+  for (int64_t d = 2; d < r; ++d) toCols.push_back(d);
+  Value cols = e.reshape(e.transpose(sampled, toCols), {xs[0], group, c / group, kp, positions});
+  Value wg = e.reshape(w, {group, oc / group, c / group, kp});
+  Value y = e.dotGeneral(wg, cols, {0}, {1}, {2, 3}, {2, 3});  // [g, oc/g, N, P]
+  Dims out = {xs[0], oc};
+  out.insert(out.end(), outSp.begin(), outSp.end());
+  y = e.reshape(e.transpose(y, {2, 0, 1, 3}), out);
+  if (n.hasInput(3)) {
+    Value b = n.input(3);
+    if (Emitter::shape(b) != Dims{oc})
+      n.fail("bias must have shape [" + std::to_string(oc) + "], got " +
+             dimsString(Emitter::shape(b)));
+    y = e.add(y, e.broadcastInDim(b, {1}, out));
+  }
+  return {y};
+}
+
+//===--- RoiAlign ------------------------------------------------------------===//
+
+// RoiAlign's samples along one axis of the feature map: for each roi and
+// output bin, `ratio` sample coordinates from the run-time roi bounds, as
+// [R, bins, ratio] tensors of the two bilinear neighbours and their weights
+// (ONNX Runtime's rules: samples beyond [-1, size] count 0, coordinates
+// below 0 clamp to 0, the last row/column repeats).
+struct RoiTaps {
+  Value low, high, wLow, wHigh, valid;  // [R, bins, ratio]
+};
+
+RoiTaps roiAxisTaps(Emitter& e, Value start, Value length, int64_t bins, int64_t ratio,
+                    int64_t size) {
+  Dims rs = Emitter::shape(start);  // [R]
+  Dims sh = {rs[0], bins, ratio};
+  mlir::Type et = Emitter::elementType(start);
+  auto c = [&](double v) { return e.splat(v, et, sh); };
+  Value binSize = e.broadcastInDim(e.div(length, e.splat(static_cast<double>(bins), et, rs)),
+                                   {0}, sh);
+  // start + p * bin + (i + 0.5) * bin / ratio
+  Value frac = e.add(e.convert(iotaOp(e, sh, 1, e.builder().getI64Type()), et),
+                     e.div(e.add(e.convert(iotaOp(e, sh, 2, e.builder().getI64Type()), et), c(0.5)),
+                           c(static_cast<double>(ratio))));
+  Value y = e.add(e.broadcastInDim(start, {0}, sh), e.mul(frac, binSize));
+  Value valid = e.select(e.compare(CompareDirection::LT, y, c(-1.0)), c(0),
+                         e.select(e.compare(CompareDirection::GT, y, c(static_cast<double>(size))),
+                                  c(0), c(1)));
+  y = e.max(y, c(0));
+  Value low = e.unary<FloorOp>(y);
+  Value last = c(static_cast<double>(size - 1));
+  Value atEnd = e.compare(CompareDirection::GE, low, last);
+  low = e.select(atEnd, last, low);
+  Value high = e.select(atEnd, last, e.add(low, c(1)));
+  y = e.select(atEnd, low, y);
+  Value l = e.sub(y, low);
+  mlir::Type i64 = e.builder().getI64Type();
+  return {e.convert(low, i64), e.convert(high, i64), e.sub(c(1), l), l, valid};
+}
+
+// RoiAlign: each output bin averages (or maxes) ratio x ratio bilinear
+// samples of its roi. The sample positions come from the roi values at run
+// time; the fixed sampling_ratio keeps the sample count static.
+std::vector<Value> roiAlign(OnnxNode& n) {
+  n.onlyAttrs({"coordinate_transformation_mode", "mode", "output_height", "output_width",
+               "sampling_ratio", "spatial_scale"});
+  Emitter& e = n.e();
+  Value x = n.input(0), rois = n.input(1), batch = n.input(2);
+  Dims xs = Emitter::shape(x), rs = Emitter::shape(rois);
+  if (xs.size() != 4) n.fail("input must be N x C x H x W, got " + dimsString(xs));
+  mlir::Type et = Emitter::elementType(x);
+  if (!et.isa<mlir::FloatType>()) n.fail("input must be a float tensor");
+  if (rs.size() != 2 || rs[1] != 4) n.fail("rois must be R x 4, got " + dimsString(rs));
+  if (Emitter::shape(batch) != Dims{rs[0]})
+    n.fail("batch_indices must have shape [" + std::to_string(rs[0]) + "]");
+  std::string mode = n.attrString("mode", "avg");
+  if (mode != "avg" && mode != "max") n.fail("mode '" + mode + "' is not one of avg, max");
+  std::string ctm = n.attrString("coordinate_transformation_mode",
+                                 n.opset() < 16 ? "output_half_pixel" : "half_pixel");
+  if (ctm != "half_pixel" && ctm != "output_half_pixel")
+    n.fail("coordinate_transformation_mode '" + ctm +
+           "' is not one of half_pixel, output_half_pixel");
+  bool halfPixel = ctm == "half_pixel";
+  int64_t oh = n.attrInt("output_height", 1), ow = n.attrInt("output_width", 1);
+  int64_t ratio = n.attrInt("sampling_ratio", 0);
+  if (oh < 1 || ow < 1) n.fail("output_height and output_width must be >= 1");
+  if (ratio < 1)
+    n.fail("sampling_ratio " + std::to_string(ratio) +
+           " (adaptive: a sample count that depends on the roi values) is not supported; "
+           "give a positive sampling_ratio");
+  double scale = n.attrFloat("spatial_scale", 1.0f);
+  int64_t nr = rs[0], h = xs[2], wd = xs[3], ch = xs[1];
+  Value roisX = e.convert(rois, et);
+  auto column = [&](int64_t i) {
+    Value col = e.reshape(e.slice(roisX, {0, i}, {nr, i + 1}, {1, 1}), {nr});
+    return e.sub(e.mul(col, e.splat(scale, et, {nr})), e.splat(halfPixel ? 0.5 : 0.0, et, {nr}));
+  };
+  Value x1 = column(0), y1 = column(1), x2 = column(2), y2 = column(3);
+  Value rw = e.sub(x2, x1), rh = e.sub(y2, y1);
+  if (!halfPixel) {  // malformed rois become 1 x 1
+    rw = e.max(rw, e.splat(1.0, et, {nr}));
+    rh = e.max(rh, e.splat(1.0, et, {nr}));
+  }
+  RoiTaps ty = roiAxisTaps(e, y1, rh, oh, ratio, h);
+  RoiTaps tx = roiAxisTaps(e, x1, rw, ow, ratio, wd);
+  // Combined shape [R, oh, ow, ry, rx, 4 corners].
+  Dims sh = {nr, oh, ow, ratio, ratio};
+  mlir::Type i64 = e.builder().getI64Type();
+  auto ys = [&](Value v) { return e.broadcastInDim(v, {0, 1, 3}, sh); };
+  auto xs2 = [&](Value v) { return e.broadcastInDim(v, {0, 2, 4}, sh); };
+  Value rowBase = e.mul(e.broadcastInDim(e.convert(batch, i64), {0}, sh),
+                        e.splat(static_cast<double>(h * wd), i64, sh));
+  Value valid = e.mul(ys(ty.valid), xs2(tx.valid));
+  Dims sh1 = sh;
+  sh1.push_back(1);
+  std::vector<Value> idxs, wts;
+  for (int corner = 0; corner < 4; ++corner) {
+    Value yi = ys(corner < 2 ? ty.low : ty.high), xi = xs2(corner % 2 == 0 ? tx.low : tx.high);
+    Value wy = ys(corner < 2 ? ty.wLow : ty.wHigh), wx = xs2(corner % 2 == 0 ? tx.wLow : tx.wHigh);
+    Value flat = e.add(rowBase, e.add(e.mul(yi, e.splat(static_cast<double>(wd), i64, sh)), xi));
+    idxs.push_back(e.reshape(flat, sh1));
+    wts.push_back(e.reshape(e.mul(e.mul(wy, wx), valid), sh1));
+  }
+  Value table = e.reshape(e.transpose(x, {0, 2, 3, 1}), {xs[0] * h * wd, ch});
+  Value picked = gatherOp(e, table, e.concatenate(idxs, 5), 0);  // [R, oh, ow, ry, rx, 4, C]
+  Value weighted = e.mul(picked, e.broadcastInDim(e.concatenate(wts, 5), range(0, 6),
+                                                  Emitter::shape(picked)));
+  Value y;
+  if (mode == "avg") {
+    y = e.div(e.reduce(ReduceKind::Sum, weighted, {3, 4, 5}),
+              e.splat(static_cast<double>(ratio * ratio), et, {nr, oh, ow, ch}));
+  } else {
+    y = e.reduce(ReduceKind::Max, weighted, {3, 4, 5});  // ORT: max of weighted corners
+  }
+  return {e.transpose(y, {0, 3, 1, 2})};
+}
+
 }  // namespace
 
 void registerConvPoolOps(ConverterTable& t) {
@@ -382,6 +649,8 @@ void registerConvPoolOps(ConverterTable& t) {
   t["GlobalLpPool"] = globalLpPool;
   t["MaxUnpool"] = maxUnpool;
   t["Col2Im"] = col2Im;
+  t["DeformConv"] = deformConv;
+  t["RoiAlign"] = roiAlign;
 }
 
 }  // namespace dlc::onnx_import
