@@ -641,6 +641,47 @@ std::vector<Value> roiAlign(OnnxNode& n) {
   return {e.transpose(y, {0, 3, 1, 2})};
 }
 
+//===--- CausalConvWithState -------------------------------------------------===//
+
+// CausalConvWithState (opset 27): a depthwise 1-D convolution over the input
+// prefixed by the carried state (zeros when absent), an optional SiLU, and
+// the last k - 1 positions of the prefixed input as the next state.
+std::vector<Value> causalConvWithState(OnnxNode& n) {
+  n.onlyAttrs({"activation"});
+  Emitter& e = n.e();
+  Value x = n.input(0), w = n.input(1);
+  Dims xs = Emitter::shape(x), ws = Emitter::shape(w);
+  mlir::Type et = Emitter::elementType(x);
+  if (!et.isa<mlir::FloatType>()) n.fail("input must be a float tensor");
+  if (xs.size() != 3) n.fail("input must be batch x channels x length, got " + dimsString(xs));
+  if (ws.size() != 3 || ws[0] != xs[1] || ws[1] != 1)
+    n.fail("weight must be " + std::to_string(xs[1]) + " x 1 x k, got " + dimsString(ws));
+  std::string act = n.attrString("activation", "none");
+  if (act != "none" && act != "silu" && act != "swish")
+    n.fail("activation '" + act + "' is not one of none, silu, swish");
+  int64_t k = ws[2], keep = k - 1;
+  Dims stateShape = {xs[0], xs[1], keep};
+  Value padded = x;
+  if (keep > 0) {
+    Value past = n.hasInput(3) ? n.input(3) : e.splat(0.0, et, stateShape);
+    if (Emitter::shape(past) != stateShape)
+      n.fail("past_state must be " + dimsString(stateShape) + ", got " +
+             dimsString(Emitter::shape(past)));
+    padded = e.concatenate({past, x}, 2);
+  }
+  Value y = e.convolution(padded, w, {1}, {0}, {0}, {1}, xs[1]);
+  if (n.hasInput(2)) {
+    Value b = n.input(2);
+    if (Emitter::shape(b) != Dims{xs[1]})
+      n.fail("bias must have shape [" + std::to_string(xs[1]) + "]");
+    y = e.add(y, e.broadcastInDim(b, {1}, Emitter::shape(y)));
+  }
+  if (act != "none") y = e.mul(y, e.unary<LogisticOp>(y));
+  int64_t len = Emitter::shape(padded)[2];
+  Value state = e.slice(padded, {0, 0, len - keep}, {xs[0], xs[1], len}, {1, 1, 1});
+  return {y, state};
+}
+
 }  // namespace
 
 void registerConvPoolOps(ConverterTable& t) {
@@ -651,6 +692,7 @@ void registerConvPoolOps(ConverterTable& t) {
   t["Col2Im"] = col2Im;
   t["DeformConv"] = deformConv;
   t["RoiAlign"] = roiAlign;
+  t["CausalConvWithState"] = causalConvWithState;
 }
 
 }  // namespace dlc::onnx_import
