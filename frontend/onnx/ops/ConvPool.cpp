@@ -211,9 +211,14 @@ std::vector<Value> convTranspose(OnnxNode& n) {
 
 // The p of LpPool / GlobalLpPool: a float attribute in opset 1, an int after.
 double lpExponent(OnnxNode& n) {
-  double p = n.opset() < 2 ? n.attrFloat("p", 2.0f) : static_cast<double>(n.attrInt("p", 2));
-  if (!(p > 0)) n.fail("p must be positive, got " + std::to_string(p));
-  return p;
+  if (n.opset() < 2) {
+    double p = n.attrFloat("p", 2.0f);
+    if (!(p > 0)) n.fail("p must be positive");
+    return p;
+  }
+  int64_t p = n.attrInt("p", 2);
+  if (p < 1) n.fail("p must be positive, got " + std::to_string(p));
+  return static_cast<double>(p);
 }
 
 // |x|^p, with the common exponents as multiplications.

@@ -182,8 +182,11 @@ Value maxPoolIndices(OnnxNode& n, Value x, Value y, const PoolWindow& p) {
   for (int64_t i = 0; i < plane; ++i) rowMajor[i] = i;
   Value idx = e.broadcastInDim(indexConstant(e, rowMajor, spatial), range(2, r), xs);
   Dims zero(r, 0), high = plus(p.padHigh, p.extra);
-  Value xp = e.pad(x, lowest(e, x), p.padLow, high, zero);
-  Value ip = e.pad(idx, e.splat(static_cast<double>(plane), i64), p.padLow, high, zero);
+  Value xp = x, ip = idx;
+  if (p.padLow != zero || high != zero) {
+    xp = e.pad(x, lowest(e, x), p.padLow, high, zero);
+    ip = e.pad(idx, e.splat(static_cast<double>(plane), i64), p.padLow, high, zero);
+  }
   Value none = e.splat(static_cast<double>(plane), i64, ys);  // above every real index
   Value best = none;
   Dims offset(r, 0);
