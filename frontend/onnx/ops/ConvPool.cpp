@@ -392,14 +392,11 @@ std::vector<std::pair<Value, Value>> bilinearTaps(Emitter& e, Value p, int64_t d
   for (int k = 0; k < 2; ++k) {
     Value pos = k == 0 ? lo : e.add(lo, one);
     Value w = k == 0 ? e.sub(one, frac) : frac;
-    Value inside = e.select(e.compare(CompareDirection::LT, pos, e.splatLike(0.0, p)),
-                            e.splatLike(0.0, p),
-                            e.select(e.compare(CompareDirection::GT, pos,
-                                               e.splatLike(static_cast<double>(d - 1), p)),
-                                     e.splatLike(0.0, p), one));
-    Value clamped = e.min(e.max(pos, e.splatLike(0.0, p)),
-                          e.splatLike(static_cast<double>(d - 1), p));
-    taps.push_back({e.convert(clamped, e.builder().getI64Type()), e.mul(w, inside)});
+    Value zero = e.splatLike(0.0, p), last = e.splatLike(static_cast<double>(d - 1), p);
+    Value outside = e.binary<OrOp>(e.compare(CompareDirection::LT, pos, zero),
+                                   e.compare(CompareDirection::GT, pos, last));
+    Value clamped = e.min(e.max(pos, zero), last);
+    taps.push_back({e.convert(clamped, e.builder().getI64Type()), e.select(outside, zero, w)});
   }
   return taps;
 }
@@ -554,9 +551,10 @@ RoiTaps roiAxisTaps(Emitter& e, Value start, Value length, int64_t bins, int64_t
                      e.div(e.add(e.convert(iotaOp(e, sh, 2, e.builder().getI64Type()), et), c(0.5)),
                            c(static_cast<double>(ratio))));
   Value y = e.add(e.broadcastInDim(start, {0}, sh), e.mul(frac, binSize));
-  Value valid = e.select(e.compare(CompareDirection::LT, y, c(-1.0)), c(0),
-                         e.select(e.compare(CompareDirection::GT, y, c(static_cast<double>(size))),
-                                  c(0), c(1)));
+  Value valid = e.select(e.binary<OrOp>(e.compare(CompareDirection::LT, y, c(-1.0)),
+                                        e.compare(CompareDirection::GT, y,
+                                                  c(static_cast<double>(size)))),
+                         c(0), c(1));
   y = e.max(y, c(0));
   Value low = e.unary<FloorOp>(y);
   Value last = c(static_cast<double>(size - 1));

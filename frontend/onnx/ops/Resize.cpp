@@ -179,9 +179,8 @@ Value resizeAxis(Emitter& e, Value x, int64_t axis, const AxisTable& t, double e
     y = e.reduce(ReduceKind::Sum, prod, {axis + 1});
   }
   if (t.anyOutside) {
-    std::vector<int64_t> mask(t.outside.begin(), t.outside.end());
-    Value m = e.compare(CompareDirection::NE, indexConstant(e, mask, {out}),
-                        e.splat(0.0, e.builder().getI64Type(), {out}));
+    std::vector<double> mask(t.outside.begin(), t.outside.end());
+    Value m = valueConstant(e, mask, {out}, e.builder().getI1Type());
     Dims ys = Emitter::shape(y);
     y = e.select(e.broadcastInDim(m, {axis}, ys), e.splat(extrapolation, et, ys), y);
   }
@@ -360,6 +359,9 @@ struct Ew {
   Value gt(Value a, Value b) { return e.compare(CompareDirection::GT, a, b); }
   Value floor(Value a) { return e.unary<FloorOp>(a); }
   Value clamp(Value a, double lo, double hi) { return e.min(e.max(a, c(lo)), c(hi)); }
+  Value outside(Value a, double lo, double hi) {  // a < lo or a > hi, as i1
+    return e.binary<OrOp>(lt(a, c(lo)), gt(a, c(hi)));
+  }
 };
 
 // Reflects x into [lo, hi] by folding at the borders as often as needed
@@ -420,9 +422,7 @@ std::vector<Tap> dimTaps(Ew& w, Value x, int64_t d, const std::string& mode,
   for (size_t k = 0; k < positions.size(); ++k) {
     Value p = positions[k], wt = weights[k];
     if (padding == "zeros") {
-      Value inside = e.select(w.lt(p, w.c(-0.5)), w.c(0),
-                              e.select(w.gt(p, w.c(d - 0.5)), w.c(0), w.c(1)));
-      wt = e.mul(wt, inside);
+      wt = e.select(w.outside(p, 0, static_cast<double>(d - 1)), w.c(0), wt);
     } else if (padding == "reflection") {
       p = reflect(w, p, lo, hi);
     }
@@ -475,8 +475,7 @@ std::vector<Value> gridSample(OnnxNode& n) {
     if (mode == "nearest") pos = e.unary<RoundOp>(pos);
     double lo = align ? 0.0 : -0.5, hi = align ? d - 1 : d - 0.5;
     if (padding == "border") {
-      Value out = e.select(w.lt(pos, w.c(lo)), w.c(1), e.select(w.gt(pos, w.c(hi)), w.c(1), w.c(0)));
-      pos = e.select(w.gt(out, w.c(0.5)), w.clamp(pos, 0, d - 1), pos);
+      pos = e.select(w.outside(pos, lo, hi), w.clamp(pos, 0, d - 1), pos);
     } else if (padding == "reflection") {
       pos = reflect(w, pos, lo, hi);
     }
