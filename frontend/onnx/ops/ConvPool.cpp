@@ -164,6 +164,8 @@ std::vector<Value> convTranspose(OnnxNode& n) {
   if (n.hasAttr("kernel_shape") && n.attrInts("kernel_shape", {}) != kernel)
     n.fail("kernel_shape " + dimsString(n.attrInts("kernel_shape", {})) +
            " differs from the weight's " + dimsString(kernel));
+  for (int64_t d : kernel)
+    if (d < 1) n.fail("the weight's kernel " + dimsString(kernel) + " has an empty dimension");
   Dims strides = n.attrInts("strides", Dims(k, 1));
   Dims dilations = n.attrInts("dilations", Dims(k, 1));
   Dims outPad = n.attrInts("output_padding", Dims(k, 0));
@@ -288,8 +290,14 @@ std::vector<Value> maxUnpool(OnnxNode& n) {
     n.fail("kernel_shape and strides need " + std::to_string(k) + " entries, pads " +
            std::to_string(2 * k));
   Dims inferred = {xs[0], xs[1]};
-  for (size_t i = 0; i < k; ++i)
+  for (size_t i = 0; i < k; ++i) {
+    if (kernel[i] < 1 || strides[i] < 1 || pads[i] < 0 || pads[i + k] < 0)
+      n.fail("kernel_shape and strides must be >= 1, pads >= 0");
     inferred.push_back((in[i] - 1) * strides[i] - pads[i] - pads[i + k] + kernel[i]);
+    if (inferred.back() < 1)
+      n.fail("the unpooled size in spatial dimension " + std::to_string(i) + " is " +
+             std::to_string(inferred.back()) + ", must be >= 1");
+  }
   Dims outShape = inferred;
   if (n.hasInput(2)) {
     outShape = n.intsInput(2, "output_shape");
@@ -420,6 +428,8 @@ std::vector<Value> deformConv(OnnxNode& n) {
   if (n.hasAttr("kernel_shape") && n.attrInts("kernel_shape", {}) != kernel)
     n.fail("kernel_shape " + dimsString(n.attrInts("kernel_shape", {})) +
            " differs from the weight's " + dimsString(kernel));
+  for (int64_t d : kernel)
+    if (d < 1) n.fail("the weight's kernel " + dimsString(kernel) + " has an empty dimension");
   int64_t group = n.attrInt("group", 1), og = n.attrInt("offset_group", 1);
   int64_t c = xs[1], oc = ws[0], kp = rt::numElements(kernel);
   if (group < 1 || c % group != 0 || oc % group != 0 || ws[1] * group != c)
@@ -435,6 +445,8 @@ std::vector<Value> deformConv(OnnxNode& n) {
            std::to_string(2 * k));
   Dims outSp(os.begin() + 2, os.end());
   for (int64_t i = 0; i < k; ++i) {
+    if (strides[i] < 1 || dilations[i] < 1 || pads[i] < 0 || pads[i + k] < 0)
+      n.fail("strides and dilations must be >= 1, pads >= 0");
     int64_t expect =
         (in[i] + pads[i] + pads[i + k] - (kernel[i] - 1) * dilations[i] - 1) / strides[i] + 1;
     if (outSp[i] != expect)
@@ -599,6 +611,7 @@ std::vector<Value> roiAlign(OnnxNode& n) {
            "give a positive sampling_ratio");
   double scale = n.attrFloat("spatial_scale", 1.0f);
   int64_t nr = rs[0], h = xs[2], wd = xs[3], ch = xs[1];
+  if (h < 1 || wd < 1) n.fail("the feature map " + dimsString(xs) + " is empty");
   Value roisX = e.convert(rois, et);
   auto column = [&](int64_t i) {
     Value col = e.reshape(e.slice(roisX, {0, i}, {nr, i + 1}, {1, 1}), {nr});
@@ -663,6 +676,7 @@ std::vector<Value> causalConvWithState(OnnxNode& n) {
   if (act != "none" && act != "silu" && act != "swish")
     n.fail("activation '" + act + "' is not one of none, silu, swish");
   int64_t k = ws[2], keep = k - 1;
+  if (k < 1) n.fail("the kernel is empty");
   Dims stateShape = {xs[0], xs[1], keep};
   Value padded = x;
   if (keep > 0) {

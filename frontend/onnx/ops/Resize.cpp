@@ -200,6 +200,7 @@ Value resizeTo(OnnxNode& n, Value x, const ResizeSpec& s, const std::vector<doub
     bool identity = std::fabs(scales[a] - 1.0) <= 1e-9 && out[a] == xs[a] &&
                     std::fabs(roiStart) <= 1e-9 && std::fabs(roiEnd - 1.0) <= 1e-9;
     if (identity) continue;
+    if (xs[a] < 1) n.fail("axis " + std::to_string(a) + " of the input is empty");
     if (out[a] < 1) n.fail("output size of axis " + std::to_string(a) + " is " +
                            std::to_string(out[a]) + ", must be >= 1");
     AxisTable t = axisTable(s, xs[a], out[a], scales[a], roiStart, roiEnd);
@@ -296,6 +297,7 @@ std::vector<Value> resize(OnnxNode& n) {
     checkChoice(n, "keep_aspect_ratio_policy", policy, {"stretch", "not_larger", "not_smaller"});
     for (size_t i = 0; i < na; ++i) {
       if (sizes[i] < 1) n.fail("sizes must be >= 1, got " + dimsString(sizes));
+      if (xs[axes[i]] < 1) n.fail("axis " + std::to_string(axes[i]) + " of the input is empty");
       fullScales[axes[i]] = static_cast<double>(sizes[i]) / xs[axes[i]];
       out[axes[i]] = sizes[i];
     }
