@@ -1,5 +1,5 @@
 // ONNX neural-network ops: softmax, convolution, pooling, batch norm.
-#include "frontend/onnx/OnnxNode.h"
+#include "frontend/onnx/ops/ConvPoolCommon.h"
 
 #include <cmath>
 
@@ -44,11 +44,9 @@ std::vector<Value> logSoftmax(OnnxNode& n) {
   return {e.sub(shifted, e.unreduce(lse, dims, Emitter::shape(x)))};
 }
 
-// The spatial window of Conv and the pools, with auto_pad resolved.
-struct Window {
-  Dims kernel, strides, dilations, padLow, padHigh;
-};
+}  // namespace
 
+// The spatial window of Conv and the pools, with auto_pad resolved.
 Window windowAttrs(OnnxNode& n, const Dims& spatial, const Dims& kernel) {
   size_t k = spatial.size();
   Window w;
@@ -87,6 +85,8 @@ Window windowAttrs(OnnxNode& n, const Dims& spatial, const Dims& kernel) {
   return w;
 }
 
+namespace {
+
 std::vector<Value> conv(OnnxNode& n) {
   n.onlyAttrs({"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
   Emitter& e = n.e();
@@ -111,12 +111,10 @@ std::vector<Value> conv(OnnxNode& n) {
   return {y};
 }
 
+}  // namespace
+
 // Pool attributes over the spatial dims, extended to the whole tensor
 // (N and C get window 1), with ceil_mode turned into extra high padding.
-struct PoolWindow {
-  Dims window, strides, dilations, padLow, padHigh, extra;  // all rank entries
-};
-
 PoolWindow poolAttrs(OnnxNode& n, Value x) {
   Dims xs = Emitter::shape(x);
   if (xs.size() < 3) n.fail("input must be N x C x D1 ... Dn, got " + dimsString(xs));
@@ -152,20 +150,92 @@ PoolWindow poolAttrs(OnnxNode& n, Value x) {
   return p;
 }
 
+namespace {
+
 Dims plus(const Dims& a, const Dims& b) {
   Dims r = a;
   for (size_t i = 0; i < r.size(); ++i) r[i] += b[i];
   return r;
 }
 
+// The lowest value of x's element type: padding that never wins a max.
+Value lowest(Emitter& e, Value x) {
+  mlir::Type t = Emitter::elementType(x);
+  if (t.isa<mlir::FloatType>()) return e.splat(-INFINITY, t);
+  unsigned bits = t.getIntOrFloatBitWidth();
+  return e.splat(bits == 1 ? 0.0 : -std::ldexp(1.0, static_cast<int>(bits) - 1), t);
+}
+
+// MaxPool's Indices output: for each window, the flat index into N x C x D...
+// of its first maximum in row-major window order (what the reference and
+// ORT pick on ties). Every window offset is a strided slice of the padded
+// input; the winning position is the smallest index whose value equals the
+// window's max. storage_order 1 numbers the spatial position column-major.
+Value maxPoolIndices(OnnxNode& n, Value x, Value y, const PoolWindow& p) {
+  Emitter& e = n.e();
+  Dims xs = Emitter::shape(x), ys = Emitter::shape(y);
+  int64_t r = static_cast<int64_t>(xs.size());
+  Dims spatial(xs.begin() + 2, xs.end());
+  int64_t plane = rt::numElements(spatial);
+  mlir::Type i64 = e.builder().getI64Type();
+  std::vector<int64_t> rowMajor(plane);
+  for (int64_t i = 0; i < plane; ++i) rowMajor[i] = i;
+  Value idx = e.broadcastInDim(indexConstant(e, rowMajor, spatial), range(2, r), xs);
+  Dims zero(r, 0), high = plus(p.padHigh, p.extra);
+  Value xp = x, ip = idx;
+  if (p.padLow != zero || high != zero) {
+    xp = e.pad(x, lowest(e, x), p.padLow, high, zero);
+    ip = e.pad(idx, e.splat(static_cast<double>(plane), i64), p.padLow, high, zero);
+  }
+  Value none = e.splat(static_cast<double>(plane), i64, ys);  // above every real index
+  Value best = none;
+  Dims offset(r, 0);
+  for (bool more = true; more;) {
+    Dims start(r), limit(r);
+    for (int64_t d = 0; d < r; ++d) {
+      start[d] = offset[d] * p.dilations[d];
+      limit[d] = start[d] + (ys[d] - 1) * p.strides[d] + 1;
+    }
+    Value v = e.slice(xp, start, limit, p.strides);
+    Value k = e.slice(ip, start, limit, p.strides);
+    best = e.min(best, e.select(e.compare(CompareDirection::EQ, v, y), k, none));
+    // Next offset, row-major over the spatial window dims.
+    more = false;
+    for (int64_t d = r - 1; d >= 2 && !more; --d) {
+      if (++offset[d] < p.window[d]) more = true;
+      else offset[d] = 0;
+    }
+  }
+  if (n.attrInt("storage_order", 0) != 0) {
+    // Column-major: the first spatial dim varies fastest.
+    Value col = e.splat(0.0, i64, ys);
+    int64_t rowStride = plane, colStride = 1;
+    for (int64_t d = 0; d < r - 2; ++d) {
+      rowStride /= spatial[d];
+      Value coord = e.binary<RemOp>(e.div(best, e.splat(static_cast<double>(rowStride), i64, ys)),
+                                    e.splat(static_cast<double>(spatial[d]), i64, ys));
+      col = e.add(col, e.mul(coord, e.splat(static_cast<double>(colStride), i64, ys)));
+      colStride *= spatial[d];
+    }
+    best = col;
+  }
+  // Add the offset of the (n, c) plane.
+  Value plane0 = e.mul(e.add(e.mul(iotaOp(e, ys, 0, i64),
+                                   e.splat(static_cast<double>(xs[1]), i64, ys)),
+                             iotaOp(e, ys, 1, i64)),
+                       e.splat(static_cast<double>(plane), i64, ys));
+  return e.add(best, plane0);
+}
+
 std::vector<Value> maxPool(OnnxNode& n) {
   n.onlyAttrs({"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order",
                "strides"});
-  if (n.hasOutput(1)) n.fail("the Indices output is not supported");
   Value x = n.input(0);
   PoolWindow p = poolAttrs(n, x);
-  return {n.e().reduceWindow(ReduceKind::Max, x, p.window, p.strides, p.padLow,
-                             plus(p.padHigh, p.extra), p.dilations)};
+  Value y = n.e().reduceWindow(ReduceKind::Max, x, p.window, p.strides, p.padLow,
+                               plus(p.padHigh, p.extra), p.dilations);
+  if (!n.hasOutput(1)) return {y};
+  return {y, maxPoolIndices(n, x, y, p)};
 }
 
 // Average = window sum / number of counted positions. The count is itself a
