@@ -1,5 +1,5 @@
 // ONNX attention and the transformer-era ops of opsets 23-27: Attention,
-// RotaryEmbedding, TensorScatter, CausalConvWithState, LinearAttention and
+// RotaryEmbedding, TensorScatter, LinearAttention and
 // (domain ai.onnx.preview) FlexAttention. Each decomposes into core ops; the
 // semantics follow the ONNX reference implementation (onnx/reference/ops),
 // which is what the backend tests' expected outputs come from.
@@ -450,50 +450,6 @@ std::vector<Value> tensorScatter(OnnxNode& n) {
   return {out};
 }
 
-// --- CausalConvWithState ---------------------------------------------------------
-
-// A depthwise causal 1-D convolution over [past_state (or zeros) ++ input];
-// the last k-1 positions of that sequence are the next state.
-std::vector<Value> causalConvWithState(OnnxNode& n) {
-  n.onlyAttrs({"activation"});
-  Emitter& e = n.e();
-  Value x = n.input(0), w = n.input(1);
-  Dims xs = Emitter::shape(x), ws = Emitter::shape(w);
-  if (xs.size() != 3) n.fail("input must be [batch, channels, length], got " + dimsString(xs));
-  if (ws.size() != 3 || ws[0] != xs[1] || ws[1] != 1)
-    n.fail("weight must be [" + std::to_string(xs[1]) + ", 1, k], got " + dimsString(ws));
-  std::string act = n.attrString("activation", "none");
-  if (act != "none" && act != "silu" && act != "swish")
-    n.fail("activation '" + act + "' is not one of none, silu, swish");
-  int64_t k = ws[2];
-  if (k < 1) n.fail("the kernel size (weight dimension 2) must be >= 1");
-  Type t = Emitter::elementType(x);
-  Value padded;
-  if (n.hasInput(3)) {
-    Value past = n.input(3);
-    if (Emitter::shape(past) != Dims{xs[0], xs[1], k - 1})
-      n.fail("past_state must be " + dimsString({xs[0], xs[1], k - 1}) + ", got " +
-             dimsString(Emitter::shape(past)));
-    padded = k > 1 ? e.concatenate({past, x}, 2) : x;
-  } else {
-    padded = e.pad(x, e.splat(0.0, t), {0, 0, k - 1}, {0, 0, 0}, {0, 0, 0});
-  }
-  Value y = e.convolution(padded, w, {1}, {0}, {0}, {1}, xs[1]);
-  if (n.hasInput(2)) {
-    Value bias = n.input(2);
-    if (Emitter::shape(bias) != Dims{xs[1]})
-      n.fail("bias must have shape [" + std::to_string(xs[1]) + "]");
-    y = e.add(y, e.broadcastInDim(bias, {1}, xs));
-  }
-  if (act != "none") {  // x * sigmoid(x), computed in f32 like the reference
-    Value y32 = e.convert(y, e.builder().getF32Type());
-    y = e.convert(e.mul(y32, e.unary<LogisticOp>(y32)), t);
-  }
-  int64_t total = Emitter::shape(padded)[2];
-  Value state = e.slice(padded, {0, 0, total - (k - 1)}, {xs[0], xs[1], total}, {1, 1, 1});
-  return {y, state};
-}
-
 // --- LinearAttention -------------------------------------------------------------
 
 // The recurrent state S [B, Hkv, dk, dv] is updated token by token (the
@@ -647,7 +603,6 @@ void registerAttentionOps(ConverterTable& t) {
   t["Attention"] = attention;
   t["RotaryEmbedding"] = rotaryEmbedding;
   t["TensorScatter"] = tensorScatter;
-  t["CausalConvWithState"] = causalConvWithState;
   t["LinearAttention"] = linearAttention;
   t["FlexAttention"] = flexAttention;
 }
