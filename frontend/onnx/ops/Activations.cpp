@@ -37,13 +37,6 @@ Value floatInput(OnnxNode& n, size_t i) {
   return x;
 }
 
-// The type a formula is computed in: f32 for f16/bf16, else the input's.
-mlir::Type computeType(Emitter& e, Value x) {
-  mlir::Type t = Emitter::elementType(x);
-  if (t.isF16() || t.isBF16()) return e.builder().getF32Type();
-  return t;
-}
-
 // A rank-0 constant of x's element type (broadcast by the binary ops).
 Value k(Emitter& e, double v, Value like) { return e.splat(v, Emitter::elementType(like)); }
 
@@ -57,7 +50,7 @@ template <typename F>
 std::vector<Value> mapFloat(OnnxNode& n, F f) {
   Emitter& e = n.e();
   Value x = floatInput(n, 0);
-  Value y = f(e, e.convert(x, computeType(e, x)));
+  Value y = f(e, e.convert(x, e.computeType(x)));
   return {e.convert(y, Emitter::elementType(x))};
 }
 
@@ -377,7 +370,7 @@ std::vector<Value> shrink(OnnxNode& n) {
   Emitter& e = n.e();
   double bias = n.attrFloat("bias", 0.0f), lambd = n.attrFloat("lambd", 0.5f);
   Value in = n.input(0);
-  mlir::Type t = isFloat(in) ? computeType(e, in) : e.builder().getF64Type();
+  mlir::Type t = isFloat(in) ? e.computeType(in) : e.builder().getF64Type();
   Value x = e.convert(in, t);
   Value above = e.select(cmp(e, CD::GT, x, k(e, lambd, x)), e.sub(x, k(e, bias, x)), k(e, 0, x));
   Value y = e.select(cmp(e, CD::LT, x, k(e, -lambd, x)), e.add(x, k(e, bias, x)), above);
@@ -406,7 +399,7 @@ std::vector<Value> swiglu(OnnxNode& n) {
            " " + typeName(Emitter::elementType(a)) + " and " + dimsString(Emitter::shape(b)) +
            " " + typeName(Emitter::elementType(b)));
   double alpha = n.attrFloat("alpha", 1.0f);
-  mlir::Type t = computeType(e, a);
+  mlir::Type t = e.computeType(a);
   Value y = e.mul(swishOf(e, e.convert(a, t), alpha), e.convert(b, t));
   return {e.convert(y, Emitter::elementType(a))};
 }
@@ -462,7 +455,7 @@ std::vector<Value> mean(OnnxNode& n) {
       n.fail("inputs must have one shape before opset 8 (no broadcasting), got " +
              dimsString(Emitter::shape(xs[0])) + " and " + dimsString(Emitter::shape(xs[i])));
   }
-  mlir::Type t = computeType(e, xs[0]);
+  mlir::Type t = e.computeType(xs[0]);
   Value acc = e.convert(xs[0], t);
   for (size_t i = 1; i < xs.size(); ++i) acc = e.add(acc, e.convert(xs[i], t));
   Value y = e.div(acc, e.splat(static_cast<double>(xs.size()), t));
