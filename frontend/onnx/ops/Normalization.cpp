@@ -180,16 +180,13 @@ std::vector<Value> groupNorm(OnnxNode& n) {
   Value normed = e.mul(e.sub(x, e.unreduce(mean, {2}, gs)), e.unreduce(inv, {2}, gs));
   normed = e.convert(normed, ct);
   Value scale = e.convert(floatInput(n, 1), ct), bias = e.convert(floatInput(n, 2), ct);
-  Value y;
-  if (perGroup) {
-    y = e.add(e.mul(normed, perChannel(n, scale, groups, gs, "scale")),
-              perChannel(n, bias, groups, gs, "bias"));
-    y = e.reshape(y, xs);
-  } else {
-    normed = e.reshape(normed, xs);
-    y = e.add(e.mul(normed, perChannel(n, scale, c, xs, "scale")),
-              perChannel(n, bias, c, xs, "bias"));
-  }
+  // Per group: applied on the [N, G, C/G * D] rows; per channel: on X's shape.
+  Dims target = perGroup ? gs : xs;
+  int64_t count = perGroup ? groups : c;
+  if (!perGroup) normed = e.reshape(normed, xs);
+  scale = perChannel(n, scale, count, target, "scale");
+  bias = perChannel(n, bias, count, target, "bias");
+  Value y = e.reshape(e.add(e.mul(normed, scale), bias), xs);
   return {e.convert(y, Emitter::elementType(in))};
 }
 
