@@ -134,7 +134,7 @@ std::vector<Value> rmsNorm(OnnxNode& n) {
 // Per instance and channel over the spatial dims:
 // y = scale * (x - mean) / sqrt(var + eps) + B.
 std::vector<Value> instanceNorm(OnnxNode& n) {
-  n.onlyAttrs({"epsilon"});
+  n.onlyAttrs({"epsilon", "consumed_inputs"});  // consumed_inputs: an opset-1 hint
   Emitter& e = n.e();
   Value in = floatInput(n, 0);
   Dims xs = Emitter::shape(in);
