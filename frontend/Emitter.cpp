@@ -198,4 +198,23 @@ Value Emitter::reduceWindow(ReduceKind kind, Value x, const Dims& window, const 
       .getResult();
 }
 
+// --- math family: numerics helpers for activations and normalisations ------
+
+Type Emitter::computeType(Value x) {
+  Type t = elementType(x);
+  if (t.isF16() || t.isBF16()) return b_.getF32Type();
+  return t;
+}
+
+std::pair<Value, Value> Emitter::moments(Value x, const Dims& dims) {
+  Dims s = shape(x);
+  int64_t count = 1;
+  for (int64_t d : dims) count *= s.at(static_cast<size_t>(d));
+  Value n = splat(static_cast<double>(count), elementType(x));
+  Value mean = div(reduce(ReduceKind::Sum, x, dims), n);
+  Value dev = sub(x, unreduce(mean, dims, s));
+  Value var = div(reduce(ReduceKind::Sum, mul(dev, dev), dims), n);
+  return {mean, var};
+}
+
 }  // namespace dlc

@@ -95,6 +95,15 @@ class Emitter {
                            const Dims& strides, const Dims& padLow, const Dims& padHigh,
                            const Dims& dilations);
 
+  // --- math family: numerics helpers for activations and normalisations ----
+  // The element type a formula of several ops on x runs in: f32 for f16 and
+  // bf16 (rounded once at the end, as PyTorch's "opmath" does), else x's.
+  mlir::Type computeType(mlir::Value x);
+  // Mean and population variance of x over `dims`, with those dims dropped.
+  // Two-pass: the variance is the mean squared deviation from the mean, which
+  // does not cancel as E[x^2] - E[x]^2 does.
+  std::pair<mlir::Value, mlir::Value> moments(mlir::Value x, const Dims& dims);
+
  private:
   std::pair<mlir::Value, mlir::Value> broadcastPair(mlir::Value a, mlir::Value b);
   mlir::DenseI64ArrayAttr arr(const Dims& d) { return b_.getDenseI64ArrayAttr(d); }

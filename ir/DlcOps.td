@@ -94,6 +94,13 @@ def Dlc_PowOp : Dlc_BinaryOp<"pow", Dlc_Tensor, "a ^ b">;
 def Dlc_MaxOp : Dlc_BinaryOp<"max", Dlc_Tensor, "maximum (NaN propagates)", [Commutative]>;
 def Dlc_MinOp : Dlc_BinaryOp<"min", Dlc_Tensor, "minimum (NaN propagates)", [Commutative]>;
 def Dlc_RemOp : Dlc_BinaryOp<"rem", Dlc_Tensor, "remainder with the sign of the dividend">;
+def Dlc_Atan2Op : Dlc_BinaryOp<"atan2", Dlc_FloatTensor, "four-quadrant arctangent of lhs / rhs"> {
+  let description = [{
+    `%a = dlc.atan2 %y, %x : tensor<4xf32>` is the angle of the point (x, y)
+    in [-pi, pi], as C `atan2(y, x)`. The ONNX importer builds asin, acos
+    and atan on it.
+  }];
+}
 def Dlc_AndOp : Dlc_BinaryOp<"and", Dlc_IntOrBoolTensor, "logical/bitwise and", [Commutative]>;
 def Dlc_OrOp : Dlc_BinaryOp<"or", Dlc_IntOrBoolTensor, "logical/bitwise or", [Commutative]>;
 def Dlc_XorOp : Dlc_BinaryOp<"xor", Dlc_IntOrBoolTensor, "logical/bitwise xor", [Commutative]>;

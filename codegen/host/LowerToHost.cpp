@@ -166,6 +166,7 @@ class Lowering {
         .Case([&](MaxOp) { binary(op, B::Max); })
         .Case([&](MinOp) { binary(op, B::Min); })
         .Case([&](RemOp) { binary(op, B::Rem); })
+        .Case([&](Atan2Op) { binary(op, B::Atan2); })
         .Case([&](AndOp) { binary(op, B::And); })
         .Case([&](OrOp) { binary(op, B::Or); })
         .Case([&](XorOp) { binary(op, B::Xor); })

@@ -42,6 +42,7 @@ std::string_view binaryKindName(BinaryKind k) {
     case BinaryKind::And: return "and";
     case BinaryKind::Or: return "or";
     case BinaryKind::Xor: return "xor";
+    case BinaryKind::Atan2: return "atan2";
   }
   return "?";
 }
@@ -180,6 +181,7 @@ void binaryFloat(BinaryKind kind, ConstTensorRef a, ConstTensorRef b, TensorRef 
     case BinaryKind::Max: return mapBinary<Tr>(a, b, out, [](C x, C y) { return nanMax(x, y); });
     case BinaryKind::Min: return mapBinary<Tr>(a, b, out, [](C x, C y) { return nanMin(x, y); });
     case BinaryKind::Rem: return mapBinary<Tr>(a, b, out, [](C x, C y) { return std::fmod(x, y); });
+    case BinaryKind::Atan2: return mapBinary<Tr>(a, b, out, [](C y, C x) { return std::atan2(y, x); });
     default: unsupportedBinary(kind, Tr::kDType);
   }
 }
@@ -207,6 +209,7 @@ void binaryInt(BinaryKind kind, ConstTensorRef a, ConstTensorRef b, TensorRef ou
     case BinaryKind::And: return mapBinary<Tr>(a, b, out, [](I x, I y) { return x & y; });
     case BinaryKind::Or: return mapBinary<Tr>(a, b, out, [](I x, I y) { return x | y; });
     case BinaryKind::Xor: return mapBinary<Tr>(a, b, out, [](I x, I y) { return x ^ y; });
+    case BinaryKind::Atan2: break;
   }
   unsupportedBinary(kind, Tr::kDType);
 }

@@ -53,10 +53,11 @@ enum class BinaryKind : uint8_t {
   Max, Min,            // float Max/Min propagate NaN
   Rem,                 // sign of the dividend (C fmod / truncating %)
   And, Or, Xor,        // logical on i1, bitwise on integers
+  Atan2,               // atan2(a, b): the angle of the point (b, a), in [-pi, pi]
 };
-// Floats: Add..Rem. Integers: all kinds; Div and Rem by zero throw
-// KernelError("integer division by zero"). i1: And, Or, Xor, Max (= Or),
-// Min (= And).
+// Floats: Add..Rem and Atan2. Integers: all kinds but Atan2; Div and Rem by
+// zero throw KernelError("integer division by zero"). i1: And, Or, Xor,
+// Max (= Or), Min (= And).
 
 enum class CompareKind : uint8_t { EQ, NE, LT, LE, GT, GE };
 

@@ -173,6 +173,22 @@ TEST_P(BinaryFloat, RemHasTheSignOfTheDividend) {
   expectValues(runBinary(BinaryKind::Div, a, z), {kInf, -kInf, kInf, -kInf});
 }
 
+// atan2(y, x) is the angle of (x, y): every quadrant, the axes and the
+// signed zeros, as C atan2 (computed in float and rounded once).
+TEST_P(BinaryFloat, Atan2CoversTheFourQuadrants) {
+  const DType t = GetParam();
+  const double pi = 3.14159265358979323846;
+  HostTensor y = makeTensor(t, {8}, {1, 1, -1, -1, 0, 0, -0.0, 2});
+  HostTensor x = makeTensor(t, {8}, {1, -1, -1, 1, -1, 1, -1, 0});
+  double tol = std::max(roundingTolerance(t), 1e-6);
+  std::vector<double> got = values(runBinary(BinaryKind::Atan2, y, x));
+  expectNear(got, {pi / 4, 3 * pi / 4, -3 * pi / 4, -pi / 4, pi, 0, -pi, pi / 2}, 2 * tol, tol);
+  EXPECT_TRUE(std::signbit(got[6]));  // atan2(-0, -1) = -pi
+  HostTensor nan = makeTensor(t, {2}, {kNaN, 1});
+  HostTensor one = makeTensor(t, {2}, {1, kNaN});
+  expectValues(runBinary(BinaryKind::Atan2, nan, one), {kNaN, kNaN});
+}
+
 TEST_P(BinaryFloat, LogicalOpsAreRejected) {
   HostTensor a = makeTensor(GetParam(), {1}, {1});
   EXPECT_THROW(runBinary(BinaryKind::And, a, a), std::invalid_argument);
@@ -221,6 +237,11 @@ TEST_P(BinaryInt, BitwiseAndMinMax) {
 
 INSTANTIATE_TEST_SUITE_P(Ints, BinaryInt, ::testing::Values(DType::I64, DType::I32, DType::I8),
                          dtypeParamName);
+
+TEST(BinaryInt, Atan2IsRejected) {
+  HostTensor a = makeTensor(DType::I32, {1}, {1});
+  EXPECT_THROW(runBinary(BinaryKind::Atan2, a, a), std::invalid_argument);
+}
 
 TEST(BinaryInt, ArithmeticWraps) {
   HostTensor a = makeTensor(DType::I8, {3}, {127, -128, 100});
@@ -303,6 +324,7 @@ TEST(Select, EveryDType) {
 TEST(KindNames, AreTheIRSpellings) {
   EXPECT_EQ(unaryKindName(UnaryKind::Logistic), "logistic");
   EXPECT_EQ(binaryKindName(BinaryKind::Rem), "rem");
+  EXPECT_EQ(binaryKindName(BinaryKind::Atan2), "atan2");
   EXPECT_EQ(compareKindName(CompareKind::GE), "ge");
   EXPECT_EQ(reduceKindName(ReduceKind::Prod), "prod");
 }

@@ -21,27 +21,32 @@ Dims softmaxDims(OnnxNode& n, Value x) {
   n.onlyAttrs({"axis"});
   int64_t r = Emitter::rank(x);
   if (r == 0) n.fail("input must have rank >= 1");
+  if (!Emitter::elementType(x).isa<mlir::FloatType>()) n.fail("input must be a floating-point tensor");
   if (n.opset() >= 13) return {n.axis(n.attrInt("axis", -1), r)};
   return range(n.axis(n.attrInt("axis", 1), r), r);
 }
 
 // softmax = exp(x - max) / sum(exp(x - max)), stable for large logits.
+// f16/bf16 are computed in f32 and rounded once.
 std::vector<Value> softmax(OnnxNode& n) {
-  Value x = n.input(0);
-  Dims dims = softmaxDims(n, x);
+  Value in = n.input(0);
+  Dims dims = softmaxDims(n, in);
   Emitter& e = n.e();
+  Value x = e.convert(in, e.computeType(in));
   Value ex = e.unary<ExpOp>(e.sub(x, e.reduceKeep(ReduceKind::Max, x, dims)));
-  return {e.div(ex, e.reduceKeep(ReduceKind::Sum, ex, dims))};
+  return {e.convert(e.div(ex, e.reduceKeep(ReduceKind::Sum, ex, dims)), Emitter::elementType(in))};
 }
 
 // log_softmax = (x - max) - log(sum(exp(x - max))).
 std::vector<Value> logSoftmax(OnnxNode& n) {
-  Value x = n.input(0);
-  Dims dims = softmaxDims(n, x);
+  Value in = n.input(0);
+  Dims dims = softmaxDims(n, in);
   Emitter& e = n.e();
+  Value x = e.convert(in, e.computeType(in));
   Value shifted = e.sub(x, e.reduceKeep(ReduceKind::Max, x, dims));
   Value lse = e.unary<LogOp>(e.reduce(ReduceKind::Sum, e.unary<ExpOp>(shifted), dims));
-  return {e.sub(shifted, e.unreduce(lse, dims, Emitter::shape(x)))};
+  Value y = e.sub(shifted, e.unreduce(lse, dims, Emitter::shape(x)));
+  return {e.convert(y, Emitter::elementType(in))};
 }
 
 }  // namespace
@@ -283,12 +288,43 @@ std::vector<Value> globalPool(OnnxNode& n) {
   return {e.reshape(r, out)};
 }
 
-// Inference-mode batch norm: y = x * s + (B - mean * s), s = scale / sqrt(var + eps),
-// with the per-channel factors computed once on [C].
+// Whether BatchNormalization runs in training mode (batch statistics):
+// the training_mode attribute from opset 14; before, the presence of the
+// running-statistics outputs (opsets 7-13) or is_test = 0 (opsets 1-6).
+bool batchNormTraining(OnnxNode& n) {
+  if (n.opset() >= 14) {
+    if (n.attrInt("training_mode", 0) != 0) return true;
+    if (n.hasOutput(1) || n.hasOutput(2))
+      n.fail("running_mean and running_var are outputs of training mode only (training_mode = 1)");
+    return false;
+  }
+  if (n.opset() < 7) return n.attrInt("is_test", 0) == 0;
+  for (size_t i = 1; i < 5; ++i)
+    if (n.hasOutput(i)) return true;
+  return false;
+}
+
+// y = x * s + (B - mean * s), s = scale / sqrt(var + eps), with the
+// per-channel factors computed once on [C] in the statistics' type and
+// converted once, so that small variances keep their precision.
+Value batchNormApply(OnnxNode& n, Value x, Value scale, Value bias, Value mean, Value var) {
+  Emitter& e = n.e();
+  Dims xs = Emitter::shape(x);
+  mlir::Type st = Emitter::elementType(var), et = Emitter::elementType(x);
+  Value eps = e.splat(n.attrFloat("epsilon", 1e-5f), st, {xs[1]});
+  Value s = e.mul(e.convert(scale, st), e.unary<RsqrtOp>(e.add(var, eps)));
+  Value shift = e.sub(e.convert(bias, st), e.mul(e.convert(mean, st), s));
+  return e.add(e.mul(x, e.broadcastInDim(e.convert(s, et), {1}, xs)),
+               e.broadcastInDim(e.convert(shift, et), {1}, xs));
+}
+
+// Inference mode normalises with the given mean and var. Training mode
+// normalises with the batch's mean and population variance over every dim
+// but the channels, and updates the running statistics:
+// running = input * momentum + batch * (1 - momentum). Before opset 14 the
+// outputs saved_mean and saved_var are the batch mean and variance.
 std::vector<Value> batchNorm(OnnxNode& n) {
   n.onlyAttrs({"epsilon", "momentum", "training_mode", "spatial", "is_test", "consumed_inputs"});
-  if (n.attrInt("training_mode", 0) != 0 || n.hasOutput(1) || n.hasOutput(2))
-    n.fail("training mode (batch statistics) is not supported yet");
   if (n.opset() < 9 && n.attrInt("spatial", 1) != 1) n.fail("spatial=0 is not supported");
   Emitter& e = n.e();
   Value x = n.input(0), scale = n.input(1), bias = n.input(2), mean = n.input(3),
@@ -299,14 +335,26 @@ std::vector<Value> batchNorm(OnnxNode& n) {
     if (Emitter::shape(v) != Dims{xs[1]})
       n.fail("scale, B, mean and var must have shape [" + std::to_string(xs[1]) + "], got " +
              dimsString(Emitter::shape(v)));
-  // The factors are computed in the statistics' type (f32 for an f16 model
-  // usually) and converted once, so that small variances keep their precision.
-  mlir::Type st = Emitter::elementType(var), et = Emitter::elementType(x);
-  Value eps = e.splat(n.attrFloat("epsilon", 1e-5f), st, {xs[1]});
-  Value s = e.mul(e.convert(scale, st), e.unary<RsqrtOp>(e.add(var, eps)));
-  Value shift = e.sub(e.convert(bias, st), e.mul(e.convert(mean, st), s));
-  return {e.add(e.mul(x, e.broadcastInDim(e.convert(s, et), {1}, xs)),
-                e.broadcastInDim(e.convert(shift, et), {1}, xs))};
+  for (Value v : {x, scale, bias, mean, var})
+    if (!Emitter::elementType(v).isa<mlir::FloatType>())
+      n.fail("inputs must be floating-point tensors");
+  if (!batchNormTraining(n)) return {batchNormApply(n, x, scale, bias, mean, var)};
+
+  // Batch statistics in the wider of x's compute type and the statistics' type.
+  mlir::Type st = Emitter::elementType(var), ct = e.computeType(x);
+  if (st.getIntOrFloatBitWidth() > ct.getIntOrFloatBitWidth()) ct = st;
+  Dims dims = range(0, static_cast<int64_t>(xs.size()));
+  dims.erase(dims.begin() + 1);
+  auto [bmean, bvar] = e.moments(e.convert(x, ct), dims);
+  Value y = batchNormApply(n, x, scale, bias, bmean, bvar);
+  double momentum = n.attrFloat("momentum", 0.9f);
+  auto running = [&](Value given, Value batch) {
+    mlir::Type t = Emitter::elementType(given);
+    return e.add(e.mul(given, e.splat(momentum, t)),
+                 e.mul(e.convert(batch, t), e.splat(1.0 - momentum, t)));
+  };
+  mlir::Type mt = Emitter::elementType(mean);
+  return {y, running(mean, bmean), running(var, bvar), e.convert(bmean, mt), e.convert(bvar, st)};
 }
 
 }  // namespace

@@ -34,14 +34,17 @@ func.func @elementwise(%a: tensor<2x3xf32>, %b: tensor<2x3xf32>, %i: tensor<2x3x
   %19 = dlc.pow %18, %b : tensor<2x3xf32>
   %20 = dlc.max %19, %b : tensor<2x3xf32>
   %21 = dlc.min %20, %b : tensor<2x3xf32>
+  // CHECK: dlc.rem %{{.*}}, %{{.*}} : tensor<2x3xf32>
   %22 = dlc.rem %21, %b : tensor<2x3xf32>
+  // CHECK: dlc.atan2 %{{.*}}, %{{.*}} : tensor<2x3xf32>
+  %at = dlc.atan2 %22, %b : tensor<2x3xf32>
   %and = dlc.and %i, %n : tensor<2x3xi32>
   %or = dlc.or %and, %n : tensor<2x3xi32>
   %xor = dlc.xor %p, %p : tensor<2x3xi1>
   // CHECK: dlc.compare lt, %{{.*}}, %{{.*}} : tensor<2x3xf32> -> tensor<2x3xi1>
-  %lt = dlc.compare lt, %22, %b : tensor<2x3xf32> -> tensor<2x3xi1>
+  %lt = dlc.compare lt, %at, %b : tensor<2x3xf32> -> tensor<2x3xi1>
   // CHECK: dlc.select %{{.*}}, %{{.*}}, %{{.*}} : tensor<2x3xi1>, tensor<2x3xf32>
-  %sel = dlc.select %lt, %22, %b : tensor<2x3xi1>, tensor<2x3xf32>
+  %sel = dlc.select %lt, %at, %b : tensor<2x3xi1>, tensor<2x3xf32>
   // CHECK: dlc.convert %{{.*}} : tensor<2x3xi32> -> tensor<2x3xf32>
   %cv = dlc.convert %or : tensor<2x3xi32> -> tensor<2x3xf32>
   %r = dlc.add %sel, %cv : tensor<2x3xf32>

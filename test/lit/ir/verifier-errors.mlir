@@ -137,6 +137,14 @@ func.func @exp_on_int(%a: tensor<4xi32>) -> tensor<4xi32> {
 
 // -----
 
+func.func @atan2_on_integers(%a: tensor<4xi32>) -> tensor<4xi32> {
+  // expected-error @+1 {{must be statically shaped tensor of 32-bit float or 16-bit float}}
+  %0 = dlc.atan2 %a, %a : tensor<4xi32>
+  return %0 : tensor<4xi32>
+}
+
+// -----
+
 func.func @dynamic_shape(%a: tensor<?xf32>) -> tensor<?xf32> {
   // expected-error @+1 {{must be statically shaped tensor}}
   %0 = dlc.neg %a : tensor<?xf32>
