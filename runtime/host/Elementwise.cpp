@@ -211,6 +211,52 @@ void binaryInt(BinaryKind kind, ConstTensorRef a, ConstTensorRef b, TensorRef ou
   unsupportedBinary(kind, Tr::kDType);
 }
 
+// Unsigned integers: Abs is the identity and Sign is 0 or 1; Neg and Not
+// wrap as for the signed ones.
+template <typename Tr>
+void unaryUnsigned(UnaryKind kind, ConstTensorRef x, TensorRef out) {
+  using U = uint64_t;
+  switch (kind) {
+    case UnaryKind::Abs: return mapUnary<Tr>(x, out, [](U v) { return v; });
+    case UnaryKind::Sign: return mapUnary<Tr>(x, out, [](U v) { return U(v != 0); });
+    default: return unaryInt<Tr>(kind, x, out);
+  }
+}
+
+uint64_t uintPow(uint64_t base, uint64_t exp) {
+  uint64_t result = 1;  // unsigned multiplication wraps
+  while (exp > 0) {
+    if (exp & 1) result *= base;
+    base *= base;
+    exp >>= 1;
+  }
+  return result;
+}
+
+// Unsigned integers: division, remainder, max, min and pow compare or divide
+// as unsigned (values up to 2^64 - 1); the wrapping kinds (add, sub, mul,
+// bitwise) give the same bits as in two's complement, so they are shared.
+template <typename Tr>
+void binaryUnsigned(BinaryKind kind, ConstTensorRef a, ConstTensorRef b, TensorRef out) {
+  using U = uint64_t;
+  switch (kind) {
+    case BinaryKind::Div:
+      return mapBinary<Tr>(a, b, out, [](U x, U y) {
+        if (y == 0) throw KernelError("integer division by zero");
+        return x / y;
+      });
+    case BinaryKind::Rem:
+      return mapBinary<Tr>(a, b, out, [](U x, U y) {
+        if (y == 0) throw KernelError("integer division by zero");
+        return x % y;
+      });
+    case BinaryKind::Pow: return mapBinary<Tr>(a, b, out, [](U x, U y) { return uintPow(x, y); });
+    case BinaryKind::Max: return mapBinary<Tr>(a, b, out, [](U x, U y) { return std::max(x, y); });
+    case BinaryKind::Min: return mapBinary<Tr>(a, b, out, [](U x, U y) { return std::min(x, y); });
+    default: return binaryInt<Tr>(kind, a, b, out);
+  }
+}
+
 template <typename Tr>
 void binaryBool(BinaryKind kind, ConstTensorRef a, ConstTensorRef b, TensorRef out) {
   switch (kind) {
@@ -239,6 +285,8 @@ void unary(UnaryKind kind, ConstTensorRef x, TensorRef out) {
     using Tr = decltype(tr);
     if constexpr (Tr::kFloat) {
       unaryFloat<Tr>(kind, x, out);
+    } else if constexpr (Tr::kUnsigned) {
+      unaryUnsigned<Tr>(kind, x, out);
     } else if constexpr (Tr::kInt) {
       unaryInt<Tr>(kind, x, out);
     } else {
@@ -253,6 +301,8 @@ void binary(BinaryKind kind, ConstTensorRef a, ConstTensorRef b, TensorRef out) 
     using Tr = decltype(tr);
     if constexpr (Tr::kFloat)
       binaryFloat<Tr>(kind, a, b, out);
+    else if constexpr (Tr::kUnsigned)
+      binaryUnsigned<Tr>(kind, a, b, out);
     else if constexpr (Tr::kInt)
       binaryInt<Tr>(kind, a, b, out);
     else

@@ -15,7 +15,8 @@
 // - Sums, products and dots of float dtypes accumulate in double and round
 //   once, except the f32 dotGeneral/convolution fast path (see dotGeneral).
 // - Integer arithmetic wraps (two's complement) at the dtype's width,
-//   including INT_MIN / -1 (-> INT_MIN) and -INT_MIN.
+//   including INT_MIN / -1 (-> INT_MIN) and -INT_MIN. Unsigned dtypes
+//   (ui8..ui64) divide, compare, min/max and reduce as unsigned.
 // - i1 is logical: reductions and dots over i1 are "any"/"all" (below).
 // - Empty tensors (a dimension of 0) and rank-0 tensors work everywhere.
 // - Kernels keep no state and may use several threads internally.
@@ -44,7 +45,8 @@ enum class UnaryKind : uint8_t {
   Not,    // logical not on i1, bitwise not on integers
 };
 // Floats: every kind but Not. Integers: Neg, Abs, Sign, Not (Neg and Abs of
-// INT_MIN wrap to INT_MIN). i1: Not.
+// INT_MIN wrap to INT_MIN; on unsigned dtypes Abs is the identity, Sign is 0
+// or 1 and Neg wraps). i1: Not.
 
 enum class BinaryKind : uint8_t {
   Add, Sub, Mul, Div,  // integer Div truncates toward zero

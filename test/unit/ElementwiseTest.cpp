@@ -219,8 +219,72 @@ TEST_P(BinaryInt, BitwiseAndMinMax) {
   expectValues(runBinary(BinaryKind::Sub, a, b), {2, -6, -11});
 }
 
-INSTANTIATE_TEST_SUITE_P(Ints, BinaryInt, ::testing::Values(DType::I64, DType::I32, DType::I8),
+INSTANTIATE_TEST_SUITE_P(Ints, BinaryInt,
+                         ::testing::Values(DType::I64, DType::I32, DType::I16, DType::I8),
                          dtypeParamName);
+
+// --- unsigned integers: the kinds whose result depends on signedness --------
+
+// A u64 tensor from raw values (beyond int64 and beyond double's precision).
+HostTensor u64(std::initializer_list<uint64_t> v) {
+  HostTensor t(TensorType{DType::U64, {static_cast<int64_t>(v.size())}});
+  std::copy(v.begin(), v.end(), t.as<uint64_t>());
+  return t;
+}
+
+std::vector<uint64_t> u64Values(const HostTensor& t) {
+  return std::vector<uint64_t>(t.as<uint64_t>(), t.as<uint64_t>() + t.numElements());
+}
+
+class BinaryUnsigned : public ::testing::TestWithParam<DType> {};
+
+TEST_P(BinaryUnsigned, ArithmeticOnSmallValues) {
+  HostTensor a = makeTensor(GetParam(), {5}, {7, 200, 0, 6, 254});
+  HostTensor b = makeTensor(GetParam(), {5}, {2, 3, 9, 6, 1});
+  expectValues(runBinary(BinaryKind::Div, a, b), {3, 66, 0, 1, 254});
+  expectValues(runBinary(BinaryKind::Rem, a, b), {1, 2, 0, 0, 0});
+  expectValues(runBinary(BinaryKind::Max, a, b), {7, 200, 9, 6, 254});
+  expectValues(runBinary(BinaryKind::Min, a, b), {2, 3, 0, 6, 1});
+  expectValues(runBinary(BinaryKind::Add, a, b), {9, 203, 9, 12, 255});
+  expectValues(runBinary(BinaryKind::And, a, b), {2, 0, 0, 6, 0});
+  expectValues(runBinary(BinaryKind::Pow, b, makeTensor(GetParam(), {5}, {3, 2, 1, 0, 7})),
+               {8, 9, 9, 1, 1});
+  expectValues(runCompare(CompareKind::GT, a, b), {1, 1, 0, 0, 1});
+  HostTensor zero = makeTensor(GetParam(), {5}, {1, 1, 0, 1, 1});
+  EXPECT_THROW(runBinary(BinaryKind::Div, a, zero), KernelError);
+}
+
+INSTANTIATE_TEST_SUITE_P(Unsigned, BinaryUnsigned, ::testing::ValuesIn(kUnsignedDTypes),
+                         dtypeParamName);
+
+TEST(BinaryUnsigned, WrapAtTheWidth) {
+  HostTensor a = makeTensor(DType::U8, {3}, {250, 3, 16});
+  HostTensor b = makeTensor(DType::U8, {3}, {10, 5, 16});
+  expectValues(runBinary(BinaryKind::Add, a, b), {4, 8, 32});
+  expectValues(runBinary(BinaryKind::Sub, a, b), {240, 254, 0});
+  expectValues(runBinary(BinaryKind::Mul, a, b), {196, 15, 0});
+  expectValues(runUnary(UnaryKind::Neg, b), {246, 251, 240});
+  expectValues(runUnary(UnaryKind::Not, b), {245, 250, 239});
+  expectValues(runUnary(UnaryKind::Abs, a), {250, 3, 16});
+  expectValues(runUnary(UnaryKind::Sign, makeTensor(DType::U8, {2}, {0, 200})), {0, 1});
+}
+
+TEST(BinaryUnsigned, U64BeyondInt64) {
+  const uint64_t big = ~uint64_t(0) - 4;  // 2^64 - 5: negative if read as int64
+  HostTensor a = u64({big, big, 3, big});
+  HostTensor b = u64({3, 1, big, 2});
+  EXPECT_EQ(u64Values(runBinary(BinaryKind::Div, a, b)),
+            (std::vector<uint64_t>{big / 3, big, 0, big / 2}));
+  EXPECT_EQ(u64Values(runBinary(BinaryKind::Rem, a, b)),
+            (std::vector<uint64_t>{big % 3, 0, 3, big % 2}));
+  EXPECT_EQ(u64Values(runBinary(BinaryKind::Max, a, b)), (std::vector<uint64_t>{big, big, big, big}));
+  EXPECT_EQ(u64Values(runBinary(BinaryKind::Min, a, b)), (std::vector<uint64_t>{3, 1, 3, 2}));
+  EXPECT_EQ(u64Values(runBinary(BinaryKind::Add, a, b)),
+            (std::vector<uint64_t>{0 - uint64_t(2), big + 1, big + 3, big + 2}));
+  expectValues(runCompare(CompareKind::LT, a, b), {0, 0, 1, 0});
+  EXPECT_EQ(u64Values(runUnary(UnaryKind::Abs, a))[0], big);
+  EXPECT_EQ(u64Values(runUnary(UnaryKind::Sign, a))[0], 1u);
+}
 
 TEST(BinaryInt, ArithmeticWraps) {
   HostTensor a = makeTensor(DType::I8, {3}, {127, -128, 100});
@@ -276,7 +340,7 @@ TEST(Compare, FloatsFollowIEEE) {
 }
 
 TEST(Compare, IntegersAndBool) {
-  for (DType t : {DType::I64, DType::I32, DType::I8}) {
+  for (DType t : {DType::I64, DType::I32, DType::I16, DType::I8}) {
     HostTensor a = makeTensor(t, {3}, {-5, 7, 100});
     HostTensor b = makeTensor(t, {3}, {3, 7, -100});
     expectValues(runCompare(CompareKind::LT, a, b), {1, 0, 0});

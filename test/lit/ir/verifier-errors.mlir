@@ -142,3 +142,12 @@ func.func @dynamic_shape(%a: tensor<?xf32>) -> tensor<?xf32> {
   %0 = dlc.neg %a : tensor<?xf32>
   return %0 : tensor<?xf32>
 }
+
+// -----
+
+// Integers are signless (signed) or unsigned; explicitly signed ones are not IR types.
+func.func @signed_integer(%a: tensor<4xsi8>) -> tensor<4xsi8> {
+  // expected-error @+1 {{must be statically shaped tensor}}
+  %0 = dlc.neg %a : tensor<4xsi8>
+  return %0 : tensor<4xsi8>
+}
