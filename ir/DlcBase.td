@@ -24,6 +24,7 @@ def Dlc_Tensor : StaticShapeTensorOf<[F32, F16, BF16, F64, I64, I32, I16, I8, I1
                                       UI64, UI32, UI16, UI8]>;
 def Dlc_FloatTensor : StaticShapeTensorOf<[F32, F16, BF16, F64]>;
 def Dlc_IntOrBoolTensor : StaticShapeTensorOf<[I64, I32, I16, I8, I1, UI64, UI32, UI16, UI8]>;
+def Dlc_IntTensor : StaticShapeTensorOf<[I64, I32, I16, I8, UI64, UI32, UI16, UI8]>;
 def Dlc_IndexTensor : StaticShapeTensorOf<[I64, I32]>;
 def Dlc_PredTensor : StaticShapeTensorOf<[I1]>;
 

@@ -42,6 +42,8 @@ std::string_view binaryKindName(BinaryKind k) {
     case BinaryKind::And: return "and";
     case BinaryKind::Or: return "or";
     case BinaryKind::Xor: return "xor";
+    case BinaryKind::ShiftLeft: return "shift_left";
+    case BinaryKind::ShiftRight: return "shift_right";
   }
   return "?";
 }
@@ -187,6 +189,7 @@ void binaryFloat(BinaryKind kind, ConstTensorRef a, ConstTensorRef b, TensorRef 
 template <typename Tr>
 void binaryInt(BinaryKind kind, ConstTensorRef a, ConstTensorRef b, TensorRef out) {
   using I = int64_t;
+  static constexpr I kBits = 8 * sizeof(typename Tr::Storage);
   switch (kind) {
     case BinaryKind::Add: return mapBinary<Tr>(a, b, out, [](I x, I y) { return wrapAdd(x, y); });
     case BinaryKind::Sub: return mapBinary<Tr>(a, b, out, [](I x, I y) { return wrapSub(x, y); });
@@ -207,6 +210,15 @@ void binaryInt(BinaryKind kind, ConstTensorRef a, ConstTensorRef b, TensorRef ou
     case BinaryKind::And: return mapBinary<Tr>(a, b, out, [](I x, I y) { return x & y; });
     case BinaryKind::Or: return mapBinary<Tr>(a, b, out, [](I x, I y) { return x | y; });
     case BinaryKind::Xor: return mapBinary<Tr>(a, b, out, [](I x, I y) { return x ^ y; });
+    case BinaryKind::ShiftLeft:
+      return mapBinary<Tr>(a, b, out, [](I x, I y) {
+        return y < 0 || y >= kBits ? I(0) : static_cast<I>(static_cast<uint64_t>(x) << y);
+      });
+    case BinaryKind::ShiftRight:  // arithmetic: x < 0 shifts in ones
+      return mapBinary<Tr>(a, b, out, [](I x, I y) {
+        if (y < 0 || y >= kBits) return x < 0 ? I(-1) : I(0);
+        return x < 0 ? ~(~x >> y) : x >> y;  // ~x >= 0, so no shift of a negative
+      });
   }
   unsupportedBinary(kind, Tr::kDType);
 }
@@ -239,6 +251,7 @@ uint64_t uintPow(uint64_t base, uint64_t exp) {
 template <typename Tr>
 void binaryUnsigned(BinaryKind kind, ConstTensorRef a, ConstTensorRef b, TensorRef out) {
   using U = uint64_t;
+  static constexpr U kBits = 8 * sizeof(typename Tr::Storage);
   switch (kind) {
     case BinaryKind::Div:
       return mapBinary<Tr>(a, b, out, [](U x, U y) {
@@ -253,6 +266,10 @@ void binaryUnsigned(BinaryKind kind, ConstTensorRef a, ConstTensorRef b, TensorR
     case BinaryKind::Pow: return mapBinary<Tr>(a, b, out, [](U x, U y) { return uintPow(x, y); });
     case BinaryKind::Max: return mapBinary<Tr>(a, b, out, [](U x, U y) { return std::max(x, y); });
     case BinaryKind::Min: return mapBinary<Tr>(a, b, out, [](U x, U y) { return std::min(x, y); });
+    case BinaryKind::ShiftRight:  // logical; the shift amount is unsigned too
+      return mapBinary<Tr>(a, b, out, [](U x, U y) { return y >= kBits ? U(0) : x >> y; });
+    case BinaryKind::ShiftLeft:
+      return mapBinary<Tr>(a, b, out, [](U x, U y) { return y >= kBits ? U(0) : x << y; });
     default: return binaryInt<Tr>(kind, a, b, out);
   }
 }

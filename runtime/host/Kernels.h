@@ -55,6 +55,9 @@ enum class BinaryKind : uint8_t {
   Max, Min,            // float Max/Min propagate NaN
   Rem,                 // sign of the dividend (C fmod / truncating %)
   And, Or, Xor,        // logical on i1, bitwise on integers
+  ShiftLeft,           // a << b; 0 when b is outside [0, bit width)
+  ShiftRight,          // arithmetic on signed, logical on unsigned; b outside
+                       // [0, bit width) gives -1 (negative signed a) or 0
 };
 // Floats: Add..Rem. Integers: all kinds; Div and Rem by zero throw
 // KernelError("integer division by zero"). i1: And, Or, Xor, Max (= Or),
@@ -81,6 +84,8 @@ void select(ConstTensorRef pred, ConstTensorRef onTrue, ConstTensorRef onFalse,
 // saturates out of range; int->narrower int wraps; to i1 is x != 0 (NaN -> 1);
 // to a float dtype rounds once to nearest even (also f64/i64 -> f16/bf16).
 void convert(ConstTensorRef x, TensorRef out);
+// Copies the bytes: out's dtype has x's storage size (i1 -> i8/ui8 included).
+void bitcastConvert(ConstTensorRef x, TensorRef out);
 
 // --- generators --------------------------------------------------------------
 // out[i0, ..., in] = i_dim.

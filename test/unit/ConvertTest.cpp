@@ -142,6 +142,20 @@ TEST(Convert, EmptyAndScalar) {
   expectValues(runConvert(makeTensor(DType::F32, {}, {-7.9}), DType::I32), {-7});
 }
 
+TEST(BitcastConvert, KeepsTheBits) {
+  HostTensor f = makeTensor(DType::F32, {2}, {1.0, -2.0});
+  HostTensor i(TensorType{DType::I32, {2}});
+  bitcastConvert(f.cref(), i.ref());
+  EXPECT_EQ(i.as<int32_t>()[0], 0x3f800000);
+  EXPECT_EQ(static_cast<uint32_t>(i.as<int32_t>()[1]), 0xc0000000u);
+  HostTensor b = makeTensor(DType::I1, {2}, {1, 0});
+  HostTensor u(TensorType{DType::U8, {2}});
+  bitcastConvert(b.cref(), u.ref());
+  expectValues(u, {1, 0});
+  HostTensor wide(TensorType{DType::I64, {2}});
+  EXPECT_THROW(bitcastConvert(f.cref(), wide.ref()), std::invalid_argument);
+}
+
 TEST(Iota, AlongEachDimension) {
   HostTensor a(TensorType{DType::I32, {2, 3}});
   iota(0, a.ref());

@@ -307,6 +307,42 @@ TEST(BinaryInt, ArithmeticWraps) {
   EXPECT_EQ(quot.as<int64_t>()[1], std::numeric_limits<int64_t>::min());
 }
 
+// Shifts by amounts in and outside [0, bit width): no undefined behaviour,
+// every bit shifted out gives 0 (or -1 for a negative signed value shifted right).
+TEST(Shift, SignedIntegers) {
+  for (DType t : {DType::I64, DType::I32, DType::I16, DType::I8}) {
+    SCOPED_TRACE(std::string(dtypeName(t)));
+    const double bits = 8.0 * static_cast<double>(dtypeSize(t));
+    HostTensor a = makeTensor(t, {6}, {1, -1, 5, -16, 3, -7});
+    HostTensor b = makeTensor(t, {6}, {3, 3, 0, 2, -1, bits});
+    expectValues(runBinary(BinaryKind::ShiftLeft, a, b), {8, -8, 5, -64, 0, 0});
+    expectValues(runBinary(BinaryKind::ShiftRight, a, b), {0, -1, 5, -4, 0, -1});
+  }
+  // Bits shifted past the top are lost, and the sign bit may be reached.
+  HostTensor a = makeTensor(DType::I8, {2}, {64, 3});
+  HostTensor b = makeTensor(DType::I8, {2}, {1, 7});
+  expectValues(runBinary(BinaryKind::ShiftLeft, a, b), {-128, -128});
+  EXPECT_THROW(runBinary(BinaryKind::ShiftLeft, makeTensor(DType::F32, {1}, {1}),
+                         makeTensor(DType::F32, {1}, {1})),
+               std::invalid_argument);
+}
+
+TEST(Shift, UnsignedIntegersAreLogical) {
+  for (DType t : kUnsignedDTypes) {
+    SCOPED_TRACE(std::string(dtypeName(t)));
+    const double bits = 8.0 * static_cast<double>(dtypeSize(t));
+    HostTensor a = makeTensor(t, {5}, {1, 200, 200, 7, 255});
+    HostTensor b = makeTensor(t, {5}, {3, 1, 3, bits, bits - 1});
+    HostTensor left = runBinary(BinaryKind::ShiftLeft, a, b);
+    std::vector<double> want = {8, 400, 1600, 0, std::ldexp(1.0, static_cast<int>(bits) - 1)};
+    if (t == DType::U8) want = {8, 144, 64, 0, 128};  // wrapped at 8 bits
+    expectValues(left, want);
+    expectValues(runBinary(BinaryKind::ShiftRight, a, b), {0, 100, 25, 0, bits == 8 ? 1.0 : 0.0});
+  }
+  HostTensor top = u64({~uint64_t(0)});
+  EXPECT_EQ(u64Values(runBinary(BinaryKind::ShiftRight, top, u64({63})))[0], 1u);
+}
+
 TEST(BinaryBool, TruthTables) {
   HostTensor a = makeTensor(DType::I1, {4}, {0, 0, 1, 1});
   HostTensor b = makeTensor(DType::I1, {4}, {0, 1, 0, 1});
