@@ -95,6 +95,11 @@ class Emitter {
                            const Dims& strides, const Dims& padLow, const Dims& padHigh,
                            const Dims& dilations);
 
+  // --- types family (quantized ops) ------------------------------------------
+  // numpy matmul: rank-1 operands are promoted to matrices and the added
+  // dimension removed again; batch dimensions broadcast.
+  mlir::Value matmul(mlir::Value a, mlir::Value b);
+
  private:
   std::pair<mlir::Value, mlir::Value> broadcastPair(mlir::Value a, mlir::Value b);
   mlir::DenseI64ArrayAttr arr(const Dims& d) { return b_.getDenseI64ArrayAttr(d); }

@@ -47,6 +47,7 @@ const ConverterTable& converters() {
     registerRecurrentOps(t);
     registerAttentionOps(t);
     registerSignalOps(t);
+    registerQuantizeOps(t);
     return t;
   }();
   return table;

@@ -1,5 +1,6 @@
 // ONNX neural-network ops: softmax, convolution, pooling, batch norm.
 #include "frontend/onnx/OnnxNode.h"
+#include "frontend/onnx/ops/Window.h"
 
 #include <cmath>
 
@@ -44,11 +45,9 @@ std::vector<Value> logSoftmax(OnnxNode& n) {
   return {e.sub(shifted, e.unreduce(lse, dims, Emitter::shape(x)))};
 }
 
-// The spatial window of Conv and the pools, with auto_pad resolved.
-struct Window {
-  Dims kernel, strides, dilations, padLow, padHigh;
-};
+}  // namespace
 
+// The spatial window of Conv and the pools, with auto_pad resolved (Window.h).
 Window windowAttrs(OnnxNode& n, const Dims& spatial, const Dims& kernel) {
   size_t k = spatial.size();
   Window w;
@@ -86,6 +85,8 @@ Window windowAttrs(OnnxNode& n, const Dims& spatial, const Dims& kernel) {
   }
   return w;
 }
+
+namespace {
 
 std::vector<Value> conv(OnnxNode& n) {
   n.onlyAttrs({"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
