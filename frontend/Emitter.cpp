@@ -217,4 +217,40 @@ std::pair<Value, Value> Emitter::moments(Value x, const Dims& dims) {
   return {mean, var};
 }
 
+// --- types family (quantized ops) --------------------------------------------
+
+Value Emitter::matmul(Value a, Value b) {
+  Dims as0 = shape(a), bs0 = shape(b);
+  if (as0.empty() || bs0.empty()) throw EmitError("matmul operands must have rank >= 1");
+  bool aVec = as0.size() == 1, bVec = bs0.size() == 1;
+  if (aVec) a = reshape(a, {1, as0[0]});
+  if (bVec) b = reshape(b, {bs0[0], 1});
+  Dims as = shape(a), bs = shape(b);
+  if (as.back() != bs[bs.size() - 2])
+    throw EmitError("matmul contracting dimensions differ: " + dimsString(as0) + " x " +
+                    dimsString(bs0));
+  Value y;
+  if (bs.size() == 2) {
+    // [..., M, K] x [K, N]: the lhs batch dimensions are free dimensions.
+    y = dotGeneral(a, b, {}, {}, {static_cast<int64_t>(as.size()) - 1}, {0});
+  } else {
+    Dims batch = broadcastShapes(Dims(as.begin(), as.end() - 2), Dims(bs.begin(), bs.end() - 2));
+    Dims ta = batch, tb = batch;
+    ta.insert(ta.end(), as.end() - 2, as.end());
+    tb.insert(tb.end(), bs.end() - 2, bs.end());
+    Dims bd;
+    for (size_t i = 0; i < batch.size(); ++i) bd.push_back(static_cast<int64_t>(i));
+    int64_t nb = static_cast<int64_t>(batch.size());
+    y = dotGeneral(broadcastTo(a, ta), broadcastTo(b, tb), bd, bd, {nb + 1}, {nb});
+  }
+  if (aVec || bVec) {
+    Dims ys = shape(y);
+    Dims out(ys.begin(), ys.end() - 2);
+    if (!aVec) out.push_back(ys[ys.size() - 2]);
+    if (!bVec) out.push_back(ys.back());
+    y = reshape(y, out);
+  }
+  return y;
+}
+
 }  // namespace dlc

@@ -103,6 +103,10 @@ class Emitter {
   // Two-pass: the variance is the mean squared deviation from the mean, which
   // does not cancel as E[x^2] - E[x]^2 does.
   std::pair<mlir::Value, mlir::Value> moments(mlir::Value x, const Dims& dims);
+  // --- types family (quantized ops) ------------------------------------------
+  // numpy matmul: rank-1 operands are promoted to matrices and the added
+  // dimension removed again; batch dimensions broadcast.
+  mlir::Value matmul(mlir::Value a, mlir::Value b);
 
  private:
   std::pair<mlir::Value, mlir::Value> broadcastPair(mlir::Value a, mlir::Value b);

@@ -18,10 +18,13 @@ def Dlc_Dialect : Dialect {
   let useFoldAPI = kEmitFoldAdaptorFolder;
 }
 
-// Element types of the IR (DESIGN.md "The IR").
-def Dlc_Tensor : StaticShapeTensorOf<[F32, F16, BF16, F64, I64, I32, I8, I1]>;
+// Element types of the IR (DESIGN.md "The IR"). Signless integers (i64 ..
+// i8) are signed two's complement; ui8 .. ui64 are unsigned.
+def Dlc_Tensor : StaticShapeTensorOf<[F32, F16, BF16, F64, I64, I32, I16, I8, I1,
+                                      UI64, UI32, UI16, UI8]>;
 def Dlc_FloatTensor : StaticShapeTensorOf<[F32, F16, BF16, F64]>;
-def Dlc_IntOrBoolTensor : StaticShapeTensorOf<[I64, I32, I8, I1]>;
+def Dlc_IntOrBoolTensor : StaticShapeTensorOf<[I64, I32, I16, I8, I1, UI64, UI32, UI16, UI8]>;
+def Dlc_IntTensor : StaticShapeTensorOf<[I64, I32, I16, I8, UI64, UI32, UI16, UI8]>;
 def Dlc_IndexTensor : StaticShapeTensorOf<[I64, I32]>;
 def Dlc_PredTensor : StaticShapeTensorOf<[I1]>;
 

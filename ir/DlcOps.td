@@ -105,6 +105,21 @@ def Dlc_AndOp : Dlc_BinaryOp<"and", Dlc_IntOrBoolTensor, "logical/bitwise and", 
 def Dlc_OrOp : Dlc_BinaryOp<"or", Dlc_IntOrBoolTensor, "logical/bitwise or", [Commutative]>;
 def Dlc_XorOp : Dlc_BinaryOp<"xor", Dlc_IntOrBoolTensor, "logical/bitwise xor", [Commutative]>;
 
+// Shifts by a per-element amount; an amount outside [0, bit width) shifts
+// every bit out (no undefined behaviour, unlike C).
+def Dlc_ShiftLeftOp : Dlc_BinaryOp<"shift_left", Dlc_IntTensor,
+    "a << b; 0 when b < 0 or b >= the bit width"> {
+  let description = [{ Bits shifted past the top are lost (the result wraps). }];
+}
+def Dlc_ShiftRightOp : Dlc_BinaryOp<"shift_right", Dlc_IntTensor,
+    "a >> b: arithmetic on signed, logical on unsigned integers"> {
+  let description = [{
+    Signed integers (i8..i64) shift in copies of the sign bit, unsigned ones
+    (ui8..ui64) zeros. When b < 0 or b >= the bit width every bit is shifted
+    out: the result is -1 for a negative signed a, else 0.
+  }];
+}
+
 def Dlc_CompareOp : Dlc_Op<"compare", "Elementwise",
     [Elementwise, SameTypeOperands, SameOperandsAndResultShape]> {
   let summary = "elementwise comparison giving i1";
@@ -132,6 +147,20 @@ def Dlc_ConvertOp : Dlc_Op<"convert", "Elementwise", [Elementwise, SameOperandsA
   let results = (outs Dlc_Tensor:$result);
   let assemblyFormat = "$operand attr-dict `:` type($operand) `->` type($result)";
   let hasFolder = 1;
+}
+
+def Dlc_BitcastConvertOp : Dlc_Op<"bitcast_convert", "Elementwise",
+    [Elementwise, SameOperandsAndResultShape]> {
+  let summary = "reinterpret each element's bits as another type of the same width";
+  let description = [{
+    `%y = dlc.bitcast_convert %x : tensor<4xf32> -> tensor<4xi32>`. The
+    element types must have the same storage size (i1 counts as one byte and
+    may only be the operand: a byte that is not 0 or 1 is no valid i1).
+  }];
+  let arguments = (ins Dlc_Tensor:$operand);
+  let results = (outs Dlc_Tensor:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($operand) `->` type($result)";
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

@@ -79,6 +79,19 @@ OpFoldResult ConvertOp::fold(FoldAdaptor) {
   return {};
 }
 
+LogicalResult BitcastConvertOp::verify() {
+  Type in = tensorType(getOperand()).getElementType();
+  Type out = tensorType(getResult()).getElementType();
+  if (out.isSignlessInteger(1))
+    return emitOpError() << "cannot produce i1: a byte that is not 0 or 1 is no valid i1";
+  // i1 is stored in one byte, so it bitcasts to the 8-bit types.
+  auto storageBits = [](Type t) { return t.isSignlessInteger(1) ? 8u : t.getIntOrFloatBitWidth(); };
+  if (storageBits(in) != storageBits(out))
+    return emitOpError() << "element types " << in << " and " << out
+                         << " have different bit widths";
+  return success();
+}
+
 //===--- data movement ----------------------------------------------------===//
 
 LogicalResult BroadcastInDimOp::verify() {

@@ -13,10 +13,15 @@ std::optional<rt::DType> dtypeOf(Type t) {
   if (t.isF16()) return rt::DType::F16;
   if (t.isBF16()) return rt::DType::BF16;
   if (t.isF64()) return rt::DType::F64;
-  if (t.isInteger(64)) return rt::DType::I64;
-  if (t.isInteger(32)) return rt::DType::I32;
-  if (t.isInteger(8)) return rt::DType::I8;
-  if (t.isInteger(1)) return rt::DType::I1;
+  if (t.isSignlessInteger(64)) return rt::DType::I64;
+  if (t.isSignlessInteger(32)) return rt::DType::I32;
+  if (t.isSignlessInteger(16)) return rt::DType::I16;
+  if (t.isSignlessInteger(8)) return rt::DType::I8;
+  if (t.isSignlessInteger(1)) return rt::DType::I1;
+  if (t.isUnsignedInteger(8)) return rt::DType::U8;
+  if (t.isUnsignedInteger(16)) return rt::DType::U16;
+  if (t.isUnsignedInteger(32)) return rt::DType::U32;
+  if (t.isUnsignedInteger(64)) return rt::DType::U64;
   return std::nullopt;
 }
 
@@ -31,6 +36,11 @@ Type elementTypeOf(MLIRContext* ctx, rt::DType t) {
     case rt::DType::I32: return b.getI32Type();
     case rt::DType::I8: return b.getI8Type();
     case rt::DType::I1: return b.getI1Type();
+    case rt::DType::I16: return b.getI16Type();
+    case rt::DType::U8: return b.getIntegerType(8, /*isSigned=*/false);
+    case rt::DType::U16: return b.getIntegerType(16, /*isSigned=*/false);
+    case rt::DType::U32: return b.getIntegerType(32, /*isSigned=*/false);
+    case rt::DType::U64: return b.getIntegerType(64, /*isSigned=*/false);
   }
   return {};
 }

@@ -11,6 +11,7 @@ struct DTypeInfo {
   std::string_view name;
   int64_t size;
   bool isFloat;
+  bool isUnsigned = false;
 };
 
 // One row per DType, in enum order.
@@ -19,6 +20,9 @@ constexpr DTypeInfo kInfos[] = {
     {DType::BF16, "bf16", 2, true}, {DType::F64, "f64", 8, true},
     {DType::I64, "i64", 8, false}, {DType::I32, "i32", 4, false},
     {DType::I8, "i8", 1, false},   {DType::I1, "i1", 1, false},
+    {DType::I16, "i16", 2, false}, {DType::U8, "ui8", 1, false, true},
+    {DType::U16, "ui16", 2, false, true}, {DType::U32, "ui32", 4, false, true},
+    {DType::U64, "ui64", 8, false, true},
 };
 
 const DTypeInfo& info(DType t) {
@@ -33,6 +37,7 @@ const DTypeInfo& info(DType t) {
 int64_t dtypeSize(DType t) { return info(t).size; }
 std::string_view dtypeName(DType t) { return info(t).name; }
 bool isFloat(DType t) { return info(t).isFloat; }
+bool isUnsigned(DType t) { return info(t).isUnsigned; }
 
 std::optional<DType> dtypeFromName(std::string_view name) {
   for (const DTypeInfo& i : kInfos)

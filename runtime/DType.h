@@ -10,15 +10,20 @@
 
 namespace dlc::rt {
 
-// The element types of the dlc IR (DESIGN.md "The IR").
-enum class DType : uint8_t { F32, F16, BF16, F64, I64, I32, I8, I1 };
+// The element types of the dlc IR (DESIGN.md "The IR"). I* are signed
+// (two's complement) integers, U* unsigned ones. New types are appended so
+// that the codes of the older ones never change.
+enum class DType : uint8_t { F32, F16, BF16, F64, I64, I32, I8, I1, I16, U8, U16, U32, U64 };
 
 // Bytes per element. I1 is stored as one byte per element (0 or 1).
 int64_t dtypeSize(DType t);
-// "f32", "f16", "bf16", "f64", "i64", "i32", "i8", "i1".
+// "f32", "f16", "bf16", "f64", "i64", "i32", "i8", "i1", "i16", "ui8",
+// "ui16", "ui32", "ui64": the spelling of MLIR's element types.
 std::string_view dtypeName(DType t);
 std::optional<DType> dtypeFromName(std::string_view name);
 bool isFloat(DType t);
+// U8, U16, U32, U64.
+bool isUnsigned(DType t);
 
 using Shape = std::vector<int64_t>;
 

@@ -17,6 +17,7 @@ enum class OpCode : uint8_t {
   Unary, Binary, Compare, Select, Convert, Iota,
   BroadcastInDim, Reshape, Transpose, Slice, Concatenate, Pad, Gather, ScatterAdd, Reverse,
   Reduce, DotGeneral, Convolution, ReduceWindow,
+  BitcastConvert,
 };
 
 struct Instr {

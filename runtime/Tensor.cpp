@@ -132,4 +132,13 @@ float roundToOddFloat(int64_t i) {
   return forceOdd(f);
 }
 
+float roundToOddFloat(uint64_t i) {
+  float f = static_cast<float>(i);  // nearest even; may be 2^64, beyond uint64
+  constexpr float k2p64 = 18446744073709551616.0f;
+  bool beyond = f >= k2p64;
+  if (!beyond && static_cast<uint64_t>(f) == i) return f;
+  if (beyond || static_cast<uint64_t>(f) > i) f = std::nextafter(f, 0.0f);
+  return forceOdd(f);
+}
+
 }  // namespace dlc::rt

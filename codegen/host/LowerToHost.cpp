@@ -170,11 +170,14 @@ class Lowering {
         .Case([&](AndOp) { binary(op, B::And); })
         .Case([&](OrOp) { binary(op, B::Or); })
         .Case([&](XorOp) { binary(op, B::Xor); })
+        .Case([&](ShiftLeftOp) { binary(op, B::ShiftLeft); })
+        .Case([&](ShiftRightOp) { binary(op, B::ShiftRight); })
         .Case([&](CompareOp o) {
           emit(op, rt::OpCode::Compare).kind = kindOf(compareKind(o.getDirection()));
         })
         .Case([&](SelectOp) { emit(op, rt::OpCode::Select); })
         .Case([&](ConvertOp) { emit(op, rt::OpCode::Convert); })
+        .Case([&](BitcastConvertOp) { emit(op, rt::OpCode::BitcastConvert); })
         .Case([&](BroadcastInDimOp o) {
           emit(op, rt::OpCode::BroadcastInDim).dims = vec(o.getBroadcastDimensions());
         })

@@ -51,6 +51,7 @@ const ConverterTable& converters() {
     registerRecurrentOps(t);
     registerAttentionOps(t);
     registerSignalOps(t);
+    registerQuantizeOps(t);
     return t;
   }();
   return table;

@@ -110,5 +110,6 @@ void registerResizeOps(ConverterTable& t);
 void registerRecurrentOps(ConverterTable& t);
 void registerAttentionOps(ConverterTable& t);
 void registerSignalOps(ConverterTable& t);
+void registerQuantizeOps(ConverterTable& t);
 
 }  // namespace dlc::onnx_import

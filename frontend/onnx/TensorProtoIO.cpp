@@ -30,6 +30,16 @@ std::string onnxTypeName(int t) {
     case 14: return "complex64";
     case 15: return "complex128";
     case 16: return "bfloat16";
+    case 17: return "float8e4m3fn";
+    case 18: return "float8e4m3fnuz";
+    case 19: return "float8e5m2";
+    case 20: return "float8e5m2fnuz";
+    case 21: return "uint4";
+    case 22: return "int4";
+    case 23: return "float4e2m1";
+    case 24: return "float8e8m0";
+    case 25: return "uint2";
+    case 26: return "int2";
     default: return "data type " + std::to_string(t);
   }
 }
@@ -44,6 +54,11 @@ DType dtypeFromOnnx(int t) {
     case onnx::TensorProto::INT32: return DType::I32;
     case onnx::TensorProto::INT8: return DType::I8;
     case onnx::TensorProto::BOOL: return DType::I1;
+    case onnx::TensorProto::INT16: return DType::I16;
+    case onnx::TensorProto::UINT8: return DType::U8;
+    case onnx::TensorProto::UINT16: return DType::U16;
+    case onnx::TensorProto::UINT32: return DType::U32;
+    case onnx::TensorProto::UINT64: return DType::U64;
     default:
       throw TensorError("element type " + onnxTypeName(t) + " is not supported by dlc");
   }
@@ -59,6 +74,11 @@ int dtypeToOnnx(DType t) {
     case DType::I32: return onnx::TensorProto::INT32;
     case DType::I8: return onnx::TensorProto::INT8;
     case DType::I1: return onnx::TensorProto::BOOL;
+    case DType::I16: return onnx::TensorProto::INT16;
+    case DType::U8: return onnx::TensorProto::UINT8;
+    case DType::U16: return onnx::TensorProto::UINT16;
+    case DType::U32: return onnx::TensorProto::UINT32;
+    case DType::U64: return onnx::TensorProto::UINT64;
   }
   return onnx::TensorProto::UNDEFINED;
 }
@@ -134,12 +154,16 @@ void fromTyped(const Field& field, rt::HostTensor& out) {
   for (int i = 0; i < field.size(); ++i) dst[i] = static_cast<T>(field.Get(i));
 }
 
-// The repeated field that holds a dtype's values, and its length.
+// The repeated field that holds a dtype's values, and its length
+// (onnx.proto: uint32 and uint64 live in uint64_data, every type narrower
+// than 32 bits and int32 in int32_data).
 std::pair<const char*, int64_t> typedField(const onnx::TensorProto& t, DType d) {
   switch (d) {
     case DType::F32: return {"float_data", t.float_data_size()};
     case DType::F64: return {"double_data", t.double_data_size()};
     case DType::I64: return {"int64_data", t.int64_data_size()};
+    case DType::U32:
+    case DType::U64: return {"uint64_data", t.uint64_data_size()};
     default: return {"int32_data", t.int32_data_size()};
   }
 }
@@ -178,6 +202,11 @@ rt::HostTensor fromTensorProto(const onnx::TensorProto& t, const std::string& ba
     case DType::I64: fromTyped<int64_t>(t.int64_data(), out); break;
     case DType::I32: fromTyped<int32_t>(t.int32_data(), out); break;
     case DType::I8: fromTyped<int8_t>(t.int32_data(), out); break;
+    case DType::I16: fromTyped<int16_t>(t.int32_data(), out); break;
+    case DType::U8: fromTyped<uint8_t>(t.int32_data(), out); break;
+    case DType::U16: fromTyped<uint16_t>(t.int32_data(), out); break;
+    case DType::U32: fromTyped<uint32_t>(t.uint64_data(), out); break;
+    case DType::U64: fromTyped<uint64_t>(t.uint64_data(), out); break;
     case DType::I1:  // stored as one byte, 0 or 1
       for (int i = 0; i < t.int32_data_size(); ++i) out.as<uint8_t>()[i] = t.int32_data(i) != 0;
       break;

@@ -1,5 +1,6 @@
-// convert and iota: the kernels whose result dtype is chosen independently of
-// their operand, so every value goes through storeAs's conversion rules.
+// convert, bitcastConvert and iota: the kernels whose result dtype is chosen
+// independently of their operand; convert and iota send every value through
+// storeAs's conversion rules, bitcastConvert copies the bits.
 #include "runtime/host/KernelUtil.h"
 
 namespace dlc::rt {
@@ -17,6 +18,15 @@ void convert(ConstTensorRef x, TensorRef out) {
       for (int64_t i = 0; i < n; ++i) o[i] = storeAs<To::kDType>(From::load(in[i]));
     });
   });
+}
+
+void bitcastConvert(ConstTensorRef x, TensorRef out) {
+  if (dtypeSize(x.type.dtype) != dtypeSize(out.type.dtype))
+    throw std::invalid_argument("bitcast_convert from " + std::string(dtypeName(x.type.dtype)) +
+                                " to " + std::string(dtypeName(out.type.dtype)) +
+                                ": storage sizes differ");
+  if (out.type.byteSize() > 0)
+    std::memcpy(out.data, x.data, static_cast<size_t>(out.type.byteSize()));
 }
 
 void iota(int64_t dim, TensorRef out) {

@@ -43,6 +43,8 @@ std::string_view binaryKindName(BinaryKind k) {
     case BinaryKind::Or: return "or";
     case BinaryKind::Xor: return "xor";
     case BinaryKind::Atan2: return "atan2";
+    case BinaryKind::ShiftLeft: return "shift_left";
+    case BinaryKind::ShiftRight: return "shift_right";
   }
   return "?";
 }
@@ -189,6 +191,7 @@ void binaryFloat(BinaryKind kind, ConstTensorRef a, ConstTensorRef b, TensorRef 
 template <typename Tr>
 void binaryInt(BinaryKind kind, ConstTensorRef a, ConstTensorRef b, TensorRef out) {
   using I = int64_t;
+  static constexpr I kBits = 8 * sizeof(typename Tr::Storage);
   switch (kind) {
     case BinaryKind::Add: return mapBinary<Tr>(a, b, out, [](I x, I y) { return wrapAdd(x, y); });
     case BinaryKind::Sub: return mapBinary<Tr>(a, b, out, [](I x, I y) { return wrapSub(x, y); });
@@ -210,8 +213,68 @@ void binaryInt(BinaryKind kind, ConstTensorRef a, ConstTensorRef b, TensorRef ou
     case BinaryKind::Or: return mapBinary<Tr>(a, b, out, [](I x, I y) { return x | y; });
     case BinaryKind::Xor: return mapBinary<Tr>(a, b, out, [](I x, I y) { return x ^ y; });
     case BinaryKind::Atan2: break;
+    case BinaryKind::ShiftLeft:
+      return mapBinary<Tr>(a, b, out, [](I x, I y) {
+        return y < 0 || y >= kBits ? I(0) : static_cast<I>(static_cast<uint64_t>(x) << y);
+      });
+    case BinaryKind::ShiftRight:  // arithmetic: x < 0 shifts in ones
+      return mapBinary<Tr>(a, b, out, [](I x, I y) {
+        if (y < 0 || y >= kBits) return x < 0 ? I(-1) : I(0);
+        return x < 0 ? ~(~x >> y) : x >> y;  // ~x >= 0, so no shift of a negative
+      });
   }
   unsupportedBinary(kind, Tr::kDType);
+}
+
+// Unsigned integers: Abs is the identity and Sign is 0 or 1; Neg and Not
+// wrap as for the signed ones.
+template <typename Tr>
+void unaryUnsigned(UnaryKind kind, ConstTensorRef x, TensorRef out) {
+  using U = uint64_t;
+  switch (kind) {
+    case UnaryKind::Abs: return mapUnary<Tr>(x, out, [](U v) { return v; });
+    case UnaryKind::Sign: return mapUnary<Tr>(x, out, [](U v) { return U(v != 0); });
+    default: return unaryInt<Tr>(kind, x, out);
+  }
+}
+
+uint64_t uintPow(uint64_t base, uint64_t exp) {
+  uint64_t result = 1;  // unsigned multiplication wraps
+  while (exp > 0) {
+    if (exp & 1) result *= base;
+    base *= base;
+    exp >>= 1;
+  }
+  return result;
+}
+
+// Unsigned integers: division, remainder, max, min and pow compare or divide
+// as unsigned (values up to 2^64 - 1); the wrapping kinds (add, sub, mul,
+// bitwise) give the same bits as in two's complement, so they are shared.
+template <typename Tr>
+void binaryUnsigned(BinaryKind kind, ConstTensorRef a, ConstTensorRef b, TensorRef out) {
+  using U = uint64_t;
+  static constexpr U kBits = 8 * sizeof(typename Tr::Storage);
+  switch (kind) {
+    case BinaryKind::Div:
+      return mapBinary<Tr>(a, b, out, [](U x, U y) {
+        if (y == 0) throw KernelError("integer division by zero");
+        return x / y;
+      });
+    case BinaryKind::Rem:
+      return mapBinary<Tr>(a, b, out, [](U x, U y) {
+        if (y == 0) throw KernelError("integer division by zero");
+        return x % y;
+      });
+    case BinaryKind::Pow: return mapBinary<Tr>(a, b, out, [](U x, U y) { return uintPow(x, y); });
+    case BinaryKind::Max: return mapBinary<Tr>(a, b, out, [](U x, U y) { return std::max(x, y); });
+    case BinaryKind::Min: return mapBinary<Tr>(a, b, out, [](U x, U y) { return std::min(x, y); });
+    case BinaryKind::ShiftRight:  // logical; the shift amount is unsigned too
+      return mapBinary<Tr>(a, b, out, [](U x, U y) { return y >= kBits ? U(0) : x >> y; });
+    case BinaryKind::ShiftLeft:
+      return mapBinary<Tr>(a, b, out, [](U x, U y) { return y >= kBits ? U(0) : x << y; });
+    default: return binaryInt<Tr>(kind, a, b, out);
+  }
 }
 
 template <typename Tr>
@@ -242,6 +305,8 @@ void unary(UnaryKind kind, ConstTensorRef x, TensorRef out) {
     using Tr = decltype(tr);
     if constexpr (Tr::kFloat) {
       unaryFloat<Tr>(kind, x, out);
+    } else if constexpr (Tr::kUnsigned) {
+      unaryUnsigned<Tr>(kind, x, out);
     } else if constexpr (Tr::kInt) {
       unaryInt<Tr>(kind, x, out);
     } else {
@@ -256,6 +321,8 @@ void binary(BinaryKind kind, ConstTensorRef a, ConstTensorRef b, TensorRef out) 
     using Tr = decltype(tr);
     if constexpr (Tr::kFloat)
       binaryFloat<Tr>(kind, a, b, out);
+    else if constexpr (Tr::kUnsigned)
+      binaryUnsigned<Tr>(kind, a, b, out);
     else if constexpr (Tr::kInt)
       binaryInt<Tr>(kind, a, b, out);
     else

@@ -40,6 +40,7 @@ void execute(const Instr& in, Frame& f) {
     case OpCode::Compare: return compare(static_cast<CompareKind>(in.kind), arg(0), arg(1), out);
     case OpCode::Select: return select(arg(0), arg(1), arg(2), out);
     case OpCode::Convert: return convert(arg(0), out);
+    case OpCode::BitcastConvert: return bitcastConvert(arg(0), out);
     case OpCode::Iota: return iota(in.axis, out);
     case OpCode::BroadcastInDim: return broadcastInDim(arg(0), in.dims, out);
     case OpCode::Reshape: return reshape(arg(0), out);

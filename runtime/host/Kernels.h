@@ -15,7 +15,8 @@
 // - Sums, products and dots of float dtypes accumulate in double and round
 //   once, except the f32 dotGeneral/convolution fast path (see dotGeneral).
 // - Integer arithmetic wraps (two's complement) at the dtype's width,
-//   including INT_MIN / -1 (-> INT_MIN) and -INT_MIN.
+//   including INT_MIN / -1 (-> INT_MIN) and -INT_MIN. Unsigned dtypes
+//   (ui8..ui64) divide, compare, min/max and reduce as unsigned.
 // - i1 is logical: reductions and dots over i1 are "any"/"all" (below).
 // - Empty tensors (a dimension of 0) and rank-0 tensors work everywhere.
 // - Kernels keep no state and may use several threads internally.
@@ -44,7 +45,8 @@ enum class UnaryKind : uint8_t {
   Not,    // logical not on i1, bitwise not on integers
 };
 // Floats: every kind but Not. Integers: Neg, Abs, Sign, Not (Neg and Abs of
-// INT_MIN wrap to INT_MIN). i1: Not.
+// INT_MIN wrap to INT_MIN; on unsigned dtypes Abs is the identity, Sign is 0
+// or 1 and Neg wraps). i1: Not.
 
 enum class BinaryKind : uint8_t {
   Add, Sub, Mul, Div,  // integer Div truncates toward zero
@@ -54,6 +56,9 @@ enum class BinaryKind : uint8_t {
   Rem,                 // sign of the dividend (C fmod / truncating %)
   And, Or, Xor,        // logical on i1, bitwise on integers
   Atan2,               // atan2(a, b): the angle of the point (b, a), in [-pi, pi]
+  ShiftLeft,           // a << b; 0 when b is outside [0, bit width)
+  ShiftRight,          // arithmetic on signed, logical on unsigned; b outside
+                       // [0, bit width) gives -1 (negative signed a) or 0
 };
 // Floats: Add..Rem and Atan2. Integers: all kinds but Atan2; Div and Rem by
 // zero throw KernelError("integer division by zero"). i1: And, Or, Xor,
@@ -80,6 +85,8 @@ void select(ConstTensorRef pred, ConstTensorRef onTrue, ConstTensorRef onFalse,
 // saturates out of range; int->narrower int wraps; to i1 is x != 0 (NaN -> 1);
 // to a float dtype rounds once to nearest even (also f64/i64 -> f16/bf16).
 void convert(ConstTensorRef x, TensorRef out);
+// Copies the bytes: out's dtype has x's storage size (i1 -> i8/ui8 included).
+void bitcastConvert(ConstTensorRef x, TensorRef out);
 
 // --- generators --------------------------------------------------------------
 // out[i0, ..., in] = i_dim.

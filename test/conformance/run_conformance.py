@@ -95,7 +95,8 @@ def compare(actual, expected):
         return f"dtype {actual.dtype}, expected {expected.dtype}"
     if actual.shape != expected.shape:
         return f"shape {list(actual.shape)}, expected {list(expected.shape)}"
-    if np.issubdtype(expected.dtype, np.floating):
+    # bfloat16 (an ml_dtypes type) is no np.floating subtype, yet a float.
+    if np.issubdtype(expected.dtype, np.floating) or expected.dtype.name == "bfloat16":
         a, e = actual.astype(np.float64), expected.astype(np.float64)
         bad = ~np.isclose(a, e, rtol=RTOL, atol=ATOL, equal_nan=True)
     else:

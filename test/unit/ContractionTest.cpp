@@ -35,6 +35,10 @@ void expectContraction(const HostTensor& out, const std::vector<Dot>& dots, int6
     double w = d.sum;
     if (t == DType::I8) w = static_cast<double>(static_cast<int8_t>(static_cast<int64_t>(w)));
     if (t == DType::I32) w = static_cast<double>(static_cast<int32_t>(static_cast<int64_t>(w)));
+    if (t == DType::I16) w = static_cast<double>(static_cast<int16_t>(static_cast<int64_t>(w)));
+    if (t == DType::U8) w = static_cast<double>(static_cast<uint8_t>(static_cast<int64_t>(w)));
+    if (t == DType::U16) w = static_cast<double>(static_cast<uint16_t>(static_cast<int64_t>(w)));
+    if (t == DType::U32) w = static_cast<double>(static_cast<uint32_t>(static_cast<int64_t>(w)));
     if (t == DType::I1) w = d.sum != 0;
     want.push_back(w);
     scale.push_back(d.abs);

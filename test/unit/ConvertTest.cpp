@@ -31,6 +31,43 @@ TEST(Convert, FloatToIntTruncatesAndSaturates) {
   expectValues(runConvert(x, DType::I32), {300, -300, 2147483647.0, -2147483648.0});
 }
 
+TEST(Convert, FloatToUnsignedSaturatesAtZeroAndMax) {
+  HostTensor x = makeTensor(DType::F32, {6}, {-3.5, 2.75, 300, kNaN, kInf, -0.5});
+  expectValues(runConvert(x, DType::U8), {0, 2, 255, 0, 255, 0});
+  expectValues(runConvert(x, DType::U16), {0, 2, 300, 0, 65535, 0});
+  HostTensor big = makeTensor(DType::F64, {2}, {1e30, 18446744073709549568.0});  // 2^64 - 2^11
+  HostTensor u = runConvert(big, DType::U64);
+  EXPECT_EQ(u.as<uint64_t>()[0], ~uint64_t(0));
+  EXPECT_EQ(u.as<uint64_t>()[1], ~uint64_t(0) - 2047);
+}
+
+TEST(Convert, SignedAndUnsignedWrapIntoEachOther) {
+  HostTensor x = makeTensor(DType::I64, {3}, {-1, 256, 65537});
+  expectValues(runConvert(x, DType::U8), {255, 0, 1});
+  expectValues(runConvert(x, DType::U16), {65535, 256, 1});
+  expectValues(runConvert(x, DType::U32), {4294967295.0, 256, 65537});
+  HostTensor u(TensorType{DType::U64, {2}});
+  u.as<uint64_t>()[0] = ~uint64_t(0);
+  u.as<uint64_t>()[1] = uint64_t(1) << 63;
+  HostTensor i = runConvert(u, DType::I64);
+  EXPECT_EQ(i.as<int64_t>()[0], -1);
+  EXPECT_EQ(i.as<int64_t>()[1], std::numeric_limits<int64_t>::min());
+  expectValues(runConvert(makeTensor(DType::U8, {2}, {255, 128}), DType::I8), {-1, -128});
+  expectValues(runConvert(makeTensor(DType::I16, {2}, {-32768, 300}), DType::I8), {0, 44});
+}
+
+TEST(Convert, LargeUnsignedToFloats) {
+  HostTensor u(TensorType{DType::U64, {2}});
+  u.as<uint64_t>()[0] = ~uint64_t(0);                                   // 2^64 - 1
+  u.as<uint64_t>()[1] = (uint64_t(1) << 63) + (uint64_t(1) << 55) + 1;  // above a bf16 tie
+  HostTensor d = runConvert(u, DType::F64);
+  EXPECT_EQ(d.as<double>()[0], 18446744073709551616.0);
+  HostTensor bf = runConvert(u, DType::BF16);
+  EXPECT_EQ(bf.as<uint16_t>()[1], 0x5f01);  // rounded once, up
+  HostTensor f = runConvert(u, DType::F32);
+  EXPECT_EQ(f.as<float>()[0], 18446744073709551616.0f);
+}
+
 TEST(Convert, IntToNarrowerIntWraps) {
   HostTensor x = makeTensor(DType::I64, {4}, {300, -129, 128, -1});
   expectValues(runConvert(x, DType::I8), {44, 127, -128, -1});
@@ -42,7 +79,8 @@ TEST(Convert, ToBoolIsNonZero) {
   for (DType from : kAllDTypes) {
     SCOPED_TRACE(std::string(dtypeName(from)));
     bool f = isFloat(from);
-    HostTensor x = makeTensor(from, {4}, {0, from == DType::I1 ? 1.0 : -2.0, f ? -0.0 : 0.0, 1});
+    double nonZero = from == DType::I1 ? 1.0 : isUnsigned(from) ? 200.0 : -2.0;
+    HostTensor x = makeTensor(from, {4}, {0, nonZero, f ? -0.0 : 0.0, 1});
     expectValues(runConvert(x, DType::I1), {0, 1, 0, 1});
   }
   HostTensor x = makeTensor(DType::F32, {2}, {kNaN, 0.25});
@@ -88,12 +126,13 @@ TEST(Convert, LargeIntegersToFloats) {
 
 TEST(Convert, EveryPairOnSmallIntegers) {
   // Small integers are exact in every dtype, so any path must keep them
-  // (i1 gets only 0 and 1).
+  // (i1 gets only 0 and 1, unsigned dtypes no negative values).
   for (DType from : kAllDTypes)
     for (DType to : kAllDTypes) {
       SCOPED_TRACE(std::string(dtypeName(from)) + " -> " + std::string(dtypeName(to)));
       bool boolish = from == DType::I1 || to == DType::I1;
-      std::vector<double> v = boolish ? std::vector<double>{0, 1, 1} : std::vector<double>{-3, 0, 100};
+      double low = isUnsigned(from) || isUnsigned(to) ? 3 : -3;
+      std::vector<double> v = boolish ? std::vector<double>{0, 1, 1} : std::vector<double>{low, 0, 100};
       expectValues(runConvert(makeTensor(from, {3}, v), to), v);
     }
 }
@@ -101,6 +140,20 @@ TEST(Convert, EveryPairOnSmallIntegers) {
 TEST(Convert, EmptyAndScalar) {
   EXPECT_EQ(runConvert(makeEmpty(DType::F32, {0}), DType::I8).numElements(), 0);
   expectValues(runConvert(makeTensor(DType::F32, {}, {-7.9}), DType::I32), {-7});
+}
+
+TEST(BitcastConvert, KeepsTheBits) {
+  HostTensor f = makeTensor(DType::F32, {2}, {1.0, -2.0});
+  HostTensor i(TensorType{DType::I32, {2}});
+  bitcastConvert(f.cref(), i.ref());
+  EXPECT_EQ(i.as<int32_t>()[0], 0x3f800000);
+  EXPECT_EQ(static_cast<uint32_t>(i.as<int32_t>()[1]), 0xc0000000u);
+  HostTensor b = makeTensor(DType::I1, {2}, {1, 0});
+  HostTensor u(TensorType{DType::U8, {2}});
+  bitcastConvert(b.cref(), u.ref());
+  expectValues(u, {1, 0});
+  HostTensor wide(TensorType{DType::I64, {2}});
+  EXPECT_THROW(bitcastConvert(f.cref(), wide.ref()), std::invalid_argument);
 }
 
 TEST(Iota, AlongEachDimension) {

@@ -235,12 +235,76 @@ TEST_P(BinaryInt, BitwiseAndMinMax) {
   expectValues(runBinary(BinaryKind::Sub, a, b), {2, -6, -11});
 }
 
-INSTANTIATE_TEST_SUITE_P(Ints, BinaryInt, ::testing::Values(DType::I64, DType::I32, DType::I8),
+INSTANTIATE_TEST_SUITE_P(Ints, BinaryInt,
+                         ::testing::Values(DType::I64, DType::I32, DType::I16, DType::I8),
                          dtypeParamName);
 
 TEST(BinaryInt, Atan2IsRejected) {
   HostTensor a = makeTensor(DType::I32, {1}, {1});
   EXPECT_THROW(runBinary(BinaryKind::Atan2, a, a), std::invalid_argument);
+}
+
+// --- unsigned integers: the kinds whose result depends on signedness --------
+
+// A u64 tensor from raw values (beyond int64 and beyond double's precision).
+HostTensor u64(std::initializer_list<uint64_t> v) {
+  HostTensor t(TensorType{DType::U64, {static_cast<int64_t>(v.size())}});
+  std::copy(v.begin(), v.end(), t.as<uint64_t>());
+  return t;
+}
+
+std::vector<uint64_t> u64Values(const HostTensor& t) {
+  return std::vector<uint64_t>(t.as<uint64_t>(), t.as<uint64_t>() + t.numElements());
+}
+
+class BinaryUnsigned : public ::testing::TestWithParam<DType> {};
+
+TEST_P(BinaryUnsigned, ArithmeticOnSmallValues) {
+  HostTensor a = makeTensor(GetParam(), {5}, {7, 200, 0, 6, 254});
+  HostTensor b = makeTensor(GetParam(), {5}, {2, 3, 9, 6, 1});
+  expectValues(runBinary(BinaryKind::Div, a, b), {3, 66, 0, 1, 254});
+  expectValues(runBinary(BinaryKind::Rem, a, b), {1, 2, 0, 0, 0});
+  expectValues(runBinary(BinaryKind::Max, a, b), {7, 200, 9, 6, 254});
+  expectValues(runBinary(BinaryKind::Min, a, b), {2, 3, 0, 6, 1});
+  expectValues(runBinary(BinaryKind::Add, a, b), {9, 203, 9, 12, 255});
+  expectValues(runBinary(BinaryKind::And, a, b), {2, 0, 0, 6, 0});
+  expectValues(runBinary(BinaryKind::Pow, b, makeTensor(GetParam(), {5}, {3, 2, 1, 0, 7})),
+               {8, 9, 9, 1, 1});
+  expectValues(runCompare(CompareKind::GT, a, b), {1, 1, 0, 0, 1});
+  HostTensor zero = makeTensor(GetParam(), {5}, {1, 1, 0, 1, 1});
+  EXPECT_THROW(runBinary(BinaryKind::Div, a, zero), KernelError);
+}
+
+INSTANTIATE_TEST_SUITE_P(Unsigned, BinaryUnsigned, ::testing::ValuesIn(kUnsignedDTypes),
+                         dtypeParamName);
+
+TEST(BinaryUnsigned, WrapAtTheWidth) {
+  HostTensor a = makeTensor(DType::U8, {3}, {250, 3, 16});
+  HostTensor b = makeTensor(DType::U8, {3}, {10, 5, 16});
+  expectValues(runBinary(BinaryKind::Add, a, b), {4, 8, 32});
+  expectValues(runBinary(BinaryKind::Sub, a, b), {240, 254, 0});
+  expectValues(runBinary(BinaryKind::Mul, a, b), {196, 15, 0});
+  expectValues(runUnary(UnaryKind::Neg, b), {246, 251, 240});
+  expectValues(runUnary(UnaryKind::Not, b), {245, 250, 239});
+  expectValues(runUnary(UnaryKind::Abs, a), {250, 3, 16});
+  expectValues(runUnary(UnaryKind::Sign, makeTensor(DType::U8, {2}, {0, 200})), {0, 1});
+}
+
+TEST(BinaryUnsigned, U64BeyondInt64) {
+  const uint64_t big = ~uint64_t(0) - 4;  // 2^64 - 5: negative if read as int64
+  HostTensor a = u64({big, big, 3, big});
+  HostTensor b = u64({3, 1, big, 2});
+  EXPECT_EQ(u64Values(runBinary(BinaryKind::Div, a, b)),
+            (std::vector<uint64_t>{big / 3, big, 0, big / 2}));
+  EXPECT_EQ(u64Values(runBinary(BinaryKind::Rem, a, b)),
+            (std::vector<uint64_t>{big % 3, 0, 3, big % 2}));
+  EXPECT_EQ(u64Values(runBinary(BinaryKind::Max, a, b)), (std::vector<uint64_t>{big, big, big, big}));
+  EXPECT_EQ(u64Values(runBinary(BinaryKind::Min, a, b)), (std::vector<uint64_t>{3, 1, 3, 2}));
+  EXPECT_EQ(u64Values(runBinary(BinaryKind::Add, a, b)),
+            (std::vector<uint64_t>{0 - uint64_t(2), big + 1, big + 3, big + 2}));
+  expectValues(runCompare(CompareKind::LT, a, b), {0, 0, 1, 0});
+  EXPECT_EQ(u64Values(runUnary(UnaryKind::Abs, a))[0], big);
+  EXPECT_EQ(u64Values(runUnary(UnaryKind::Sign, a))[0], 1u);
 }
 
 TEST(BinaryInt, ArithmeticWraps) {
@@ -262,6 +326,42 @@ TEST(BinaryInt, ArithmeticWraps) {
   EXPECT_EQ(sum.as<int64_t>()[0], std::numeric_limits<int64_t>::min());
   HostTensor quot = runBinary(BinaryKind::Div, x, y);
   EXPECT_EQ(quot.as<int64_t>()[1], std::numeric_limits<int64_t>::min());
+}
+
+// Shifts by amounts in and outside [0, bit width): no undefined behaviour,
+// every bit shifted out gives 0 (or -1 for a negative signed value shifted right).
+TEST(Shift, SignedIntegers) {
+  for (DType t : {DType::I64, DType::I32, DType::I16, DType::I8}) {
+    SCOPED_TRACE(std::string(dtypeName(t)));
+    const double bits = 8.0 * static_cast<double>(dtypeSize(t));
+    HostTensor a = makeTensor(t, {6}, {1, -1, 5, -16, 3, -7});
+    HostTensor b = makeTensor(t, {6}, {3, 3, 0, 2, -1, bits});
+    expectValues(runBinary(BinaryKind::ShiftLeft, a, b), {8, -8, 5, -64, 0, 0});
+    expectValues(runBinary(BinaryKind::ShiftRight, a, b), {0, -1, 5, -4, 0, -1});
+  }
+  // Bits shifted past the top are lost, and the sign bit may be reached.
+  HostTensor a = makeTensor(DType::I8, {2}, {64, 3});
+  HostTensor b = makeTensor(DType::I8, {2}, {1, 7});
+  expectValues(runBinary(BinaryKind::ShiftLeft, a, b), {-128, -128});
+  EXPECT_THROW(runBinary(BinaryKind::ShiftLeft, makeTensor(DType::F32, {1}, {1}),
+                         makeTensor(DType::F32, {1}, {1})),
+               std::invalid_argument);
+}
+
+TEST(Shift, UnsignedIntegersAreLogical) {
+  for (DType t : kUnsignedDTypes) {
+    SCOPED_TRACE(std::string(dtypeName(t)));
+    const double bits = 8.0 * static_cast<double>(dtypeSize(t));
+    HostTensor a = makeTensor(t, {5}, {1, 200, 200, 7, 255});
+    HostTensor b = makeTensor(t, {5}, {3, 1, 3, bits, bits - 1});
+    HostTensor left = runBinary(BinaryKind::ShiftLeft, a, b);
+    std::vector<double> want = {8, 400, 1600, 0, std::ldexp(1.0, static_cast<int>(bits) - 1)};
+    if (t == DType::U8) want = {8, 144, 64, 0, 128};  // wrapped at 8 bits
+    expectValues(left, want);
+    expectValues(runBinary(BinaryKind::ShiftRight, a, b), {0, 100, 25, 0, bits == 8 ? 1.0 : 0.0});
+  }
+  HostTensor top = u64({~uint64_t(0)});
+  EXPECT_EQ(u64Values(runBinary(BinaryKind::ShiftRight, top, u64({63})))[0], 1u);
 }
 
 TEST(BinaryBool, TruthTables) {
@@ -297,7 +397,7 @@ TEST(Compare, FloatsFollowIEEE) {
 }
 
 TEST(Compare, IntegersAndBool) {
-  for (DType t : {DType::I64, DType::I32, DType::I8}) {
+  for (DType t : {DType::I64, DType::I32, DType::I16, DType::I8}) {
     HostTensor a = makeTensor(t, {3}, {-5, 7, 100});
     HostTensor b = makeTensor(t, {3}, {3, 7, -100});
     expectValues(runCompare(CompareKind::LT, a, b), {1, 0, 0});

@@ -132,6 +132,32 @@ TEST(ReduceEdge, IntegerSumsWrap) {
   expectValues(so, {7});
 }
 
+// Unsigned dtypes: max/min compare as unsigned (2^64 - 1 is the largest u64,
+// not -1), the identities are 0 and the dtype's max, sums wrap.
+TEST(ReduceEdge, UnsignedCompareAndWrap) {
+  HostTensor x(TensorType{DType::U64, {3}});
+  x.as<uint64_t>()[0] = 5;
+  x.as<uint64_t>()[1] = ~uint64_t(0);
+  x.as<uint64_t>()[2] = uint64_t(1) << 63;
+  HostTensor out(TensorType{DType::U64, {}});
+  reduce(ReduceKind::Max, x.cref(), {0}, out.ref());
+  EXPECT_EQ(out.as<uint64_t>()[0], ~uint64_t(0));
+  reduce(ReduceKind::Min, x.cref(), {0}, out.ref());
+  EXPECT_EQ(out.as<uint64_t>()[0], 5u);
+  reduce(ReduceKind::Sum, x.cref(), {0}, out.ref());
+  EXPECT_EQ(out.as<uint64_t>()[0], (uint64_t(1) << 63) + 4);
+  HostTensor b = makeTensor(DType::U8, {3}, {200, 100, 1});
+  HostTensor bo(TensorType{DType::U8, {}});
+  reduce(ReduceKind::Sum, b.cref(), {0}, bo.ref());
+  expectValues(bo, {45});  // 301 mod 256
+  HostTensor e = makeEmpty(DType::U16, {0});
+  HostTensor eo(TensorType{DType::U16, {}});
+  reduce(ReduceKind::Min, e.cref(), {0}, eo.ref());
+  expectValues(eo, {65535});
+  reduce(ReduceKind::Max, e.cref(), {0}, eo.ref());
+  expectValues(eo, {0});
+}
+
 // --- reduceWindow -------------------------------------------------------------
 
 struct WindowCase {

@@ -14,8 +14,9 @@ const double kNaN = std::numeric_limits<double>::quiet_NaN();
 const double kInf = std::numeric_limits<double>::infinity();
 
 TEST(DType, SizesAndNames) {
-  const int64_t sizes[] = {4, 2, 2, 8, 8, 4, 1, 1};
-  const char* names[] = {"f32", "f16", "bf16", "f64", "i64", "i32", "i8", "i1"};
+  const int64_t sizes[] = {4, 2, 2, 8, 8, 4, 1, 1, 2, 1, 2, 4, 8};
+  const char* names[] = {"f32", "f16", "bf16", "f64", "i64", "i32", "i8",
+                         "i1",  "i16", "ui8", "ui16", "ui32", "ui64"};
   for (size_t i = 0; i < std::size(kAllDTypes); ++i) {
     EXPECT_EQ(dtypeSize(kAllDTypes[i]), sizes[i]);
     EXPECT_EQ(dtypeName(kAllDTypes[i]), names[i]);

@@ -22,7 +22,10 @@ inline void PrintTo(DType t, std::ostream* os) { *os << dtypeName(t); }
 namespace dlc::rt::test {
 
 inline constexpr DType kAllDTypes[] = {DType::F32, DType::F16, DType::BF16, DType::F64,
-                                       DType::I64, DType::I32, DType::I8,  DType::I1};
+                                       DType::I64, DType::I32, DType::I8,  DType::I1,
+                                       DType::I16, DType::U8,  DType::U16, DType::U32,
+                                       DType::U64};
+inline constexpr DType kUnsignedDTypes[] = {DType::U8, DType::U16, DType::U32, DType::U64};
 inline constexpr DType kFloatDTypes[] = {DType::F32, DType::F16, DType::BF16, DType::F64};
 
 // Values are stored with storeFromDouble (tested on its own in TensorTest).
@@ -45,9 +48,13 @@ inline std::vector<double> values(const HostTensor& t) {
 // Random values exactly representable in `dtype`: floats are small
 // multiples of 1/8 (exact in every float dtype, so references computed in
 // double from these values see the same operands as the kernel), integers
-// in [lo, hi], i1 0/1.
+// in [lo, hi] (in [0, hi - lo] for unsigned dtypes), i1 0/1.
 inline HostTensor randomTensor(DType dtype, Shape shape, uint32_t seed, int lo = -8, int hi = 8) {
   std::mt19937 rng(seed);
+  if (isUnsigned(dtype)) {
+    hi -= lo;
+    lo = 0;
+  }
   std::uniform_int_distribution<int> dist(lo, hi);
   HostTensor t(TensorType{dtype, std::move(shape)});
   for (int64_t i = 0; i < t.numElements(); ++i) {

@@ -100,3 +100,25 @@ func.func @dtypes(%a: tensor<2xf16>, %b: tensor<2xbf16>, %c: tensor<2xf64>, %d: 
   %4 = dlc.add %e, %e : tensor<2xi8>
   return %0 : tensor<2xf16>
 }
+
+// The unsigned integers are MLIR's ui8..ui64, int16 the signless i16.
+// CHECK-LABEL: func.func @integer_dtypes
+// CHECK: dlc.div %{{.*}}, %{{.*}} : tensor<2xui64>
+// CHECK: dlc.compare lt, %{{.*}}, %{{.*}} : tensor<2xui8> -> tensor<2xi1>
+// CHECK: dlc.convert %{{.*}} : tensor<2xui16> -> tensor<2xi16>
+// CHECK: dlc.xor %{{.*}}, %{{.*}} : tensor<2xui32>
+// CHECK: dlc.shift_left %{{.*}}, %{{.*}} : tensor<2xui32>
+// CHECK: dlc.shift_right %{{.*}}, %{{.*}} : tensor<2xi16>
+// CHECK: dlc.bitcast_convert %{{.*}} : tensor<2xi16> -> tensor<2xf16>
+// CHECK: dlc.bitcast_convert %{{.*}} : tensor<2xi1> -> tensor<2xui8>
+func.func @integer_dtypes(%a: tensor<2xui64>, %b: tensor<2xui8>, %c: tensor<2xui16>, %d: tensor<2xui32>, %p: tensor<2xi1>) -> tensor<2xi16> {
+  %0 = dlc.div %a, %a : tensor<2xui64>
+  %1 = dlc.compare lt, %b, %b : tensor<2xui8> -> tensor<2xi1>
+  %2 = dlc.convert %c : tensor<2xui16> -> tensor<2xi16>
+  %3 = dlc.xor %d, %d : tensor<2xui32>
+  %4 = dlc.shift_left %3, %d : tensor<2xui32>
+  %5 = dlc.shift_right %2, %2 : tensor<2xi16>
+  %6 = dlc.bitcast_convert %5 : tensor<2xi16> -> tensor<2xf16>
+  %7 = dlc.bitcast_convert %p : tensor<2xi1> -> tensor<2xui8>
+  return %2 : tensor<2xi16>
+}

@@ -150,3 +150,36 @@ func.func @dynamic_shape(%a: tensor<?xf32>) -> tensor<?xf32> {
   %0 = dlc.neg %a : tensor<?xf32>
   return %0 : tensor<?xf32>
 }
+
+// -----
+
+// Integers are signless (signed) or unsigned; explicitly signed ones are not IR types.
+func.func @signed_integer(%a: tensor<4xsi8>) -> tensor<4xsi8> {
+  // expected-error @+1 {{must be statically shaped tensor}}
+  %0 = dlc.neg %a : tensor<4xsi8>
+  return %0 : tensor<4xsi8>
+}
+
+// -----
+
+func.func @bitcast_widths(%a: tensor<4xf32>) -> tensor<4xi64> {
+  // expected-error @+1 {{element types 'f32' and 'i64' have different bit widths}}
+  %0 = dlc.bitcast_convert %a : tensor<4xf32> -> tensor<4xi64>
+  return %0 : tensor<4xi64>
+}
+
+// -----
+
+func.func @bitcast_to_bool(%a: tensor<4xui8>) -> tensor<4xi1> {
+  // expected-error @+1 {{cannot produce i1}}
+  %0 = dlc.bitcast_convert %a : tensor<4xui8> -> tensor<4xi1>
+  return %0 : tensor<4xi1>
+}
+
+// -----
+
+func.func @shift_float(%a: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{must be statically shaped tensor of 64-bit signless integer}}
+  %0 = dlc.shift_left %a, %a : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
