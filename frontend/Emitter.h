@@ -95,6 +95,16 @@ class Emitter {
                            const Dims& strides, const Dims& padLow, const Dims& padHigh,
                            const Dims& dilations);
 
+  // --- reductions, scans, sorting (reduce family: Reduce, Einsum, Loss, TopK) -
+  // Indices along `dim` of a tensor of `shape`: element [i0, .., in] = i_dim.
+  mlir::Value iota(const Dims& shape, int64_t dim, mlir::Type element);
+  mlir::Value reverse(mlir::Value x, const Dims& dims);
+  // numpy take_along_axis: out has idx's shape and
+  // out[.., j, ..] = x[.., idx[.., j, ..], ..] along `dim`, other dims equal.
+  // Built as one gather from the flattened x, so every index must already be
+  // in [0, x.shape[dim]) (out of range reads another row or fails at run time).
+  mlir::Value takeAlongDim(mlir::Value x, mlir::Value idx, int64_t dim);
+
  private:
   std::pair<mlir::Value, mlir::Value> broadcastPair(mlir::Value a, mlir::Value b);
   mlir::DenseI64ArrayAttr arr(const Dims& d) { return b_.getDenseI64ArrayAttr(d); }
