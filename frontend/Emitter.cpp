@@ -209,6 +209,15 @@ Value Emitter::reverse(Value x, const Dims& dims) {
   return b_.create<ReverseOp>(loc_, x.getType(), x, arr(dims)).getResult();
 }
 
+Value Emitter::argsort(Value x, int64_t dim, bool descending) {
+  if (dim < 0 || dim >= rank(x))
+    throw EmitError("argsort dim " + std::to_string(dim) + " out of range for rank " +
+                    std::to_string(rank(x)));
+  auto op = b_.create<ArgsortOp>(loc_, tensorType(shape(x), b_.getI64Type()), x,
+                                 b_.getI64IntegerAttr(dim), descending ? b_.getUnitAttr() : nullptr);
+  return op.getResult();
+}
+
 Value Emitter::takeAlongDim(Value x, Value idx, int64_t dim) {
   Dims xs = shape(x), is = shape(idx);
   if (xs.size() != is.size() || dim < 0 || dim >= static_cast<int64_t>(xs.size()))

@@ -104,6 +104,8 @@ class Emitter {
   // Built as one gather from the flattened x, so every index must already be
   // in [0, x.shape[dim]) (out of range reads another row or fails at run time).
   mlir::Value takeAlongDim(mlir::Value x, mlir::Value idx, int64_t dim);
+  // dlc.argsort: the stable sorting permutation along dim, as i64.
+  mlir::Value argsort(mlir::Value x, int64_t dim, bool descending);
 
  private:
   std::pair<mlir::Value, mlir::Value> broadcastPair(mlir::Value a, mlir::Value b);

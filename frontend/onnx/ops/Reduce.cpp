@@ -220,6 +220,41 @@ std::vector<Value> cumulative(OnnxNode& n) {
   return {e.reduceWindow(kind, x, window, ones, padLow, padHigh, ones)};
 }
 
+// TopK: a stable argsort along the axis (descending for the largest), its
+// first k indices, and the values gathered at them. Stability gives the
+// reference's tie order (the lower index first) in both directions, and
+// NaN sorts as the largest value, as numpy's order has it. sorted=0 allows
+// any order, so the sorted result is a valid answer for it too.
+std::vector<Value> topK(OnnxNode& n) {
+  Emitter& e = n.e();
+  Value x = n.input(0);
+  int64_t k;
+  if (n.opset() < 10) {
+    n.onlyAttrs({"axis", "k"});
+    if (!n.hasAttr("k")) n.fail("attribute 'k' is required");
+    k = n.attrInt("k", 0);
+  } else {
+    n.onlyAttrs({"axis", "largest", "sorted"});
+    Dims kIn = n.intsInput(1, "k");
+    if (kIn.size() != 1) n.fail("k must hold one value, got " + dimsString(kIn));
+    k = kIn[0];
+  }
+  Dims xs = Emitter::shape(x);
+  int64_t r = static_cast<int64_t>(xs.size());
+  if (r == 0) n.fail("input must have rank >= 1");
+  int64_t axis = n.axis(n.attrInt("axis", -1), r);
+  if (k < 0 || k > xs[axis])
+    n.fail("k = " + std::to_string(k) + " is outside [0, " + std::to_string(xs[axis]) +
+           "], the length of axis " + std::to_string(axis));
+  Value idx = e.argsort(x, axis, n.attrInt("largest", 1) != 0);
+  if (k < xs[axis]) {
+    Dims limit = xs;
+    limit[axis] = k;
+    idx = e.slice(idx, Dims(r, 0), limit, Dims(r, 1));
+  }
+  return {e.takeAlongDim(x, idx, axis), idx};
+}
+
 }  // namespace
 
 void registerReduceOps(ConverterTable& t) {
@@ -237,6 +272,7 @@ void registerReduceOps(ConverterTable& t) {
   t["ArgMin"] = argExtreme<ReduceKind::Min>;
   t["CumSum"] = cumulative<ReduceKind::Sum>;
   t["CumProd"] = cumulative<ReduceKind::Prod>;
+  t["TopK"] = topK;
 }
 
 }  // namespace dlc::onnx_import
