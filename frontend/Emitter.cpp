@@ -204,11 +204,6 @@ Value Emitter::iota(const Dims& s, int64_t dim, Type element) {
   return b_.create<IotaOp>(loc_, tensorType(s, element), b_.getI64IntegerAttr(dim)).getResult();
 }
 
-Value Emitter::reverse(Value x, const Dims& dims) {
-  if (dims.empty()) return x;
-  return b_.create<ReverseOp>(loc_, x.getType(), x, arr(dims)).getResult();
-}
-
 Value Emitter::argsort(Value x, int64_t dim, bool descending) {
   if (dim < 0 || dim >= rank(x))
     throw EmitError("argsort dim " + std::to_string(dim) + " out of range for rank " +

@@ -98,7 +98,6 @@ class Emitter {
   // --- reductions, scans, sorting (reduce family: Reduce, Einsum, Loss, TopK) -
   // Indices along `dim` of a tensor of `shape`: element [i0, .., in] = i_dim.
   mlir::Value iota(const Dims& shape, int64_t dim, mlir::Type element);
-  mlir::Value reverse(mlir::Value x, const Dims& dims);
   // numpy take_along_axis: out has idx's shape and
   // out[.., j, ..] = x[.., idx[.., j, ..], ..] along `dim`, other dims equal.
   // Built as one gather from the flattened x, so every index must already be

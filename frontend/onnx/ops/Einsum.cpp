@@ -1,6 +1,7 @@
-// ONNX Einsum, decomposed into transpose, reshape, slice, reduce and
-// dot_general.
+// Linear algebra: ONNX Einsum, decomposed into transpose, reshape, slice,
+// reduce and dot_general; and Det (at the end of the file).
 //
+// Einsum:
 // Every dimension of every operand carries a label: a letter of the
 // equation, or one of the ellipsis labels (the dims "..." stands for,
 // right-aligned across operands and broadcast like numpy). Then:
@@ -278,8 +279,86 @@ std::vector<Value> einsum(OnnxNode& n) {
   return {n.e().transpose(acc.v, perm)};
 }
 
+// Det by Gaussian elimination with partial pivoting (LAPACK's getrf, which
+// numpy's det uses), unrolled over the static matrix size and batched over
+// the leading dims. Step k works on the trailing (n-k) x (n-k) block S:
+// the pivot row is the first one with the largest |S[r, 0]| (a NaN counts
+// as largest), it is swapped with row 0 (negating the determinant), the
+// pivot multiplies the determinant, and the rows below are eliminated,
+// leaving the next, smaller block. A zero pivot means a zero column: the
+// determinant is 0 and the elimination divides by 1 instead, changing
+// nothing. f16/bf16 are computed in f32.
+struct Block {
+  Emitter& e;
+  Dims batch;  // the leading dims
+
+  Dims shape(std::initializer_list<int64_t> last) const {
+    Dims s = batch;
+    s.insert(s.end(), last);
+    return s;
+  }
+  // v[..., r0:r1, c0:c1]
+  Value slice(Value v, int64_t r0, int64_t r1, int64_t c0, int64_t c1) const {
+    Dims start(batch.size(), 0), limit = batch;
+    start.insert(start.end(), {r0, c0});
+    limit.insert(limit.end(), {r1, c1});
+    return e.slice(v, start, limit, Dims(start.size(), 1));
+  }
+};
+
+std::vector<Value> det(OnnxNode& n) {
+  n.onlyAttrs({});
+  Emitter& e = n.e();
+  Value x = n.input(0);
+  Dims xs = Emitter::shape(x);
+  mlir::Type et = Emitter::elementType(x);
+  if (!et.isa<mlir::FloatType>()) n.fail("input must be a float tensor");
+  if (xs.size() < 2 || xs[xs.size() - 1] != xs[xs.size() - 2])
+    n.fail("input must be [..., M, M], got " + dimsString(xs));
+  mlir::Type ct = et.isF16() || et.isBF16() ? e.builder().getF32Type() : et;
+  mlir::Type i64 = e.builder().getI64Type();
+  int64_t rows = static_cast<int64_t>(xs.size()) - 2;  // the row dim; rows + 1 the column dim
+  Block b{e, Dims(xs.begin(), xs.end() - 2)};
+  Dims lastTwo = {rows, rows + 1};
+  Value s = e.convert(x, ct);
+  Value d = e.splat(1.0, ct, b.batch);
+  for (int64_t m = xs.back(); m >= 1; --m) {
+    // The pivot's row p ([batch]): the first largest |S[r, 0]|.
+    Dims colShape = b.shape({m});
+    Value col = e.reshape(b.slice(s, 0, m, 0, 1), colShape);
+    Value mag = e.unary<AbsOp>(col);
+    // (Each op is built in its own statement so that the IR's order does not
+    // depend on the compiler's argument evaluation order.)
+    Value largest = e.compare(CompareDirection::EQ, mag, e.reduceKeep(ReduceKind::Max, mag, {rows}));
+    Value hit = e.binary<OrOp>(largest, e.compare(CompareDirection::NE, col, col));
+    Value none = e.splat(static_cast<double>(m), i64, colShape);
+    Value p = e.reduce(ReduceKind::Min, e.select(hit, e.iota(colShape, rows, i64), none), {rows});
+    Value pivotRow = e.takeAlongDim(s, e.unreduce(p, lastTwo, b.shape({1, m})), rows);
+    Value pivot = e.reshape(b.slice(pivotRow, 0, 1, 0, 1), b.batch);
+    Value swapped = e.compare(CompareDirection::NE, p, e.splat(0.0, i64, b.batch));
+    d = e.mul(d, e.select(swapped, e.unary<NegOp>(pivot), pivot));
+    if (m == 1) break;
+    // Rows 1.. of the swapped block: row p (when p > 0) takes the old row 0.
+    Dims restShape = b.shape({m - 1, m});
+    Value rowIdx = e.add(e.iota(restShape, rows, i64), e.splat(1.0, i64, restShape));
+    Value isP = e.compare(CompareDirection::EQ, rowIdx, e.unreduce(p, lastTwo, restShape));
+    Value row0 = e.broadcastTo(b.slice(s, 0, 1, 0, m), restShape);
+    Value rest = e.select(isP, row0, b.slice(s, 1, m, 0, m));
+    // Eliminate column 0: rest[i, 1:] -= rest[i, 0] / pivot * pivotRow[1:].
+    Value isZero = e.compare(CompareDirection::EQ, pivot, e.splat(0.0, ct, b.batch));
+    Value safe = e.select(isZero, e.splat(1.0, ct, b.batch), pivot);
+    Value factor = e.div(b.slice(rest, 0, m - 1, 0, 1), e.unreduce(safe, lastTwo, b.shape({m - 1, 1})));
+    Value update = e.mul(factor, b.slice(pivotRow, 0, 1, 1, m));
+    s = e.sub(b.slice(rest, 0, m - 1, 1, m), update);
+  }
+  return {e.convert(d, et)};
+}
+
 }  // namespace
 
-void registerEinsumOps(ConverterTable& t) { t["Einsum"] = einsum; }
+void registerEinsumOps(ConverterTable& t) {
+  t["Einsum"] = einsum;
+  t["Det"] = det;
+}
 
 }  // namespace dlc::onnx_import

@@ -53,7 +53,8 @@ Value nllLoss(OnnxNode& n, Value logp) {
   // Looking the class up in [0, 1, ..., C-1] checks it at run time: a class
   // outside [-C, C) fails there instead of reading another sample's entry.
   Type i64 = e.builder().getI64Type();
-  t = lookup(e, e.iota({classes}, 0, i64), e.convert(t, i64));
+  t = e.convert(t, i64);
+  t = lookup(e, e.iota({classes}, 0, i64), t);
 
   Dims picked = ts;
   picked.insert(picked.begin() + 1, 1);

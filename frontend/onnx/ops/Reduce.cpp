@@ -145,7 +145,8 @@ Value logSumExpBody(OnnxNode& n, Value x, const Dims& d) {
   Emitter& e = n.e();
   if (d.empty()) return x;
   Value m = e.reduce(ReduceKind::Max, x, d);
-  Value finite = e.compare(CompareDirection::LT, e.unary<AbsOp>(m),
+  Value mag = e.unary<AbsOp>(m);
+  Value finite = e.compare(CompareDirection::LT, mag,
                            e.splatLike(std::numeric_limits<double>::infinity(), m));
   Value shift = e.select(finite, m, e.splatLike(0.0, m));
   Value ex = e.unary<ExpOp>(e.sub(x, e.unreduce(shift, d, Emitter::shape(x))));
