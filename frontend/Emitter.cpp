@@ -253,4 +253,43 @@ Value Emitter::matmul(Value a, Value b) {
   return y;
 }
 
+// --- reductions, scans, sorting (reduce family) ----------------------------
+
+Value Emitter::iota(const Dims& s, int64_t dim, Type element) {
+  return b_.create<IotaOp>(loc_, tensorType(s, element), b_.getI64IntegerAttr(dim)).getResult();
+}
+
+Value Emitter::argsort(Value x, int64_t dim, bool descending) {
+  if (dim < 0 || dim >= rank(x))
+    throw EmitError("argsort dim " + std::to_string(dim) + " out of range for rank " +
+                    std::to_string(rank(x)));
+  auto op = b_.create<ArgsortOp>(loc_, tensorType(shape(x), b_.getI64Type()), x,
+                                 b_.getI64IntegerAttr(dim), descending ? b_.getUnitAttr() : nullptr);
+  return op.getResult();
+}
+
+Value Emitter::takeAlongDim(Value x, Value idx, int64_t dim) {
+  Dims xs = shape(x), is = shape(idx);
+  if (xs.size() != is.size() || dim < 0 || dim >= static_cast<int64_t>(xs.size()))
+    throw EmitError("take along dim " + std::to_string(dim) + ": index shape " + dimsString(is) +
+                    " does not fit " + dimsString(xs));
+  for (size_t d = 0; d < xs.size(); ++d)
+    if (static_cast<int64_t>(d) != dim && xs[d] != is[d])
+      throw EmitError("take along dim " + std::to_string(dim) + ": index shape " +
+                      dimsString(is) + " differs from " + dimsString(xs) + " outside that dim");
+  // flat = sum over d of (d == dim ? idx : iota_d) * stride_d, in idx's type.
+  Type it = elementType(idx);
+  std::vector<int64_t> strides(xs.size(), 1);
+  for (size_t d = xs.size(); d-- > 1;) strides[d - 1] = strides[d] * xs[d];
+  Value flat;
+  for (size_t d = 0; d < xs.size(); ++d) {
+    Value term = static_cast<int64_t>(d) == dim ? idx : iota(is, static_cast<int64_t>(d), it);
+    if (strides[d] != 1) term = mul(term, splat(static_cast<double>(strides[d]), it, is));
+    flat = flat ? add(flat, term) : term;
+  }
+  Value x1 = reshape(x, {rt::numElements(xs)});
+  return b_.create<GatherOp>(loc_, tensorType(is, elementType(x)), x1, flat, b_.getI64IntegerAttr(0))
+      .getResult();
+}
+
 }  // namespace dlc

@@ -107,6 +107,16 @@ class Emitter {
   // numpy matmul: rank-1 operands are promoted to matrices and the added
   // dimension removed again; batch dimensions broadcast.
   mlir::Value matmul(mlir::Value a, mlir::Value b);
+  // --- reductions, scans, sorting (reduce family: Reduce, Einsum, Loss, TopK) -
+  // Indices along `dim` of a tensor of `shape`: element [i0, .., in] = i_dim.
+  mlir::Value iota(const Dims& shape, int64_t dim, mlir::Type element);
+  // numpy take_along_axis: out has idx's shape and
+  // out[.., j, ..] = x[.., idx[.., j, ..], ..] along `dim`, other dims equal.
+  // Built as one gather from the flattened x, so every index must already be
+  // in [0, x.shape[dim]) (out of range reads another row or fails at run time).
+  mlir::Value takeAlongDim(mlir::Value x, mlir::Value idx, int64_t dim);
+  // dlc.argsort: the stable sorting permutation along dim, as i64.
+  mlir::Value argsort(mlir::Value x, int64_t dim, bool descending);
 
  private:
   std::pair<mlir::Value, mlir::Value> broadcastPair(mlir::Value a, mlir::Value b);

@@ -346,4 +346,30 @@ def Dlc_ReduceWindowOp : Dlc_Op<"reduce_window", "Reduction"> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Sorting
+//===----------------------------------------------------------------------===//
+
+// Each result element depends on the whole operand row along `dim`, as in a
+// reduction; hence the Reduction class (it joins no loop fusion).
+def Dlc_ArgsortOp : Dlc_Op<"argsort", "Reduction"> {
+  let summary = "the stable sorting permutation along one dimension (i64 indices)";
+  let description = [{
+    Result element [.., j, ..] (j along `dim`) is the index along `dim` of the
+    operand element that comes j-th in sorted order; the other dimensions
+    are unchanged. Ascending unless `descending`. Stable in both directions:
+    equal elements keep their index order. NaN orders above +inf (first when
+    descending, last when ascending) and -0.0 equals 0.0; i1 orders false
+    before true. TopK is an argsort, a slice and a gather.
+    `%i = dlc.argsort %x, dim = 1, descending : tensor<3x4xf32> -> tensor<3x4xi64>`
+  }];
+  let arguments = (ins Dlc_Tensor:$operand, I64Attr:$dim, UnitAttr:$descending);
+  let results = (outs StaticShapeTensorOf<[I64]>:$result);
+  let assemblyFormat = [{
+    $operand `,` `dim` `=` $dim (`descending` $descending^)? attr-dict
+    `:` type($operand) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // DLC_OPS_TD

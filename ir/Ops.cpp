@@ -237,6 +237,15 @@ LogicalResult ReduceWindowOp::verify() {
                     getResult());
 }
 
+//===--- sorting ----------------------------------------------------------===//
+
+LogicalResult ArgsortOp::verify() {
+  int64_t rank = tensorType(getOperand()).getRank();
+  if (getDim() < 0 || getDim() >= rank)
+    return emitOpError() << "dim " << getDim() << " out of range for rank " << rank;
+  return checkShape(*this, shapeOf(getOperand()), getResult());
+}
+
 }  // namespace dlc
 
 #define GET_OP_CLASSES

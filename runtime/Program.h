@@ -17,15 +17,16 @@ enum class OpCode : uint8_t {
   Unary, Binary, Compare, Select, Convert, Iota,
   BroadcastInDim, Reshape, Transpose, Slice, Concatenate, Pad, Gather, ScatterAdd, Reverse,
   Reduce, DotGeneral, Convolution, ReduceWindow,
-  BitcastConvert,
+  BitcastConvert, Argsort,
 };
 
 struct Instr {
   OpCode op;
   std::vector<int32_t> operands;  // value ids
   int32_t result = -1;            // value id
-  uint8_t kind = 0;               // UnaryKind / BinaryKind / CompareKind / ReduceKind
-  int64_t axis = 0;               // iota dim, concatenate dim, gather/scatter axis
+  uint8_t kind = 0;               // UnaryKind / BinaryKind / CompareKind / ReduceKind,
+                                  // argsort: 1 = descending
+  int64_t axis = 0;               // iota dim, concatenate dim, gather/scatter axis, argsort dim
   std::vector<int64_t> dims;      // broadcast dims, permutation, reduce/reverse dims
   std::vector<int64_t> start, limit, strides;  // slice
   std::vector<int64_t> low, high, interior;    // pad

@@ -220,6 +220,11 @@ class Lowering {
           in.window = {vec(o.getWindow()), vec(o.getStrides()), vec(o.getPadLow()),
                        vec(o.getPadHigh()), vec(o.getDilations())};
         })
+        .Case([&](ArgsortOp o) {
+          rt::Instr& in = emit(op, rt::OpCode::Argsort);
+          in.axis = o.getDim();
+          in.kind = o.getDescending() ? 1 : 0;
+        })
         .Default([&](Operation*) { ok = false; });
     return ok;
   }

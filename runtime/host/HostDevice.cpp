@@ -60,6 +60,7 @@ void execute(const Instr& in, Frame& f) {
     case OpCode::Convolution: return convolution(arg(0), arg(1), in.conv, out);
     case OpCode::ReduceWindow:
       return reduceWindow(static_cast<ReduceKind>(in.kind), arg(0), in.window, out);
+    case OpCode::Argsort: return argsort(arg(0), in.axis, in.kind != 0, out);
   }
 }
 

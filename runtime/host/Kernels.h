@@ -176,4 +176,11 @@ struct WindowParams {
 // out.shape[i] = (x.shape[i] + padLow + padHigh - dilations*(window-1) - 1) / strides + 1.
 void reduceWindow(ReduceKind kind, ConstTensorRef x, const WindowParams& p, TensorRef out);
 
+// --- sorting -----------------------------------------------------------------
+// out (i64, x's shape): the stable sorting permutation of x along `dim`:
+// out[.., j, ..] is the index along dim of the element that comes j-th.
+// Ascending unless `descending`; equal elements keep their index order in
+// both directions. NaN orders above +inf, -0.0 equals 0.0, false < true.
+void argsort(ConstTensorRef x, int64_t dim, bool descending, TensorRef out);
+
 }  // namespace dlc::rt

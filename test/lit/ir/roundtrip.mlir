@@ -90,6 +90,17 @@ func.func @contractions(%x: tensor<2x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %a: te
   return %c : tensor<2x4x4x4xf32>
 }
 
+// CHECK-LABEL: func.func @sorting
+func.func @sorting(%x: tensor<3x4xf32>, %b: tensor<5xi1>) -> tensor<3x4xi64> {
+  // CHECK: dlc.argsort %{{.*}}, dim = 1 descending : tensor<3x4xf32> -> tensor<3x4xi64>
+  %d = dlc.argsort %x, dim = 1 descending : tensor<3x4xf32> -> tensor<3x4xi64>
+  // CHECK: dlc.argsort %{{.*}}, dim = 0 : tensor<3x4xf32> -> tensor<3x4xi64>
+  %a = dlc.argsort %x, dim = 0 : tensor<3x4xf32> -> tensor<3x4xi64>
+  // CHECK: dlc.argsort %{{.*}}, dim = 0 : tensor<5xi1> -> tensor<5xi64>
+  %p = dlc.argsort %b, dim = 0 : tensor<5xi1> -> tensor<5xi64>
+  return %d : tensor<3x4xi64>
+}
+
 // Every element type of the IR is accepted.
 // CHECK-LABEL: func.func @dtypes
 func.func @dtypes(%a: tensor<2xf16>, %b: tensor<2xbf16>, %c: tensor<2xf64>, %d: tensor<2xi64>, %e: tensor<2xi8>) -> tensor<2xf16> {

@@ -183,3 +183,27 @@ func.func @shift_float(%a: tensor<4xf32>) -> tensor<4xf32> {
   %0 = dlc.shift_left %a, %a : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+func.func @argsort_dim(%x: tensor<3x4xf32>) -> tensor<3x4xi64> {
+  // expected-error @+1 {{dim 2 out of range for rank 2}}
+  %0 = dlc.argsort %x, dim = 2 : tensor<3x4xf32> -> tensor<3x4xi64>
+  return %0 : tensor<3x4xi64>
+}
+
+// -----
+
+func.func @argsort_shape(%x: tensor<3x4xf32>) -> tensor<3x2xi64> {
+  // expected-error @+1 {{does not match the inferred shape [3, 4]}}
+  %0 = dlc.argsort %x, dim = 1 : tensor<3x4xf32> -> tensor<3x2xi64>
+  return %0 : tensor<3x2xi64>
+}
+
+// -----
+
+func.func @argsort_result_type(%x: tensor<3x4xf32>) -> tensor<3x4xi32> {
+  // expected-error @+1 {{must be statically shaped tensor of 64-bit signless integer}}
+  %0 = dlc.argsort %x, dim = 1 : tensor<3x4xf32> -> tensor<3x4xi32>
+  return %0 : tensor<3x4xi32>
+}
