@@ -95,6 +95,16 @@ class Emitter {
                            const Dims& strides, const Dims& padLow, const Dims& padHigh,
                            const Dims& dilations);
 
+  // --- shape, creation and indexing family (ops/Shape.cpp, ops/Indexing.cpp) --
+  // Element [i0, ..., in] = i_dim, of the given element type (rank >= 1).
+  mlir::Value iota(const Dims& shape, int64_t dim, mlir::Type element);
+  // ONNX Gather along one axis (dlc.gather).
+  mlir::Value gather(mlir::Value x, mlir::Value indices, int64_t axis);
+  // dlc.scatter: updates (of gather's result shape) combined into base.
+  mlir::Value scatter(ScatterKind kind, mlir::Value base, mlir::Value indices,
+                      mlir::Value updates, int64_t axis);
+  mlir::Value reverse(mlir::Value x, const Dims& dims);
+
  private:
   std::pair<mlir::Value, mlir::Value> broadcastPair(mlir::Value a, mlir::Value b);
   mlir::DenseI64ArrayAttr arr(const Dims& d) { return b_.getDenseI64ArrayAttr(d); }

@@ -46,6 +46,17 @@ rt::ReduceKind reduceKind(ReduceKind k) {
   return rt::ReduceKind::Sum;
 }
 
+rt::ScatterKind scatterKind(ScatterKind k) {
+  switch (k) {
+    case ScatterKind::Add: return rt::ScatterKind::Add;
+    case ScatterKind::Mul: return rt::ScatterKind::Mul;
+    case ScatterKind::Max: return rt::ScatterKind::Max;
+    case ScatterKind::Min: return rt::ScatterKind::Min;
+    case ScatterKind::Replace: return rt::ScatterKind::Replace;
+  }
+  return rt::ScatterKind::Add;
+}
+
 template <typename E>
 uint8_t kindOf(E e) { return static_cast<uint8_t>(e); }
 
@@ -170,7 +181,11 @@ class Lowering {
           in.interior = vec(o.getInteriorPadding());
         })
         .Case([&](GatherOp o) { emit(op, rt::OpCode::Gather).axis = o.getAxis(); })
-        .Case([&](ScatterAddOp o) { emit(op, rt::OpCode::ScatterAdd).axis = o.getAxis(); })
+        .Case([&](ScatterOp o) {
+          rt::Instr& in = emit(op, rt::OpCode::Scatter);
+          in.kind = kindOf(scatterKind(o.getKind()));
+          in.axis = o.getAxis();
+        })
         .Case([&](ReverseOp o) { emit(op, rt::OpCode::Reverse).dims = vec(o.getDimensions()); })
         .Case([&](ReduceOp o) {
           rt::Instr& in = emit(op, rt::OpCode::Reduce);
