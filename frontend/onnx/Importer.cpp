@@ -10,6 +10,7 @@
 #include <onnx/checker.h>
 #include <onnx/defs/schema.h>
 
+#include "frontend/onnx/ConstantFolding.h"
 #include "frontend/onnx/OnnxNode.h"
 #include "frontend/onnx/TensorProtoIO.h"
 #include "ir/TensorConversions.h"
@@ -313,6 +314,8 @@ class Importer {
 
     emitter_.setLoc(mlir::NameLoc::get(builder_.getStringAttr(name), fileLoc()));
     OnnxNode n(node, opset_, scope_, emitter_);
+    mlir::Block* block = builder_.getInsertionBlock();
+    mlir::Operation* lastBefore = block->empty() ? nullptr : &block->back();
     std::vector<mlir::Value> outs;
     try {
       outs = conv->second(n);
@@ -328,6 +331,8 @@ class Importer {
       if (static_cast<size_t>(i) >= outs.size() || !outs[i])
         throw ModelError(where() + "output " + std::to_string(i) + " ('" + node.output(i) +
                          "') is not supported");
+      // Shape arithmetic on constants becomes a constant now (ConstantFolding.h).
+      if (auto folded = foldConstantValue(outs[i], lastBefore)) outs[i] = emitter_.constant(*folded);
       scope_.values[node.output(i)] = outs[i];
       // Keep compile-time values for ops that need constants (Reshape's shape).
       if (auto c = outs[i].getDefiningOp<ConstantOp>())
