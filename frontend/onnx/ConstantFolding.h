@@ -11,6 +11,7 @@
 // even when dlc run knows their values.
 #pragma once
 
+#include <functional>
 #include <optional>
 
 #include "runtime/Tensor.h"
@@ -27,5 +28,16 @@ namespace dlc::onnx_import {
 // precomputing weights), or when evaluating it fails (an index out of range:
 // that error is left to run time, where it names the op).
 std::optional<rt::HostTensor> foldConstantValue(mlir::Value v, mlir::Operation* before);
+
+// The value of a graph input whose value is known for this compilation (dlc
+// run's), or null; the callback records that the input was used.
+using KnownInput = std::function<const rt::HostTensor*(mlir::BlockArgument)>;
+
+// v's value for an op that needs it at compile time (Pad's pads computed from
+// a graph input by an expanded CenterCropPad), through ops of any earlier
+// node and graph inputs whose values are known: the same specialisation as
+// when the op reads such an input directly. None where a leaf is an unknown
+// input or the computation is large.
+std::optional<rt::HostTensor> evaluateForCompileTime(mlir::Value v, const KnownInput& known);
 
 }  // namespace dlc::onnx_import

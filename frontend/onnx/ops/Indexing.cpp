@@ -51,6 +51,12 @@ Value inRange(Emitter& e, Value idx, Value size) {
                          e.compare(CompareDirection::LT, idx, size));
 }
 
+// x * factor (x is i64); a factor of 1 emits nothing.
+Value scaled(Emitter& e, Value x, int64_t factor) {
+  if (factor == 1) return x;
+  return e.mul(x, e.splat(static_cast<double>(factor), e.builder().getI64Type()));
+}
+
 // The flat positions in a tensor of shape xs of the elements an
 // element-wise index tensor addresses (GatherElements, ScatterElements):
 // along `axis` the (wrapped) index, along every other dimension the index
@@ -71,10 +77,10 @@ Value elementPositions(OnnxNode& n, const Dims& xs, Value indices, int64_t axis)
   Value size = e.splat(static_cast<double>(xs[axis]), i64);
   idx = wrapNegative(e, idx, size);
   Value valid = inRange(e, idx, size);
-  Value pos = e.mul(idx, e.splat(static_cast<double>(st[axis]), i64));
+  Value pos = scaled(e, idx, st[axis]);
   for (int64_t d = 0; d < static_cast<int64_t>(xs.size()); ++d) {
     if (d == axis || is[d] == 1) continue;
-    pos = e.add(pos, e.mul(e.iota(is, d, i64), e.splat(static_cast<double>(st[d]), i64)));
+    pos = e.add(pos, scaled(e, e.iota(is, d, i64), st[d]));
   }
   return e.select(valid, pos, e.splat(static_cast<double>(rt::numElements(xs)), i64));
 }
@@ -117,13 +123,14 @@ NdPositions ndPositions(OnnxNode& n, const Dims& xs, Value indices, int64_t batc
   Value sizes = i64Constant(e, indexed, {k});
   idx = wrapNegative(e, idx, sizes);
   Value valid = e.reduce(ReduceKind::Min, inRange(e, idx, sizes), {q - 1});
-  Value pos = e.reduce(ReduceKind::Sum, e.mul(idx, i64Constant(e, stridesOf(indexed), {k})), {q - 1});
+  Value pos = k == 1 ? e.reshape(idx, q1)
+                     : e.reduce(ReduceKind::Sum, e.mul(idx, i64Constant(e, stridesOf(indexed), {k})),
+                                {q - 1});
   // Plus the batch's first row.
   if (batchDims > 0) {
     Dims bst = stridesOf(Dims(q1.begin(), q1.begin() + batchDims));
     for (int64_t d = 0; d < batchDims; ++d)
-      pos = e.add(pos, e.mul(e.iota(q1, d, i64),
-                             e.splat(static_cast<double>(bst[d] * perBatch), i64)));
+      pos = e.add(pos, scaled(e, e.iota(q1, d, i64), bst[d] * perBatch));
   }
   int64_t rows = batches * perBatch;
   pos = e.select(valid, pos, e.splat(static_cast<double>(rows), i64));

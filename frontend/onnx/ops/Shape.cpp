@@ -26,7 +26,7 @@ Value intsConstant(Emitter& e, const Dims& values, const Dims& shape) {
 Dims normalizeAxes(OnnxNode& n, const Dims& axes, int64_t rank, const char* what = "axes") {
   Dims out;
   for (int64_t a : axes) {
-    int64_t r = n.axis(a, rank, what);
+    int64_t r = n.axis(a, rank, (std::string(what) + " entry").c_str());
     if (std::find(out.begin(), out.end(), r) != out.end())
       n.fail(std::string(what) + " " + dimsString(axes) + " name dimension " + std::to_string(r) +
              " twice");
