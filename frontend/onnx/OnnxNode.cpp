@@ -86,9 +86,12 @@ Dims OnnxNode::intsInput(size_t i, const char* what) const {
   if (t->dtype() != rt::DType::I64 && t->dtype() != rt::DType::I32)
     fail(std::string(what) + " must be int64 or int32, got " +
          std::string(rt::dtypeName(t->dtype())));
+  // Read exactly: int64 bounds such as INT64_MAX (Slice's "to the end") do
+  // not survive a trip through double.
   Dims out;
   for (int64_t k = 0; k < t->numElements(); ++k)
-    out.push_back(static_cast<int64_t>(rt::loadAsDouble(t->cref(), k)));
+    out.push_back(t->dtype() == rt::DType::I64 ? t->cref().as<int64_t>()[k]
+                                               : t->cref().as<int32_t>()[k]);
   return out;
 }
 
