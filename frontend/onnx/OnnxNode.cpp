@@ -61,10 +61,10 @@ const rt::HostTensor* OnnxNode::computedConstant(size_t i) const {
   if (v == scope_.values.end()) return nullptr;
   std::set<std::string> used;
   auto knownInput = [&](mlir::BlockArgument arg) -> const rt::HostTensor* {
+    // The input's own name (an Identity's output may name the same value).
     for (const auto& [name, value] : scope_.values) {
-      if (value != arg) continue;
       auto it = scope_.inputValues.find(name);
-      if (it == scope_.inputValues.end()) return nullptr;
+      if (value != arg || it == scope_.inputValues.end()) continue;
       used.insert(name);
       return &it->second;
     }

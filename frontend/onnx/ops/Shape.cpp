@@ -5,6 +5,7 @@
 // (Identity, Dropout).
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "frontend/onnx/OnnxNode.h"
 #include "frontend/onnx/TensorProtoIO.h"
@@ -257,6 +258,7 @@ struct DimSlice {
 // s, s+step, ... > e; on the reversed dimension (index d-1-i) that is a
 // positive-step slice.
 DimSlice sliceDim(int64_t s, int64_t e, int64_t step, int64_t d) {
+  step = std::max(step, -std::numeric_limits<int64_t>::max());  // -step must not overflow
   if (s < 0) s += d;
   if (e < 0) e += d;
   if (step > 0) {
@@ -319,11 +321,9 @@ std::vector<Value> slice(OnnxNode& n) {
 // num_outputs (opset 18) / the output count, in equal parts but for a
 // smaller last one.
 Dims splitSizes(OnnxNode& n, int64_t dim) {
-  bool inputSplit = n.opset() >= 13 || n.opset() < 2;
-  if (inputSplit && n.hasInput(1)) return n.intsInput(1, "split");
-  if (!inputSplit || n.opset() < 2) {
-    if (n.hasAttr("split")) return n.attrInts("split", {});
-  }
+  // An input from opset 13 (and in Split-1, beside the attribute).
+  if ((n.opset() >= 13 || n.opset() < 2) && n.hasInput(1)) return n.intsInput(1, "split");
+  if (n.opset() < 13 && n.hasAttr("split")) return n.attrInts("split", {});
   int64_t parts = n.proto().output_size();
   if (n.opset() >= 18 && n.hasAttr("num_outputs")) {
     parts = n.attrInt("num_outputs", parts);
