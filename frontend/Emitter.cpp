@@ -255,10 +255,6 @@ Value Emitter::matmul(Value a, Value b) {
 
 // --- reductions, scans, sorting (reduce family) ----------------------------
 
-Value Emitter::iota(const Dims& s, int64_t dim, Type element) {
-  return b_.create<IotaOp>(loc_, tensorType(s, element), b_.getI64IntegerAttr(dim)).getResult();
-}
-
 Value Emitter::argsort(Value x, int64_t dim, bool descending) {
   if (dim < 0 || dim >= rank(x))
     throw EmitError("argsort dim " + std::to_string(dim) + " out of range for rank " +
@@ -290,6 +286,43 @@ Value Emitter::takeAlongDim(Value x, Value idx, int64_t dim) {
   Value x1 = reshape(x, {rt::numElements(xs)});
   return b_.create<GatherOp>(loc_, tensorType(is, elementType(x)), x1, flat, b_.getI64IntegerAttr(0))
       .getResult();
+}
+
+//===--- shape, creation and indexing family ------------------------------===//
+
+Value Emitter::iota(const Dims& shape, int64_t dim, Type element) {
+  if (dim < 0 || dim >= static_cast<int64_t>(shape.size()))
+    throw EmitError("iota dimension " + std::to_string(dim) + " is out of range for shape " +
+                    dimsString(shape));
+  return b_.create<IotaOp>(loc_, tensorType(shape, element), b_.getI64IntegerAttr(dim))
+      .getResult();
+}
+
+Value Emitter::gather(Value x, Value indices, int64_t axis) {
+  Dims s = check(inferGather(shape(x), shape(indices), axis));
+  return b_
+      .create<GatherOp>(loc_, tensorType(s, elementType(x)), x, indices,
+                        b_.getI64IntegerAttr(axis))
+      .getResult();
+}
+
+Value Emitter::scatter(ScatterKind kind, Value base, Value indices, Value updates,
+                       int64_t axis) {
+  if (elementType(base) != elementType(updates))
+    throw EmitError("scatter base and updates element types differ");
+  Dims s = check(inferGather(shape(base), shape(indices), axis));
+  if (s != shape(updates))
+    throw EmitError("scatter updates have shape " + dimsString(shape(updates)) + ", expected " +
+                    dimsString(s));
+  return b_
+      .create<ScatterOp>(loc_, base.getType(), ScatterKindAttr::get(b_.getContext(), kind), base,
+                         indices, updates, b_.getI64IntegerAttr(axis))
+      .getResult();
+}
+
+Value Emitter::reverse(Value x, const Dims& dims) {
+  if (dims.empty()) return x;
+  return b_.create<ReverseOp>(loc_, x.getType(), x, arr(dims)).getResult();
 }
 
 }  // namespace dlc

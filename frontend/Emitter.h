@@ -117,6 +117,13 @@ class Emitter {
   mlir::Value takeAlongDim(mlir::Value x, mlir::Value idx, int64_t dim);
   // dlc.argsort: the stable sorting permutation along dim, as i64.
   mlir::Value argsort(mlir::Value x, int64_t dim, bool descending);
+  // --- shape, creation and indexing family (ops/Shape.cpp, ops/Indexing.cpp) --
+  // ONNX Gather along one axis (dlc.gather).
+  mlir::Value gather(mlir::Value x, mlir::Value indices, int64_t axis);
+  // dlc.scatter: updates (of gather's result shape) combined into base.
+  mlir::Value scatter(ScatterKind kind, mlir::Value base, mlir::Value indices,
+                      mlir::Value updates, int64_t axis);
+  mlir::Value reverse(mlir::Value x, const Dims& dims);
 
  private:
   std::pair<mlir::Value, mlir::Value> broadcastPair(mlir::Value a, mlir::Value b);

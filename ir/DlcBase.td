@@ -42,4 +42,12 @@ def Dlc_ReduceKindAttr : I32EnumAttr<"ReduceKind", "reduction", [
   let cppNamespace = "::dlc";
 }
 
+// How dlc.scatter combines an update with the value already at its position.
+def Dlc_ScatterKindAttr : I32EnumAttr<"ScatterKind", "scatter combiner", [
+    I32EnumAttrCase<"Add", 0, "add">, I32EnumAttrCase<"Mul", 1, "mul">,
+    I32EnumAttrCase<"Max", 2, "max">, I32EnumAttrCase<"Min", 3, "min">,
+    I32EnumAttrCase<"Replace", 4, "replace">]> {
+  let cppNamespace = "::dlc";
+}
+
 #endif // DLC_BASE_TD

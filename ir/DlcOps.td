@@ -254,13 +254,23 @@ def Dlc_GatherOp : Dlc_Op<"gather", "Injective"> {
   let hasVerifier = 1;
 }
 
-def Dlc_ScatterAddOp : Dlc_Op<"scatter_add", "Injective"> {
-  let summary = "base plus updates accumulated at gathered positions (gather's adjoint)";
-  let arguments = (ins Dlc_Tensor:$base, Dlc_IndexTensor:$indices, Dlc_Tensor:$updates,
-                       I64Attr:$axis);
+def Dlc_ScatterOp : Dlc_Op<"scatter", "Injective"> {
+  let summary = "base with updates combined in at gathered positions (gather's adjoint)";
+  let description = [{
+    `updates` has the shape that `dlc.gather %base, %indices, axis` would
+    produce; slice j of it is combined into the slice of `base` at
+    `indices[j]` along `axis`, in index order:
+    `add` (gather's adjoint: duplicates accumulate), `mul`, `max`, `min`, or
+    `replace` (a later duplicate wins). Negative indices count from the end;
+    an index out of range is a run-time error.
+    `%y = dlc.scatter add %base, %idx, %upd, axis = 0
+         : (tensor<2x3xf32>, tensor<4xi64>, tensor<4x3xf32>) -> tensor<2x3xf32>`
+  }];
+  let arguments = (ins Dlc_ScatterKindAttr:$kind, Dlc_Tensor:$base, Dlc_IndexTensor:$indices,
+                       Dlc_Tensor:$updates, I64Attr:$axis);
   let results = (outs Dlc_Tensor:$result);
   let assemblyFormat = [{
-    $base `,` $indices `,` $updates `,` `axis` `=` $axis attr-dict `:` functional-type(operands, $result)
+    $kind $base `,` $indices `,` $updates `,` `axis` `=` $axis attr-dict `:` functional-type(operands, $result)
   }];
   let hasVerifier = 1;
 }

@@ -177,7 +177,7 @@ LogicalResult GatherOp::verify() {
                     getResult());
 }
 
-LogicalResult ScatterAddOp::verify() {
+LogicalResult ScatterOp::verify() {
   if (getBase().getType() != getType())
     return emitOpError() << "result type " << getType() << " differs from base type "
                          << getBase().getType();

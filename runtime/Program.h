@@ -15,7 +15,7 @@ namespace dlc::rt {
 // One instruction per core op; the fields an op does not use stay empty.
 enum class OpCode : uint8_t {
   Unary, Binary, Compare, Select, Convert, Iota,
-  BroadcastInDim, Reshape, Transpose, Slice, Concatenate, Pad, Gather, ScatterAdd, Reverse,
+  BroadcastInDim, Reshape, Transpose, Slice, Concatenate, Pad, Gather, Scatter, Reverse,
   Reduce, DotGeneral, Convolution, ReduceWindow,
   BitcastConvert, Argsort,
 };
@@ -24,8 +24,8 @@ struct Instr {
   OpCode op;
   std::vector<int32_t> operands;  // value ids
   int32_t result = -1;            // value id
-  uint8_t kind = 0;               // UnaryKind / BinaryKind / CompareKind / ReduceKind,
-                                  // argsort: 1 = descending
+  uint8_t kind = 0;               // UnaryKind / BinaryKind / CompareKind / ReduceKind /
+                                  // ScatterKind; argsort: 1 = descending
   int64_t axis = 0;               // iota dim, concatenate dim, gather/scatter axis, argsort dim
   std::vector<int64_t> dims;      // broadcast dims, permutation, reduce/reverse dims
   std::vector<int64_t> start, limit, strides;  // slice

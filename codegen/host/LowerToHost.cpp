@@ -46,6 +46,17 @@ rt::ReduceKind reduceKind(ReduceKind k) {
   return rt::ReduceKind::Sum;
 }
 
+rt::ScatterKind scatterKind(ScatterKind k) {
+  switch (k) {
+    case ScatterKind::Add: return rt::ScatterKind::Add;
+    case ScatterKind::Mul: return rt::ScatterKind::Mul;
+    case ScatterKind::Max: return rt::ScatterKind::Max;
+    case ScatterKind::Min: return rt::ScatterKind::Min;
+    case ScatterKind::Replace: return rt::ScatterKind::Replace;
+  }
+  return rt::ScatterKind::Add;
+}
+
 template <typename E>
 uint8_t kindOf(E e) { return static_cast<uint8_t>(e); }
 
@@ -80,29 +91,6 @@ class Lowering {
     for (size_t i = 0; i < p_.outputs.size(); ++i)
       if (auto name = f.getResultAttrOfType<StringAttr>(i, "dlc.name"))
         if (p_.values[p_.outputs[i]].name.empty()) p_.values[p_.outputs[i]].name = name.str();
-    return true;
-  }
-
-  bool runOps(ArrayRef<Operation*> ops, ArrayRef<Value> results, std::string& error) {
-    for (Operation* op : ops) {
-      for (Value v : op->getOperands())
-        if (!ids_.count(v)) {
-          error = locString(op->getLoc()) + ": an operand is not defined by the ops being lowered";
-          return false;
-        }
-      if (!lower(op)) {
-        error = locString(op->getLoc()) + ": the host device cannot run '" +
-                op->getName().getStringRef().str() + "'";
-        return false;
-      }
-    }
-    for (Value v : results) {
-      if (!ids_.count(v)) {
-        error = "a result is not defined by the ops being lowered";
-        return false;
-      }
-      p_.outputs.push_back(ids_.lookup(v));
-    }
     return true;
   }
 
@@ -197,7 +185,11 @@ class Lowering {
           in.interior = vec(o.getInteriorPadding());
         })
         .Case([&](GatherOp o) { emit(op, rt::OpCode::Gather).axis = o.getAxis(); })
-        .Case([&](ScatterAddOp o) { emit(op, rt::OpCode::ScatterAdd).axis = o.getAxis(); })
+        .Case([&](ScatterOp o) {
+          rt::Instr& in = emit(op, rt::OpCode::Scatter);
+          in.kind = kindOf(scatterKind(o.getKind()));
+          in.axis = o.getAxis();
+        })
         .Case([&](ReverseOp o) { emit(op, rt::OpCode::Reverse).dims = vec(o.getDimensions()); })
         .Case([&](ReduceOp o) {
           rt::Instr& in = emit(op, rt::OpCode::Reduce);
@@ -246,11 +238,6 @@ bool lowerToHost(ModuleOp module, rt::Program& program, std::string& error) {
     return false;
   }
   return Lowering(program).run(main, error);
-}
-
-bool lowerOpsToHost(ArrayRef<Operation*> ops, ArrayRef<Value> results, rt::Program& program,
-                    std::string& error) {
-  return Lowering(program).runOps(ops, results, error);
 }
 
 }  // namespace dlc

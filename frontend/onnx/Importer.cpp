@@ -6,16 +6,14 @@
 #include <fstream>
 #include <set>
 
-#include "llvm/ADT/SmallPtrSet.h"
 #include <sstream>
 
 #include <onnx/checker.h>
 #include <onnx/defs/schema.h>
 
+#include "frontend/onnx/ConstantFolding.h"
 #include "frontend/onnx/OnnxNode.h"
 #include "frontend/onnx/TensorProtoIO.h"
-#include "codegen/host/LowerToHost.h"
-#include "runtime/host/HostDevice.h"
 #include "ir/TensorConversions.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -373,9 +371,9 @@ class Importer {
         throw ModelError(where() + "output '" + out + "' is already defined by an earlier node, input or initializer");
 
     emitter_.setLoc(mlir::NameLoc::get(builder_.getStringAttr(name), fileLoc()));
-    mlir::Block* block = builder_.getInsertionBlock();
-    mlir::Operation* before = block->empty() ? nullptr : &block->back();
     OnnxNode n(node, opset_, scope_, emitter_);
+    mlir::Block* block = builder_.getInsertionBlock();
+    mlir::Operation* lastBefore = block->empty() ? nullptr : &block->back();
     std::vector<mlir::Value> outs;
     try {
       outs = conv->second(n);
@@ -391,9 +389,10 @@ class Importer {
       if (static_cast<size_t>(i) >= outs.size() || !outs[i])
         throw ModelError(where() + "output " + std::to_string(i) + " ('" + node.output(i) +
                          "') is not supported");
+      // Shape arithmetic on constants becomes a constant now (ConstantFolding.h).
+      if (auto folded = foldConstantValue(outs[i], lastBefore)) outs[i] = emitter_.constant(*folded);
       scope_.values[node.output(i)] = outs[i];
     }
-    if (allInputsConstant(node)) foldNode(node, block, before);
     // Keep compile-time values for ops that need constants (Reshape's shape).
     for (int i = 0; i < node.output_size(); ++i) {
       if (node.output(i).empty()) continue;
@@ -401,70 +400,6 @@ class Importer {
         if (auto dense = c.getValue().dyn_cast<mlir::DenseElementsAttr>())
           scope_.constants[node.output(i)] = hostTensorFromAttr(dense);
     }
-  }
-
-  bool allInputsConstant(const onnx::NodeProto& node) {
-    for (const auto& in : node.input())
-      if (!in.empty() && !scope_.constants.count(in)) return false;
-    return true;
-  }
-
-  // Constant folding at import: a node whose inputs are all compile-time
-  // constants (initializers, Constant nodes, shapes) is evaluated with the
-  // host device's reference kernels and replaced by its value, so that the
-  // shape arithmetic exporters emit (Shape -> Gather -> Concat -> Reshape)
-  // yields the constants that Reshape, Expand or Slice need. Outputs above
-  // kMaxFoldElements stay computed at run time (folding would only bloat the
-  // model); a node whose evaluation fails (an out-of-range index in constant
-  // data) stays too, so that the run reports it with the node's location.
-  void foldNode(const onnx::NodeProto& node, mlir::Block* block, mlir::Operation* before) {
-    static constexpr int64_t kMaxFoldElements = 1 << 16;
-    std::vector<mlir::Operation*> created;
-    for (auto it = before ? std::next(before->getIterator()) : block->begin(); it != block->end(); ++it)
-      created.push_back(&*it);
-    std::vector<std::string> names;
-    llvm::SmallVector<mlir::Value> results;
-    for (const auto& out : node.output()) {
-      if (out.empty()) continue;
-      mlir::Value v = scope_.values[out];
-      if (v.getDefiningOp<ConstantOp>()) continue;
-      if (tensorTypeOf(v.getType()).numElements() > kMaxFoldElements) return;
-      names.push_back(out);
-      results.push_back(v);
-    }
-    if (results.empty()) return;
-    // The ops to run: the constants they read (defined before the node), then
-    // the node's own ops, in order.
-    std::vector<mlir::Operation*> ops;
-    llvm::SmallPtrSet<mlir::Operation*, 16> mine(created.begin(), created.end());
-    llvm::SmallPtrSet<mlir::Operation*, 16> seen;
-    for (mlir::Operation* op : created)
-      for (mlir::Value operand : op->getOperands()) {
-        mlir::Operation* def = operand.getDefiningOp();
-        if (!def) return;  // a block argument: not constant after all
-        if (mine.count(def)) continue;
-        if (!mlir::isa<ConstantOp>(def)) return;
-        if (seen.insert(def).second) ops.push_back(def);
-      }
-    ops.insert(ops.end(), created.begin(), created.end());
-    rt::Program program;
-    std::string error;
-    if (!lowerOpsToHost(ops, results, program, error)) return;
-    std::vector<rt::HostTensor> values;
-    try {
-      values = rt::runOnHost(program, {});
-    } catch (const std::exception&) {
-      return;
-    }
-    for (size_t i = 0; i < names.size(); ++i)
-      scope_.values[names[i]] = emitter_.constant(values[i]);
-    // The node's ops are dead now, except those that define an output that
-    // was a constant already.
-    llvm::SmallPtrSet<mlir::Operation*, 4> kept;
-    for (const auto& out : node.output())
-      if (!out.empty()) kept.insert(scope_.values[out].getDefiningOp());
-    for (auto it = created.rbegin(); it != created.rend(); ++it)
-      if ((*it)->use_empty() && !kept.count(*it)) (*it)->erase();
   }
 
   mlir::MLIRContext& ctx_;

@@ -1,5 +1,6 @@
 #include "frontend/onnx/OnnxNode.h"
 
+#include "frontend/onnx/ConstantFolding.h"
 #include "frontend/onnx/TensorProtoIO.h"
 
 namespace dlc::onnx_import {
@@ -44,9 +45,35 @@ const rt::HostTensor* OnnxNode::constantInput(size_t i) const {
   auto it = scope_.constants.find(proto_.input(i));
   if (it != scope_.constants.end()) return &it->second;
   auto known = scope_.inputValues.find(proto_.input(i));
-  if (known == scope_.inputValues.end()) return nullptr;
-  scope_.specialized.insert(proto_.input(i));
-  return &known->second;
+  if (known != scope_.inputValues.end()) {
+    scope_.specialized.insert(proto_.input(i));
+    return &known->second;
+  }
+  return computedConstant(i);
+}
+
+// A value computed from constants and graph inputs whose values are known
+// (Pad's pads from CenterCropPad's shape input, in its expanded form): it is
+// evaluated now, and the inputs it reads are specialised as if the op read
+// them directly.
+const rt::HostTensor* OnnxNode::computedConstant(size_t i) const {
+  auto v = scope_.values.find(proto_.input(i));
+  if (v == scope_.values.end()) return nullptr;
+  std::set<std::string> used;
+  auto knownInput = [&](mlir::BlockArgument arg) -> const rt::HostTensor* {
+    // The input's own name (an Identity's output may name the same value).
+    for (const auto& [name, value] : scope_.values) {
+      auto it = scope_.inputValues.find(name);
+      if (value != arg || it == scope_.inputValues.end()) continue;
+      used.insert(name);
+      return &it->second;
+    }
+    return nullptr;
+  };
+  std::optional<rt::HostTensor> t = evaluateForCompileTime(v->second, knownInput);
+  if (!t) return nullptr;
+  scope_.specialized.insert(used.begin(), used.end());
+  return &(scope_.constants[proto_.input(i)] = std::move(*t));
 }
 
 Dims OnnxNode::intsInput(size_t i, const char* what) const {
@@ -59,9 +86,12 @@ Dims OnnxNode::intsInput(size_t i, const char* what) const {
   if (t->dtype() != rt::DType::I64 && t->dtype() != rt::DType::I32)
     fail(std::string(what) + " must be int64 or int32, got " +
          std::string(rt::dtypeName(t->dtype())));
+  // Read exactly: int64 bounds such as INT64_MAX (Slice's "to the end") do
+  // not survive a trip through double.
   Dims out;
   for (int64_t k = 0; k < t->numElements(); ++k)
-    out.push_back(static_cast<int64_t>(rt::loadAsDouble(t->cref(), k)));
+    out.push_back(t->dtype() == rt::DType::I64 ? t->cref().as<int64_t>()[k]
+                                               : t->cref().as<int32_t>()[k]);
   return out;
 }
 

@@ -81,6 +81,7 @@ class OnnxNode {
   [[noreturn]] void fail(const std::string& reason) const { throw NodeError(reason); }
 
  private:
+  const rt::HostTensor* computedConstant(size_t i) const;
   const onnx::AttributeProto* attr(const std::string& name) const;
   const onnx::AttributeProto& attrOfType(const std::string& name, int type) const;
 

@@ -1,4 +1,4 @@
-// gather and its adjoint scatterAdd: the only data movement whose source
+// gather and its adjoint scatter: the only data movement whose source
 // positions come from data, so the only ones that check ranges at run time.
 #include "runtime/host/KernelUtil.h"
 
@@ -56,12 +56,41 @@ void gather(ConstTensorRef x, ConstTensorRef indices, int64_t axis, TensorRef ou
                   static_cast<size_t>(rowBytes));
 }
 
-// Accumulates in Tr::Accum (double for floats) and rounds once at the end, so
-// duplicate indices into f16/bf16 are not rounded after every addition.
-void scatterAdd(ConstTensorRef base, ConstTensorRef indices, ConstTensorRef updates, int64_t axis,
-                TensorRef out) {
+std::string_view scatterKindName(ScatterKind k) {
+  switch (k) {
+    case ScatterKind::Add: return "add";
+    case ScatterKind::Mul: return "mul";
+    case ScatterKind::Max: return "max";
+    case ScatterKind::Min: return "min";
+    case ScatterKind::Replace: return "replace";
+  }
+  return "?";
+}
+
+namespace {
+
+// One combine step in Tr::Accum; the arithmetic kinds reuse the reductions'
+// rules (wrapping integers, logical i1, NaN-propagating max/min).
+template <typename Tr>
+typename Tr::Accum scatterCombine(ScatterKind kind, typename Tr::Accum v, typename Tr::Accum u) {
+  switch (kind) {
+    case ScatterKind::Add: return reduceCombine<Tr>(ReduceKind::Sum, v, u);
+    case ScatterKind::Mul: return reduceCombine<Tr>(ReduceKind::Prod, v, u);
+    case ScatterKind::Max: return reduceCombine<Tr>(ReduceKind::Max, v, u);
+    case ScatterKind::Min: return reduceCombine<Tr>(ReduceKind::Min, v, u);
+    case ScatterKind::Replace: return u;
+  }
+  return v;
+}
+
+}  // namespace
+
+// Combines in Tr::Accum (double for floats) and rounds once at the end, so
+// duplicate indices into f16/bf16 are not rounded after every step.
+void scatter(ScatterKind kind, ConstTensorRef base, ConstTensorRef indices,
+             ConstTensorRef updates, int64_t axis, TensorRef out) {
   AxisSplit s(base.type.shape, axis);
-  std::vector<int64_t> idx = checkedIndices("scatter_add", indices, axis, s.axisDim);
+  std::vector<int64_t> idx = checkedIndices("scatter", indices, axis, s.axisDim);
   const int64_t m = static_cast<int64_t>(idx.size());
   visitDType(base.type.dtype, [&](auto tr) {
     using Tr = decltype(tr);
@@ -76,7 +105,7 @@ void scatterAdd(ConstTensorRef base, ConstTensorRef indices, ConstTensorRef upda
         const int64_t srcRow = (o * m + j) * s.inner;
         for (int64_t k = 0; k < s.inner; ++k) {
           auto& a = acc[static_cast<size_t>(dstRow + k)];
-          a = reduceCombine<Tr>(ReduceKind::Sum, a, loadAccum<Tr>(up, srcRow + k));
+          a = scatterCombine<Tr>(kind, a, loadAccum<Tr>(up, srcRow + k));
         }
       }
     S* o = out.as<S>();

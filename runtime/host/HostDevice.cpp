@@ -53,7 +53,8 @@ void execute(const Instr& in, Frame& f) {
     }
     case OpCode::Pad: return pad(arg(0), arg(1), in.low, in.high, in.interior, out);
     case OpCode::Gather: return gather(arg(0), arg(1), in.axis, out);
-    case OpCode::ScatterAdd: return scatterAdd(arg(0), arg(1), arg(2), in.axis, out);
+    case OpCode::Scatter:
+      return scatter(static_cast<ScatterKind>(in.kind), arg(0), arg(1), arg(2), in.axis, out);
     case OpCode::Reverse: return reverse(arg(0), in.dims, out);
     case OpCode::Reduce: return reduce(static_cast<ReduceKind>(in.kind), arg(0), in.dims, out);
     case OpCode::DotGeneral: return dotGeneral(arg(0), arg(1), in.dot, out);

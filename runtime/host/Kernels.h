@@ -115,12 +115,28 @@ void pad(ConstTensorRef x, ConstTensorRef padValue, const std::vector<int64_t>& 
 // range throws KernelError("gather: index I is out of range for dimension A of
 // size N") before anything is written.
 void gather(ConstTensorRef x, ConstTensorRef indices, int64_t axis, TensorRef out);
-// The adjoint of gather: out = base, then out[.., indices[j], ..] += updates[.., j, ..]
-// (updates has the shape gather would produce). Duplicate indices accumulate,
-// in double for floats (rounded once), wrapping for integers, "or" for i1.
-// Indices are checked as in gather (the message says "scatter_add").
-void scatterAdd(ConstTensorRef base, ConstTensorRef indices, ConstTensorRef updates,
-                int64_t axis, TensorRef out);
+// How scatter combines an update u with the value v already at its position.
+enum class ScatterKind : uint8_t {
+  Add,      // v + u (gather's adjoint)
+  Mul,      // v * u
+  Max, Min, // float max/min propagate NaN
+  Replace,  // u
+};
+std::string_view scatterKindName(ScatterKind k);
+
+// The adjoint of gather, generalised: out = base, then for every index j in
+// order, out[.., indices[j], ..] = combine(out[.., indices[j], ..], updates[.., j, ..])
+// (updates has the shape gather would produce). Duplicate indices combine in
+// index order (Replace: the last wins). Floats are combined in double (f16,
+// bf16, f32 rounded once at the end), integers wrap, and i1 is logical: Add
+// and Max are "or", Mul and Min "and". Indices are checked as in gather (the
+// message says "scatter").
+void scatter(ScatterKind kind, ConstTensorRef base, ConstTensorRef indices,
+             ConstTensorRef updates, int64_t axis, TensorRef out);
+inline void scatterAdd(ConstTensorRef base, ConstTensorRef indices, ConstTensorRef updates,
+                       int64_t axis, TensorRef out) {
+  scatter(ScatterKind::Add, base, indices, updates, axis, out);
+}
 void reverse(ConstTensorRef x, const std::vector<int64_t>& dims, TensorRef out);
 
 // --- reductions --------------------------------------------------------------

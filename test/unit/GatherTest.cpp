@@ -1,4 +1,4 @@
-// gather and scatterAdd against naive loops, and their index checking.
+// gather and scatter (every combiner) against naive loops, and their index checking.
 #include "TestUtil.h"
 
 namespace dlc::rt::test {
@@ -150,6 +150,93 @@ TEST(ScatterAddEdge, IntegersWrapAndRangeIsChecked) {
   expectValues(out, {-126, 0});
   HostTensor bad = makeIndices(DType::I32, {2}, {0, 2});
   EXPECT_THROW(scatterAdd(base.cref(), bad.cref(), updates.cref(), 0, out.ref()), KernelError);
+}
+
+
+// Every combiner on every dtype, against a naive loop in double that applies
+// the updates in index order and rounds once (storing into the dtype).
+struct ScatterCase {
+  ScatterKind kind;
+  DType dtype;
+};
+
+class Scatter : public ::testing::TestWithParam<ScatterCase> {};
+
+double combineNaive(ScatterKind k, DType t, double v, double u) {
+  const bool logical = t == DType::I1;
+  switch (k) {
+    case ScatterKind::Add: return logical ? double(v != 0 || u != 0) : v + u;
+    case ScatterKind::Mul: return logical ? double(v != 0 && u != 0) : v * u;
+    case ScatterKind::Max: return std::max(v, u);
+    case ScatterKind::Min: return std::min(v, u);
+    case ScatterKind::Replace: return u;
+  }
+  return v;
+}
+
+TEST_P(Scatter, DuplicatesCombineInIndexOrder) {
+  const auto [kind, t] = GetParam();
+  const Shape bs = {3, 4, 2};
+  for (int64_t axis = 0; axis < 3; ++axis) {
+    SCOPED_TRACE("axis " + std::to_string(axis));
+    const int64_t dim = bs[axis];
+    const std::vector<int64_t> iv = {1, -1, 1, 0, 1};  // 1 three times
+    const Shape is = {5};
+    // Values in [-2, 2] (times 3/8 for floats; [0, 2] for unsigned types):
+    // products of four stay exact in every float dtype and fit i8 and u8.
+    const double lo = isUnsigned(t) ? 0 : -2;
+    HostTensor base = randomTensor(t, bs, 61, lo, 2);
+    HostTensor idx = makeIndices(DType::I32, is, iv);
+    Shape us = gatherShape(bs, is, axis);
+    HostTensor updates = randomTensor(t, us, 62, lo, 2);
+    HostTensor out(base.type());
+    scatter(kind, base.cref(), idx.cref(), updates.cref(), axis, out.ref());
+    std::vector<double> expected = values(base), uv = values(updates);
+    for (int64_t i = 0; i < numElements(us); ++i) {
+      auto& e = expected[static_cast<size_t>(ravel(gatherSource(unravel(i, us), is, iv, axis, dim), bs))];
+      e = combineNaive(kind, t, e, uv[static_cast<size_t>(i)]);
+    }
+    expectValues(out, values(makeTensor(t, bs, expected)));
+  }
+}
+
+std::vector<ScatterCase> scatterCases() {
+  std::vector<ScatterCase> cases;
+  for (ScatterKind k : {ScatterKind::Add, ScatterKind::Mul, ScatterKind::Max, ScatterKind::Min,
+                        ScatterKind::Replace})
+    for (DType t : kAllDTypes) cases.push_back({k, t});
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllKindsAndDTypes, Scatter, ::testing::ValuesIn(scatterCases()),
+                         [](const ::testing::TestParamInfo<ScatterCase>& info) {
+                           return std::string(scatterKindName(info.param.kind)) + "_" +
+                                  std::string(dtypeName(info.param.dtype));
+                         });
+
+// Float max/min propagate NaN from either side; replace overwrites it.
+TEST(ScatterEdge, MaxMinPropagateNaN) {
+  const double nan = std::nan("");
+  HostTensor base = makeTensor(DType::F32, {3}, {nan, 1, 2});
+  HostTensor idx = makeIndices(DType::I64, {3}, {0, 1, 0});
+  HostTensor updates = makeTensor(DType::F32, {3}, {5, nan, 7});
+  HostTensor out(base.type());
+  scatter(ScatterKind::Max, base.cref(), idx.cref(), updates.cref(), 0, out.ref());
+  expectValues(out, {nan, nan, 2});
+  scatter(ScatterKind::Min, base.cref(), idx.cref(), updates.cref(), 0, out.ref());
+  expectValues(out, {nan, nan, 2});
+  scatter(ScatterKind::Replace, base.cref(), idx.cref(), updates.cref(), 0, out.ref());
+  expectValues(out, {7, nan, 2});
+}
+
+// Integer products wrap at the dtype's width, as the integer ops do.
+TEST(ScatterEdge, IntegerMulWraps) {
+  HostTensor base = makeTensor(DType::I8, {2}, {100, 16});
+  HostTensor idx = makeIndices(DType::I64, {2}, {0, 1});
+  HostTensor updates = makeTensor(DType::I8, {2}, {3, 16});
+  HostTensor out(base.type());
+  scatter(ScatterKind::Mul, base.cref(), idx.cref(), updates.cref(), 0, out.ref());
+  expectValues(out, {44, 0});  // 300 - 256, 256 - 256
 }
 
 }  // namespace

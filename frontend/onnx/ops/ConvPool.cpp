@@ -12,40 +12,6 @@ using mlir::Value;
 
 //===--- shared builders (ConvPoolCommon.h) --------------------------------===//
 
-Value gatherOp(Emitter& e, Value x, Value indices, int64_t axis) {
-  ShapeOr s = inferGather(Emitter::shape(x), Emitter::shape(indices), axis);
-  if (!s.ok()) throw EmitError(s.message());
-  return e.builder()
-      .create<GatherOp>(e.loc(), e.tensorType(s.shape(), Emitter::elementType(x)), x, indices,
-                        e.builder().getI64IntegerAttr(axis))
-      .getResult();
-}
-
-Value scatterAddOp(Emitter& e, Value base, Value indices, Value updates, int64_t axis) {
-  ShapeOr s = inferGather(Emitter::shape(base), Emitter::shape(indices), axis);
-  if (!s.ok()) throw EmitError(s.message());
-  if (s.shape() != Emitter::shape(updates))
-    throw EmitError("scatter updates have shape " + dimsString(Emitter::shape(updates)) +
-                    ", expected " + dimsString(s.shape()));
-  return e.builder()
-      .create<ScatterAddOp>(e.loc(), base.getType(), base, indices, updates,
-                            e.builder().getI64IntegerAttr(axis))
-      .getResult();
-}
-
-Value reverseOp(Emitter& e, Value x, const Dims& dims) {
-  if (dims.empty()) return x;
-  return e.builder()
-      .create<ReverseOp>(e.loc(), x.getType(), x, e.builder().getDenseI64ArrayAttr(dims))
-      .getResult();
-}
-
-Value iotaOp(Emitter& e, const Dims& shape, int64_t dim, mlir::Type element) {
-  return e.builder()
-      .create<IotaOp>(e.loc(), e.tensorType(shape, element), e.builder().getI64IntegerAttr(dim))
-      .getResult();
-}
-
 Value indexConstant(Emitter& e, const std::vector<int64_t>& values, const Dims& shape) {
   rt::HostTensor t(rt::TensorType{rt::DType::I64, shape});
   std::copy(values.begin(), values.end(), t.as<int64_t>());
@@ -196,7 +162,7 @@ std::vector<Value> convTranspose(OnnxNode& n) {
   Dims filterShape = {group * coutG, cin};
   filterShape.insert(filterShape.end(), kernel.begin(), kernel.end());
   Value filter = e.reshape(e.transpose(e.reshape(w, grouped), perm), filterShape);
-  filter = reverseOp(e, filter, range(2, r));
+  filter = e.reverse(filter, range(2, r));
 
   Value y = e.convolution(spread, filter, Dims(k, 1), Dims(k, 0), Dims(k, 0), dilations, group);
   if (n.hasInput(2)) {
@@ -311,8 +277,8 @@ std::vector<Value> maxUnpool(OnnxNode& n) {
   int64_t total = rt::numElements(inferred), count = rt::numElements(xs);
   mlir::Type et = Emitter::elementType(x);
   Value flatIdx = e.convert(e.reshape(idx, {count}), e.builder().getI64Type());
-  Value sum = scatterAddOp(e, e.splat(0.0, et, {total}), flatIdx, e.reshape(x, {count}), 0);
-  Value hits = scatterAddOp(e, e.splat(0.0, et, {total}), flatIdx, e.splat(1.0, et, {count}), 0);
+  Value sum = e.scatter(ScatterKind::Add, e.splat(0.0, et, {total}), flatIdx, e.reshape(x, {count}), 0);
+  Value hits = e.scatter(ScatterKind::Add, e.splat(0.0, et, {total}), flatIdx, e.splat(1.0, et, {count}), 0);
   Value y = e.div(sum, e.max(hits, e.splat(1.0, et, {total})));
   y = e.reshape(y, inferred);
   Dims zero(xs.size(), 0), high(xs.size());
@@ -374,7 +340,7 @@ std::vector<Value> col2Im(OnnxNode& n) {
   int64_t c = xs[1] / blockSize;
   mlir::Type et = Emitter::elementType(x);
   Value updates = e.reshape(x, {xs[0], c, blockSize, positions});
-  Value img = scatterAddOp(e, e.splat(0.0, et, {xs[0], c, rt::numElements(padded)}),
+  Value img = e.scatter(ScatterKind::Add, e.splat(0.0, et, {xs[0], c, rt::numElements(padded)}),
                            indexConstant(e, table, {blockSize, positions}), updates, 2);
   Dims full = {xs[0], c};
   full.insert(full.end(), padded.begin(), padded.end());
@@ -496,8 +462,8 @@ std::vector<Value> deformConv(OnnxNode& n) {
   mlir::Type i64 = e.builder().getI64Type();
   int64_t plane = rt::numElements(in);
   rt::Shape istrides = rt::rowMajorStrides(in);
-  Value nog = e.add(e.mul(iotaOp(e, sh, 0, i64), e.splat(static_cast<double>(og), i64, sh)),
-                    iotaOp(e, sh, 1, i64));
+  Value nog = e.add(e.mul(e.iota(sh, 0, i64), e.splat(static_cast<double>(og), i64, sh)),
+                    e.iota(sh, 1, i64));
   Value base = e.mul(nog, e.splat(static_cast<double>(plane), i64, sh));
   Dims sh1 = sh;
   sh1.push_back(1);
@@ -515,7 +481,7 @@ std::vector<Value> deformConv(OnnxNode& n) {
   int64_t cg = c / og;
   Value table = e.reshape(e.transpose(e.reshape(x, {xs[0], og, cg, plane}), {0, 1, 3, 2}),
                           {xs[0] * og * plane, cg});
-  Value picked = gatherOp(e, table, e.concatenate(idxs, r), 0);  // [N, og, kp, O..., T, cg]
+  Value picked = e.gather(table, e.concatenate(idxs, r), 0);  // [N, og, kp, O..., T, cg]
   Value wt = e.concatenate(wts, r);
   Value sampled = e.reduce(ReduceKind::Sum,
                            e.mul(picked, e.broadcastInDim(wt, range(0, r + 1),
@@ -559,8 +525,8 @@ RoiTaps roiAxisTaps(Emitter& e, Value start, Value length, int64_t bins, int64_t
   Value binSize = e.broadcastInDim(e.div(length, e.splat(static_cast<double>(bins), et, rs)),
                                    {0}, sh);
   // start + p * bin + (i + 0.5) * bin / ratio
-  Value frac = e.add(e.convert(iotaOp(e, sh, 1, e.builder().getI64Type()), et),
-                     e.div(e.add(e.convert(iotaOp(e, sh, 2, e.builder().getI64Type()), et), c(0.5)),
+  Value frac = e.add(e.convert(e.iota(sh, 1, e.builder().getI64Type()), et),
+                     e.div(e.add(e.convert(e.iota(sh, 2, e.builder().getI64Type()), et), c(0.5)),
                            c(static_cast<double>(ratio))));
   Value y = e.add(e.broadcastInDim(start, {0}, sh), e.mul(frac, binSize));
   Value valid = e.select(e.binary<OrOp>(e.compare(CompareDirection::LT, y, c(-1.0)),
@@ -644,7 +610,7 @@ std::vector<Value> roiAlign(OnnxNode& n) {
     wts.push_back(e.reshape(e.mul(e.mul(wy, wx), valid), sh1));
   }
   Value table = e.reshape(e.transpose(x, {0, 2, 3, 1}), {xs[0] * h * wd, ch});
-  Value picked = gatherOp(e, table, e.concatenate(idxs, 5), 0);  // [R, oh, ow, ry, rx, 4, C]
+  Value picked = e.gather(table, e.concatenate(idxs, 5), 0);  // [R, oh, ow, ry, rx, 4, C]
   Value weighted = e.mul(picked, e.broadcastInDim(e.concatenate(wts, 5), range(0, 6),
                                                   Emitter::shape(picked)));
   Value y;

@@ -20,13 +20,6 @@ struct PoolWindow {
 };
 PoolWindow poolAttrs(OnnxNode& n, mlir::Value x);
 
-// Core ops built directly (gather/scatter/reverse/iota with inferred types).
-mlir::Value gatherOp(Emitter& e, mlir::Value x, mlir::Value indices, int64_t axis);
-mlir::Value scatterAddOp(Emitter& e, mlir::Value base, mlir::Value indices, mlir::Value updates,
-                         int64_t axis);
-mlir::Value reverseOp(Emitter& e, mlir::Value x, const Dims& dims);
-// An i64 tensor along dimension `dim` of `shape` counting 0, 1, ...
-mlir::Value iotaOp(Emitter& e, const Dims& shape, int64_t dim, mlir::Type element);
 
 // Compile-time tables as constants: i64 indices, or values of `element` type.
 mlir::Value indexConstant(Emitter& e, const std::vector<int64_t>& values, const Dims& shape);

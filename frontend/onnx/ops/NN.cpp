@@ -225,9 +225,9 @@ Value maxPoolIndices(OnnxNode& n, Value x, Value y, const PoolWindow& p) {
     best = col;
   }
   // Add the offset of the (n, c) plane.
-  Value plane0 = e.mul(e.add(e.mul(iotaOp(e, ys, 0, i64),
+  Value plane0 = e.mul(e.add(e.mul(e.iota(ys, 0, i64),
                                    e.splat(static_cast<double>(xs[1]), i64, ys)),
-                             iotaOp(e, ys, 1, i64)),
+                             e.iota(ys, 1, i64)),
                        e.splat(static_cast<double>(plane), i64, ys));
   return e.add(best, plane0);
 }

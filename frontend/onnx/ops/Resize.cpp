@@ -171,9 +171,9 @@ Value resizeAxis(Emitter& e, Value x, int64_t axis, const AxisTable& t, double e
   for (double w : t.weight) copy &= w == 1.0;
   Value y;
   if (copy) {
-    y = gatherOp(e, x, indexConstant(e, t.index, {out}), axis);
+    y = e.gather(x, indexConstant(e, t.index, {out}), axis);
   } else {
-    Value g = gatherOp(e, x, indexConstant(e, t.index, {out, t.taps}), axis);
+    Value g = e.gather(x, indexConstant(e, t.index, {out, t.taps}), axis);
     Value w = valueConstant(e, t.weight, {out, t.taps}, et);
     Value prod = e.mul(g, e.broadcastInDim(w, {axis, axis + 1}, Emitter::shape(g)));
     y = e.reduce(ReduceKind::Sum, prod, {axis + 1});
@@ -487,7 +487,7 @@ std::vector<Value> gridSample(OnnxNode& n) {
   mlir::Type i64 = e.builder().getI64Type();
   rt::Shape strides = rt::rowMajorStrides(spatial);
   int64_t plane = rt::numElements(spatial);
-  Value base = e.mul(iotaOp(e, g, 0, i64), e.splat(static_cast<double>(plane), i64, g));
+  Value base = e.mul(e.iota(g, 0, i64), e.splat(static_cast<double>(plane), i64, g));
   Dims g1 = g;
   g1.push_back(1);
   std::vector<Value> indices, weights;
@@ -514,7 +514,7 @@ std::vector<Value> gridSample(OnnxNode& n) {
   for (int64_t d = 2; d < r; ++d) perm.push_back(d);
   perm.push_back(1);
   Value table = e.reshape(e.transpose(x, perm), {xs[0] * plane, xs[1]});
-  Value picked = gatherOp(e, table, idx, 0);
+  Value picked = e.gather(table, idx, 0);
   Dims ps = Emitter::shape(picked);
   Dims wdims;
   for (int64_t d = 0; d <= m; ++d) wdims.push_back(d);

@@ -52,7 +52,7 @@ func.func @elementwise(%a: tensor<2x3xf32>, %b: tensor<2x3xf32>, %i: tensor<2x3x
 }
 
 // CHECK-LABEL: func.func @movement
-func.func @movement(%x: tensor<2x3xf32>, %v: tensor<3xf32>, %idx: tensor<4xi64>) -> tensor<4x3xf32> {
+func.func @movement(%x: tensor<2x3xf32>, %v: tensor<3xf32>, %idx: tensor<4xi64>, %idx32: tensor<2xi32>, %upd2: tensor<2x2xf32>) -> tensor<4x3xf32> {
   // CHECK: dlc.iota dim = 1 : tensor<2x3xi64>
   %io = dlc.iota dim = 1 : tensor<2x3xi64>
   // CHECK: dlc.broadcast_in_dim %{{.*}}, dims = [1] : tensor<3xf32> -> tensor<2x3xf32>
@@ -70,8 +70,16 @@ func.func @movement(%x: tensor<2x3xf32>, %v: tensor<3xf32>, %idx: tensor<4xi64>)
   %p = dlc.pad %x, %zero, low = [1, -1], high = [0, 2], interior = [1, 0] : (tensor<2x3xf32>, tensor<f32>) -> tensor<4x4xf32>
   // CHECK: dlc.gather %{{.*}}, %{{.*}}, axis = 0 : (tensor<2x3xf32>, tensor<4xi64>) -> tensor<4x3xf32>
   %g = dlc.gather %x, %idx, axis = 0 : (tensor<2x3xf32>, tensor<4xi64>) -> tensor<4x3xf32>
-  // CHECK: dlc.scatter_add %{{.*}}, %{{.*}}, %{{.*}}, axis = 0 : (tensor<2x3xf32>, tensor<4xi64>, tensor<4x3xf32>) -> tensor<2x3xf32>
-  %sa = dlc.scatter_add %x, %idx, %g, axis = 0 : (tensor<2x3xf32>, tensor<4xi64>, tensor<4x3xf32>) -> tensor<2x3xf32>
+  // CHECK: dlc.scatter add %{{.*}}, %{{.*}}, %{{.*}}, axis = 0 : (tensor<2x3xf32>, tensor<4xi64>, tensor<4x3xf32>) -> tensor<2x3xf32>
+  %sa = dlc.scatter add %x, %idx, %g, axis = 0 : (tensor<2x3xf32>, tensor<4xi64>, tensor<4x3xf32>) -> tensor<2x3xf32>
+  // CHECK: dlc.scatter mul
+  %sm = dlc.scatter mul %sa, %idx, %g, axis = 0 : (tensor<2x3xf32>, tensor<4xi64>, tensor<4x3xf32>) -> tensor<2x3xf32>
+  // CHECK: dlc.scatter max
+  %sx = dlc.scatter max %sm, %idx, %g, axis = 0 : (tensor<2x3xf32>, tensor<4xi64>, tensor<4x3xf32>) -> tensor<2x3xf32>
+  // CHECK: dlc.scatter min
+  %sn = dlc.scatter min %sx, %idx, %g, axis = 0 : (tensor<2x3xf32>, tensor<4xi64>, tensor<4x3xf32>) -> tensor<2x3xf32>
+  // CHECK: dlc.scatter replace %{{.*}}, %{{.*}}, %{{.*}}, axis = 1 : (tensor<2x3xf32>, tensor<2xi32>, tensor<2x2xf32>) -> tensor<2x3xf32>
+  %sr = dlc.scatter replace %sn, %idx32, %upd2, axis = 1 : (tensor<2x3xf32>, tensor<2xi32>, tensor<2x2xf32>) -> tensor<2x3xf32>
   // CHECK: dlc.reverse %{{.*}}, dims = [0, 1] : tensor<4x3xf32>
   %rv = dlc.reverse %c, dims = [0, 1] : tensor<4x3xf32>
   return %rv : tensor<4x3xf32>

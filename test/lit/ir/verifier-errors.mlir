@@ -121,6 +121,22 @@ func.func @gather_axis(%x: tensor<4xf32>, %i: tensor<2xi64>) -> tensor<2xf32> {
 
 // -----
 
+func.func @scatter_updates_shape(%x: tensor<4x3xf32>, %i: tensor<2xi64>, %u: tensor<2x2xf32>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{result type 'tensor<2x2xf32>' does not match the inferred shape [2, 3]}}
+  %0 = dlc.scatter max %x, %i, %u, axis = 0 : (tensor<4x3xf32>, tensor<2xi64>, tensor<2x2xf32>) -> tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @scatter_result_type(%x: tensor<4xf32>, %i: tensor<2xi64>, %u: tensor<2xf32>) -> tensor<4xf16> {
+  // expected-error @+1 {{result type 'tensor<4xf16>' differs from base type 'tensor<4xf32>'}}
+  %0 = dlc.scatter replace %x, %i, %u, axis = 0 : (tensor<4xf32>, tensor<2xi64>, tensor<2xf32>) -> tensor<4xf16>
+  return %0 : tensor<4xf16>
+}
+
+// -----
+
 func.func @iota_dim(%x: tensor<4xf32>) -> tensor<4xi64> {
   // expected-error @+1 {{dim 1 out of range for rank 1}}
   %0 = dlc.iota dim = 1 : tensor<4xi64>
