@@ -87,8 +87,8 @@ class Importer {
     if (!model_.has_graph()) throw ModelError(path_ + ": the model has no graph");
     for (const auto& op : model_.opset_import())
       if (op.domain().empty() || op.domain() == "ai.onnx") opset_ = op.version();
-    if (opset_ <= 0)
-      throw ModelError(path_ + ": the model imports no version of the default ONNX opset");
+    // A model without the default opset may still be all other domains'
+    // ops (ai.onnx.ml, training): the node that needs it reports it.
   }
 
   // ONNX's checker, where the library knows the opset and the IR version
@@ -99,7 +99,8 @@ class Importer {
   // (ceil_mode pooling), so it would reject correct models. Declared output
   // shapes are checked against dlc's instead (checkDeclaredOutput).
   void checkModel() {
-    if (opset_ > newestKnownOpset() || model_.ir_version() > onnx::Version::IR_VERSION) return;
+    if (opset_ <= 0 || opset_ > newestKnownOpset() || model_.ir_version() > onnx::Version::IR_VERSION)
+      return;
     try {
       onnx::checker::check_model(path_);
     } catch (const std::exception& e) {
@@ -154,8 +155,15 @@ class Importer {
 
   mlir::Type inputType(const onnx::ValueInfoProto& in) {
     const std::string& name = in.name();
-    if (!in.type().has_tensor_type())
-      throw ModelError(path_ + ": input '" + name + "' is not a tensor");
+    if (!in.type().has_tensor_type()) {
+      const auto& t = in.type();
+      std::string kind = t.has_sequence_type()   ? "a sequence"
+                         : t.has_optional_type() ? "an optional"
+                         : t.has_map_type()      ? "a map"
+                                                 : "not a tensor";
+      throw ModelError(path_ + ": input '" + name + "' is " + kind +
+                       "; dlc supports tensor inputs only (dtype not supported)");
+    }
     const auto& tt = in.type().tensor_type();
     rt::DType dtype;
     try {
@@ -356,13 +364,16 @@ class Importer {
   void importNode(const onnx::NodeProto& node, int index) {
     std::string name = node.name().empty() ? node.op_type() + "_" + std::to_string(index) : node.name();
     auto where = [&] {
-      return path_ + ": node '" + name + "' (" + node.op_type() + ", opset " +
-             std::to_string(opset_) + "): ";
+      bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+      return path_ + ": node '" + name + "' (" + node.op_type() + ", " +
+             (defaultDomain ? "opset " + std::to_string(opset_) : "domain " + node.domain()) + "): ";
     };
     // ai.onnx.preview holds ops on their way into the default domain
     // (FlexAttention); their converters are registered by op type like the rest.
     if (!node.domain().empty() && node.domain() != "ai.onnx" && node.domain() != "ai.onnx.preview")
       throw ModelError(where() + "domain '" + node.domain() + "' is not supported");
+    if (opset_ <= 0)
+      throw ModelError(where() + "the model imports no version of the default ONNX opset");
     auto conv = converters().find(node.op_type());
     if (conv == converters().end())
       throw ModelError(where() + "op '" + node.op_type() + "' is not supported");

@@ -228,9 +228,16 @@ int runCommand(int argc, char** argv) {
   auto inputPath = [&](size_t i) {
     return (fs::path(inputDir) / ("input_" + std::to_string(i) + ".pb")).string();
   };
-  for (size_t i = 0; fs::exists(inputPath(i), ec); ++i)
-    inputs.push_back(dlc::onnx_io::loadTensorFile(inputPath(i)));
-  opts.inputValues = &inputs;
+  // A file that is not a tensor is reported after the model's own errors (a
+  // model with a sequence input fails on that input, not on its data).
+  std::string inputError;
+  try {
+    for (size_t i = 0; fs::exists(inputPath(i), ec); ++i)
+      inputs.push_back(dlc::onnx_io::loadTensorFile(inputPath(i)));
+    opts.inputValues = &inputs;
+  } catch (const dlc::onnx_io::TensorError& e) {
+    inputError = e.what();
+  }
 
   mlir::MLIRContext ctx;
   Failure f;
@@ -241,6 +248,7 @@ int runCommand(int argc, char** argv) {
   std::string error;
   if (!dlc::lowerToHost(*module, program, error)) return report({2, model + ": " + error});
 
+  if (!inputError.empty()) return report({1, inputError});
   if (inputs.size() < program.inputs.size())
     return report({1, inputPath(inputs.size()) + ": missing; the model takes " +
                           std::to_string(program.inputs.size()) + " input(s)"});
