@@ -371,7 +371,7 @@ class Importer {
     // ai.onnx.preview holds ops on their way into the default domain
     // (FlexAttention); their converters are registered by op type like the rest.
     if (!node.domain().empty() && node.domain() != "ai.onnx" && node.domain() != "ai.onnx.preview")
-      throw ModelError(where() + "domain '" + node.domain() + "' is not supported");
+      throw ModelError(where() + "the domain is not supported (dlc imports ai.onnx and ai.onnx.preview)");
     if (opset_ <= 0)
       throw ModelError(where() + "the model imports no version of the default ONNX opset");
     auto conv = converters().find(node.op_type());

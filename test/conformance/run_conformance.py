@@ -45,7 +45,8 @@ CATEGORIES = {
     "random": "non-deterministic (random ops)",
     "dynamic-shape": "dynamic shape needing data-dependent output sizes",
     "control-flow": "control flow (If, Loop, Scan) without a compile-time structure",
-    "precision": "the reference computes in reduced precision; dlc accumulates in f32",
+    "precision": ("the reference computes in reduced precision (sums a bf16/f16 softmax one "
+                  "addition at a time); dlc accumulates in f32"),
     "bug": "a known dlc bug, to be fixed",
 }
 
@@ -121,14 +122,14 @@ def classify(message):
     if re.search(r"op '(RandomNormal|RandomUniform|RandomNormalLike|RandomUniformLike|"
                  r"Bernoulli|Multinomial)' is not supported|\brandom\b", message):
         return "random"
-    if re.search(r"domain 'ai\.onnx\.preview\.training'", message):
+    if re.search(r"domain ai\.onnx\.preview\.training\)", message):
         return "training"
     if re.search(r"output size depends on|op 'NonMaxSuppression' is not supported", message):
         return "dynamic-shape"
     if re.search(r"dtype|element type|not a tensor|data type|is a sequence|is an optional|"
                  r"op '(SplitToSequence|SequenceConstruct|Optional\w*)' is not supported", message):
         return "dtype"
-    if re.search(r"(op|domain) '[\w.]+' is not supported", message):
+    if re.search(r"op '\w+' is not supported|the domain is not supported", message):
         return "op"
     return "bug"
 
@@ -217,10 +218,13 @@ def main():
             print(f"  excluded {cat:14} {by_cat[cat]:5}  ({CATEGORIES[cat]})")
 
     if args.update:
-        table = {t: v for t, v in excluded.items() if t not in results or not results[t][0]}
+        def note(t):
+            return results[t][1].split("model.onnx: ", 1)[-1][:160].replace("\n", " ")
+        # Entries that still fail keep their category and get today's message.
+        table = {t: (cat, note(t) if t in results else old)
+                 for t, (cat, old) in excluded.items() if t not in results or not results[t][0]}
         for t in unexpected_fail:
-            note = results[t][1].split("model.onnx: ", 1)[-1]
-            table[t] = (classify(note), note[:160].replace("\n", " "))
+            table[t] = (classify(note(t)), note(t))
         write_exclusions(args.exclusions, table)
         print(f"updated {args.exclusions}: {len(table)} entries")
         return 0
