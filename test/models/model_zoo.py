@@ -14,13 +14,6 @@ from torch import nn
 
 OPSET = 17
 
-# The ONNX ops issue 2 supports; an exported model must use only these.
-SUPPORTED_OPS = {
-    "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh",
-    "Softmax", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
-    "BatchNormalization", "Flatten", "Reshape", "Transpose", "Concat",
-    "Constant", "Identity", "Clip", "Dropout",
-}
 
 
 def mlp():
