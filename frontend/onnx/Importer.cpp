@@ -50,6 +50,7 @@ const ConverterTable& converters() {
     registerAttentionOps(t);
     registerSignalOps(t);
     registerQuantizeOps(t);
+    registerControlFlowOps(t);
     return t;
   }();
   return table;
