@@ -155,6 +155,10 @@ class Importer {
 
   mlir::Type inputType(const onnx::ValueInfoProto& in) {
     const std::string& name = in.name();
+    if (in.type().has_sequence_type() || in.type().has_optional_type())
+      throw ModelError(path_ + ": input '" + name + "' has " +
+                       (in.type().has_sequence_type() ? "a sequence" : "an optional") +
+                       " type; dlc supports only tensor values");
     if (!in.type().has_tensor_type())
       throw ModelError(path_ + ": input '" + name + "' is not a tensor");
     const auto& tt = in.type().tensor_type();

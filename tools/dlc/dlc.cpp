@@ -228,12 +228,20 @@ int runCommand(int argc, char** argv) {
   auto inputPath = [&](size_t i) {
     return (fs::path(inputDir) / ("input_" + std::to_string(i) + ".pb")).string();
   };
-  for (size_t i = 0; fs::exists(inputPath(i), ec); ++i)
-    inputs.push_back(dlc::onnx_io::loadTensorFile(inputPath(i)));
-  opts.inputValues = &inputs;
-
   mlir::MLIRContext ctx;
   Failure f;
+  try {
+    for (size_t i = 0; fs::exists(inputPath(i), ec); ++i)
+      inputs.push_back(dlc::onnx_io::loadTensorFile(inputPath(i)));
+  } catch (const dlc::onnx_io::TensorError&) {
+    // A file that is no tensor may belong to an input the model cannot take
+    // at all (a sequence): the model's own error says so more clearly.
+    dlc::driver::loadModel(ctx, model, opts, f);
+    if (f) return report(f);
+    throw;
+  }
+  opts.inputValues = &inputs;
+
   auto module = dlc::driver::loadModel(ctx, model, opts, f);
   if (f) return report(f);
   if ((f = dlc::driver::runPipeline(*module, opts))) return report(f);
