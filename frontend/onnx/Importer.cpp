@@ -53,6 +53,7 @@ const ConverterTable& converters() {
     registerAttentionOps(t);
     registerSignalOps(t);
     registerQuantizeOps(t);
+    registerControlFlowOps(t);
     return t;
   }();
   return table;

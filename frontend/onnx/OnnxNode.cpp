@@ -59,6 +59,12 @@ const rt::HostTensor* OnnxNode::constantInput(size_t i) const {
 const rt::HostTensor* OnnxNode::computedConstant(size_t i) const {
   auto v = scope_.values.find(proto_.input(i));
   if (v == scope_.values.end()) return nullptr;
+  std::optional<rt::HostTensor> t = constantValue(v->second);
+  if (!t) return nullptr;
+  return &(scope_.constants[proto_.input(i)] = std::move(*t));
+}
+
+std::optional<rt::HostTensor> OnnxNode::constantValue(mlir::Value v) const {
   std::set<std::string> used;
   auto knownInput = [&](mlir::BlockArgument arg) -> const rt::HostTensor* {
     // The input's own name (an Identity's output may name the same value).
@@ -70,10 +76,9 @@ const rt::HostTensor* OnnxNode::computedConstant(size_t i) const {
     }
     return nullptr;
   };
-  std::optional<rt::HostTensor> t = evaluateForCompileTime(v->second, knownInput);
-  if (!t) return nullptr;
-  scope_.specialized.insert(used.begin(), used.end());
-  return &(scope_.constants[proto_.input(i)] = std::move(*t));
+  std::optional<rt::HostTensor> t = evaluateForCompileTime(v, knownInput);
+  if (t) scope_.specialized.insert(used.begin(), used.end());
+  return t;
 }
 
 Dims OnnxNode::intsInput(size_t i, const char* what) const {

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -50,6 +51,10 @@ class OnnxNode {
   // The input's value if it is known at compile time (initializer or
   // Constant), else null.
   const rt::HostTensor* constantInput(size_t i) const;
+  // Any value's content if it is known at compile time (computed from
+  // constants and graph inputs whose values are known, which it then
+  // specialises on), else none: a Loop body's condition output.
+  std::optional<rt::HostTensor> constantValue(mlir::Value v) const;
   // A compile-time integer tensor input as a list (Reshape's shape, ...).
   Dims intsInput(size_t i, const char* what) const;
   // A compile-time scalar input as a double (Clip's bounds, ...).
@@ -112,5 +117,6 @@ void registerRecurrentOps(ConverterTable& t);
 void registerAttentionOps(ConverterTable& t);
 void registerSignalOps(ConverterTable& t);
 void registerQuantizeOps(ConverterTable& t);
+void registerControlFlowOps(ConverterTable& t);
 
 }  // namespace dlc::onnx_import

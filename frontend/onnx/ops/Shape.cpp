@@ -5,6 +5,7 @@
 // (Identity, Dropout).
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include "frontend/onnx/OnnxNode.h"
@@ -142,14 +143,23 @@ std::vector<Value> constant(OnnxNode& n) {
   n.fail("attribute '" + which + "' is not supported");
 }
 
-// Inference: Dropout is the identity and its mask all true.
+// Inference: Dropout is the identity and its mask all true. So is training
+// mode with a compile-time ratio of 0 (nothing is dropped); a ratio above 0
+// would need random numbers.
 std::vector<Value> dropout(OnnxNode& n) {
   n.onlyAttrs({"ratio", "is_test", "seed"});
   if (n.opset() >= 12 && n.hasInput(2)) {
     const rt::HostTensor* training = n.constantInput(2);
     if (!training) n.fail("training_mode must be a compile-time constant");
-    if (rt::loadAsDouble(training->cref(), 0) != 0)
-      n.fail("training_mode=true is not supported in inference");
+    if (rt::loadAsDouble(training->cref(), 0) != 0) {
+      double ratio = n.hasInput(1) ? n.scalarInput(1, "ratio") : 0.5;
+      char shown[32];
+      std::snprintf(shown, sizeof shown, "%g", ratio);
+      if (ratio != 0)
+        n.fail("training_mode=true with ratio " + std::string(shown) +
+               " drops random elements, and dlc has no random number generation; only "
+               "ratio 0 is supported in training mode");
+    }
   }
   Value x = n.input(0);
   std::vector<Value> out = {x};
