@@ -12,6 +12,10 @@ struct Window {
   Dims kernel, strides, dilations, padLow, padHigh;
 };
 Window windowAttrs(OnnxNode& n, const Dims& spatial, const Dims& kernel);
+// Conv's window for input x [N, C, D1..Dn] and weight w [M, C/g, K1..Kn]:
+// checks the ranks and kernel_shape against the weight (Conv, ConvInteger,
+// QLinearConv).
+Window convWindow(OnnxNode& n, mlir::Value x, mlir::Value w);
 
 // Pool attributes over the spatial dims, extended to the whole tensor
 // (N and C get window 1), with ceil_mode turned into extra high padding.

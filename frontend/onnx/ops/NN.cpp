@@ -51,6 +51,18 @@ std::vector<Value> logSoftmax(OnnxNode& n) {
 
 }  // namespace
 
+Window convWindow(OnnxNode& n, Value x, Value w) {
+  Dims xs = Emitter::shape(x), ws = Emitter::shape(w);
+  if (xs.size() < 3) n.fail("input must be N x C x D1 ... Dn, got " + dimsString(xs));
+  if (ws.size() != xs.size()) n.fail("weight rank differs from input rank");
+  Dims kernel(ws.begin() + 2, ws.end());
+  if (n.hasAttr("kernel_shape") && n.attrInts("kernel_shape", {}) != kernel)
+    n.fail("kernel_shape " + dimsString(n.attrInts("kernel_shape", {})) +
+           " differs from the weight's " + dimsString(kernel));
+  Window win = windowAttrs(n, Dims(xs.begin() + 2, xs.end()), kernel);
+  return win;
+}
+
 // The spatial window of Conv and the pools, with auto_pad resolved.
 Window windowAttrs(OnnxNode& n, const Dims& spatial, const Dims& kernel) {
   size_t k = spatial.size();
@@ -96,20 +108,14 @@ std::vector<Value> conv(OnnxNode& n) {
   n.onlyAttrs({"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
   Emitter& e = n.e();
   Value x = n.input(0), w = n.input(1);
-  Dims xs = Emitter::shape(x), ws = Emitter::shape(w);
-  if (xs.size() < 3) n.fail("input must be N x C x D1 ... Dn, got " + dimsString(xs));
-  if (ws.size() != xs.size()) n.fail("weight rank differs from input rank");
-  Dims kernel(ws.begin() + 2, ws.end());
-  if (n.hasAttr("kernel_shape") && n.attrInts("kernel_shape", {}) != kernel)
-    n.fail("kernel_shape " + dimsString(n.attrInts("kernel_shape", {})) +
-           " differs from the weight's " + dimsString(kernel));
-  Window win = windowAttrs(n, Dims(xs.begin() + 2, xs.end()), kernel);
+  Window win = convWindow(n, x, w);
   Value y = e.convolution(x, w, win.strides, win.padLow, win.padHigh, win.dilations,
                           n.attrInt("group", 1));
   if (n.hasInput(2)) {
     Value b = n.input(2);
-    if (Emitter::shape(b) != Dims{ws[0]})
-      n.fail("bias must have shape [" + std::to_string(ws[0]) + "], got " +
+    int64_t m = Emitter::shape(w)[0];
+    if (Emitter::shape(b) != Dims{m})
+      n.fail("bias must have shape [" + std::to_string(m) + "], got " +
              dimsString(Emitter::shape(b)));
     y = e.add(y, e.broadcastInDim(b, {1}, Emitter::shape(y)));
   }

@@ -318,14 +318,7 @@ Value convOperand(OnnxNode& n, size_t operand, size_t zeroPoint, bool perChannel
 // 2^53), and the result converts back to int32 exactly.
 Value integerConv(OnnxNode& n, Value x, Value w) {
   Emitter& e = n.e();
-  Dims xs = Emitter::shape(x), ws = Emitter::shape(w);
-  if (xs.size() < 3) n.fail("input must be N x C x D1 ... Dn, got " + dimsString(xs));
-  if (ws.size() != xs.size()) n.fail("weight rank differs from input rank");
-  Dims kernel(ws.begin() + 2, ws.end());
-  if (n.hasAttr("kernel_shape") && n.attrInts("kernel_shape", {}) != kernel)
-    n.fail("kernel_shape " + dimsString(n.attrInts("kernel_shape", {})) +
-           " differs from the weight's " + dimsString(kernel));
-  Window win = windowAttrs(n, Dims(xs.begin() + 2, xs.end()), kernel);
+  Window win = convWindow(n, x, w);
   Type f64 = typeOf(e, DType::F64);
   Value y = e.convolution(e.convert(x, f64), e.convert(w, f64), win.strides, win.padLow,
                           win.padHigh, win.dilations, n.attrInt("group", 1));
