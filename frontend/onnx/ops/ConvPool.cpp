@@ -126,10 +126,7 @@ std::vector<Value> convTranspose(OnnxNode& n) {
   if (group < 1 || xs[1] % group != 0 || ws[0] != xs[1])
     n.fail("weight must have " + std::to_string(xs[1]) + " input channels divisible by group " +
            std::to_string(group) + ", got weight " + dimsString(ws));
-  Dims kernel(ws.begin() + 2, ws.end());
-  if (n.hasAttr("kernel_shape") && n.attrInts("kernel_shape", {}) != kernel)
-    n.fail("kernel_shape " + dimsString(n.attrInts("kernel_shape", {})) +
-           " differs from the weight's " + dimsString(kernel));
+  Dims kernel = weightKernel(n, ws);
   for (int64_t d : kernel)
     if (d < 1) n.fail("the weight's kernel " + dimsString(kernel) + " has an empty dimension");
   Dims strides = n.attrInts("strides", Dims(k, 1));
@@ -390,10 +387,7 @@ std::vector<Value> deformConv(OnnxNode& n) {
   if (!et.isa<mlir::FloatType>()) n.fail("input must be a float tensor");
   if (ws.size() != xs.size() || os.size() != xs.size())
     n.fail("W and offset must have the input's rank " + std::to_string(xs.size()));
-  Dims kernel(ws.begin() + 2, ws.end());
-  if (n.hasAttr("kernel_shape") && n.attrInts("kernel_shape", {}) != kernel)
-    n.fail("kernel_shape " + dimsString(n.attrInts("kernel_shape", {})) +
-           " differs from the weight's " + dimsString(kernel));
+  Dims kernel = weightKernel(n, ws);
   for (int64_t d : kernel)
     if (d < 1) n.fail("the weight's kernel " + dimsString(kernel) + " has an empty dimension");
   int64_t group = n.attrInt("group", 1), og = n.attrInt("offset_group", 1);

@@ -16,6 +16,9 @@ Window windowAttrs(OnnxNode& n, const Dims& spatial, const Dims& kernel);
 // checks the ranks and kernel_shape against the weight (Conv, ConvInteger,
 // QLinearConv).
 Window convWindow(OnnxNode& n, mlir::Value x, mlir::Value w);
+// The kernel of a weight [M, C/g, K1..Kn] (its spatial dims), which a
+// kernel_shape attribute, if given, must equal.
+Dims weightKernel(OnnxNode& n, const Dims& weightShape);
 
 // Pool attributes over the spatial dims, extended to the whole tensor
 // (N and C get window 1), with ceil_mode turned into extra high padding.

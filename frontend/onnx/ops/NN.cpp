@@ -51,14 +51,19 @@ std::vector<Value> logSoftmax(OnnxNode& n) {
 
 }  // namespace
 
-Window convWindow(OnnxNode& n, Value x, Value w) {
-  Dims xs = Emitter::shape(x), ws = Emitter::shape(w);
-  if (xs.size() < 3) n.fail("input must be N x C x D1 ... Dn, got " + dimsString(xs));
-  if (ws.size() != xs.size()) n.fail("weight rank differs from input rank");
+Dims weightKernel(OnnxNode& n, const Dims& ws) {
   Dims kernel(ws.begin() + 2, ws.end());
   if (n.hasAttr("kernel_shape") && n.attrInts("kernel_shape", {}) != kernel)
     n.fail("kernel_shape " + dimsString(n.attrInts("kernel_shape", {})) +
            " differs from the weight's " + dimsString(kernel));
+  return kernel;
+}
+
+Window convWindow(OnnxNode& n, Value x, Value w) {
+  Dims xs = Emitter::shape(x), ws = Emitter::shape(w);
+  if (xs.size() < 3) n.fail("input must be N x C x D1 ... Dn, got " + dimsString(xs));
+  if (ws.size() != xs.size()) n.fail("weight rank differs from input rank");
+  Dims kernel = weightKernel(n, ws);
   Window win = windowAttrs(n, Dims(xs.begin() + 2, xs.end()), kernel);
   return win;
 }

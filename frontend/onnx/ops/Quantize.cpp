@@ -244,6 +244,24 @@ std::vector<Value> matMulInteger(OnnxNode& n) {
   return {n.e().matmul(a, b)};
 }
 
+// QLinearMatMul/QLinearConv's output: the exact integer accumulator times
+// the combined scale (a_scale * b_scale / y_scale), in f64, plus y_zero_point
+// (input 7; its type is the output's, else input 0's), rounded and clamped.
+Value requantize(OnnxNode& n, Value acc, Value combined) {
+  Emitter& e = n.e();
+  Type f64 = typeOf(e, DType::F64);
+  Value d = e.mul(e.convert(acc, f64), e.convert(combined, f64));
+  DType out = dtypeOfValue(n.input(0));
+  if (n.hasInput(7)) {
+    Value yzp = n.input(7);
+    if (rt::numElements(Emitter::shape(yzp)) != 1) n.fail("y_zero_point must have one element");
+    out = dtypeOfValue(yzp);
+    d = e.add(d, e.convert(e.reshape(yzp, {}), f64));
+  }
+  QuantRange range = quantRange(n, out);
+  return e.convert(clamp(e, e.unary<RoundOp>(d), range.lo, range.hi), typeOf(e, out));
+}
+
 // The integer product of the centered operands, requantized:
 // saturate(round(C * (a_scale * b_scale / y_scale) + y_zero_point)). The
 // combined scale is computed in the scales' dtype, the rest in float64 (as
@@ -270,17 +288,7 @@ std::vector<Value> qlinearMatMul(OnnxNode& n) {
   };
   Value combined = e.div(e.mul(scaleFor(as, true, "a_scale"), scaleFor(bs, false, "b_scale")),
                          scaleFor(ys, false, "y_scale"));
-  Type f64 = typeOf(e, DType::F64);
-  Value d = e.mul(e.convert(c, f64), e.convert(combined, f64));
-  DType out = dtypeOfValue(n.input(0));
-  if (n.hasInput(7)) {
-    Value yzp = n.input(7);
-    if (rt::numElements(Emitter::shape(yzp)) != 1) n.fail("y_zero_point must have one element");
-    out = dtypeOfValue(yzp);
-    d = e.add(d, e.convert(e.reshape(yzp, {}), f64));
-  }
-  QuantRange range = quantRange(n, out);
-  return {e.convert(clamp(e, e.unary<RoundOp>(d), range.lo, range.hi), typeOf(e, out))};
+  return {requantize(n, c, combined)};
 }
 
 // The zero point of a convolution operand: per-tensor (one element), or for
@@ -362,17 +370,7 @@ std::vector<Value> qlinearConv(OnnxNode& n) {
     wScale = e.broadcastInDim(wsc, {1}, rs);
   }
   Value combined = e.div(e.mul(perTensor(xsc, "x_scale"), wScale), perTensor(ysc, "y_scale"));
-  Type f64 = typeOf(e, DType::F64);
-  Value d = e.mul(e.convert(r, f64), e.convert(combined, f64));
-  DType out = dtypeOfValue(n.input(0));
-  if (n.hasInput(7)) {
-    Value yzp = n.input(7);
-    if (rt::numElements(Emitter::shape(yzp)) != 1) n.fail("y_zero_point must have one element");
-    out = dtypeOfValue(yzp);
-    d = e.add(d, e.convert(e.reshape(yzp, {}), f64));
-  }
-  QuantRange range = quantRange(n, out);
-  return {e.convert(clamp(e, e.unary<RoundOp>(d), range.lo, range.hi), typeOf(e, out))};
+  return {requantize(n, r, combined)};
 }
 
 }  // namespace
