@@ -50,4 +50,14 @@ def Dlc_ScatterKindAttr : I32EnumAttr<"ScatterKind", "scatter combiner", [
   let cppNamespace = "::dlc";
 }
 
+// What one kernel does (dlc.fusion): an elementwise/injective loop, a row
+// reduction with its prologue and epilogue, a library contraction (GEMM or
+// convolution) with a fused epilogue, or a sort / scatter, which run alone.
+def Dlc_FusionKindAttr : I32EnumAttr<"FusionKind", "fusion kind", [
+    I32EnumAttrCase<"Loop", 0, "loop">, I32EnumAttrCase<"Reduction", 1, "reduction">,
+    I32EnumAttrCase<"Gemm", 2, "gemm">, I32EnumAttrCase<"Conv", 3, "conv">,
+    I32EnumAttrCase<"Sort", 4, "sort">, I32EnumAttrCase<"Scatter", 5, "scatter">]> {
+  let cppNamespace = "::dlc";
+}
+
 #endif // DLC_BASE_TD

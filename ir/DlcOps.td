@@ -382,4 +382,51 @@ def Dlc_ArgsortOp : Dlc_Op<"argsort", "Reduction"> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Kernels
+//===----------------------------------------------------------------------===//
+
+def Dlc_FusionOp : Op<Dlc_Dialect, "fusion",
+    [Pure, IsolatedFromAbove, SingleBlockImplicitTerminator<"YieldOp">]> {
+  let summary = "a group of core ops that compiles to exactly one kernel";
+  let description = [{
+    The fusion pass groups core ops into fusions (XLA's invariant: one fusion
+    is one kernel, and no value inside it touches memory). The body is
+    isolated: its block arguments are the `inputs`, `dlc.yield` lists the
+    results, which are the only values the kernel writes. `kind` says how it
+    runs: `loop` (one thread per output element), `reduction` (rows reduced
+    with their prologue and epilogue), `gemm`/`conv` (a library contraction
+    with its operand views and epilogue), `sort`, `scatter`.
+
+    ```
+    %y = dlc.fusion loop (%a, %b) : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32> {
+    ^bb0(%x: tensor<4xf32>, %z: tensor<4xf32>):
+      %0 = dlc.add %x, %z : tensor<4xf32>
+      %1 = dlc.exp %0 : tensor<4xf32>
+      dlc.yield %1 : tensor<4xf32>
+    }
+    ```
+  }];
+  let arguments = (ins Dlc_FusionKindAttr:$kind, Variadic<Dlc_Tensor>:$inputs);
+  let results = (outs Variadic<Dlc_Tensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $kind `(` $inputs `)` attr-dict `:` functional-type($inputs, $results) $body
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::Block& getBlock() { return getBody().front(); }
+    // The op that gives the kernel its kind (the reduce, dot_general,
+    // convolution, argsort or scatter); null for a loop fusion.
+    ::mlir::Operation* getHero();
+  }];
+}
+
+def Dlc_YieldOp : Op<Dlc_Dialect, "yield", [Pure, Terminator, HasParent<"FusionOp">]> {
+  let summary = "the results of a dlc.fusion";
+  let arguments = (ins Variadic<Dlc_Tensor>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
+  let builders = [OpBuilder<(ins), [{ /* an empty yield */ }]>];
+}
+
 #endif // DLC_OPS_TD

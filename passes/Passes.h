@@ -1,18 +1,42 @@
 // The dlc pass pipeline. Each pass has a name (its dlc-opt flag), and the
 // pass manager runs the verifier after every pass.
+//
+//   canonicalize           MLIR's canonicalizer with the dlc folders and patterns
+//   dlc-fold-constants     evaluates ops whose operands are all constants
+//   cse                    merges duplicates
+//   dlc-fuse               groups core ops into dlc.fusion kernels
+//   dlc-plan-memory        liveness + arena offsets over the kernel order
+//   dlc-verify-memory-plan proves the plan: no two live buffers overlap
 #pragma once
+
+#include <cstdint>
+#include <memory>
 
 namespace mlir {
 class OpPassManager;
-}
+class Pass;
+}  // namespace mlir
 
 namespace dlc {
 
 // Registers dlc's passes and pipelines with the global registry (dlc-opt).
 void registerPasses();
 
-// import -> verify -> canonicalize (fold, CSE, DCE). Later stages (fusion,
-// memory planning) are appended by their own issues' passes.
-void buildInferencePipeline(mlir::OpPassManager& pm);
+// The inference pipeline: canonicalize -> fold constants -> CSE -> fusion ->
+// memory planning -> plan verification.
+struct PipelineOptions {
+  bool fuse = true;        // false: stop after canonicalisation (`--emit ir`)
+  bool explainFusion = false;  // the fusion pass emits a remark per unfused edge
+};
+void buildInferencePipeline(mlir::OpPassManager& pm, const PipelineOptions& opts = {});
+
+// Constants with more elements than this are not folded (the folded result
+// would be stored in the executable).
+constexpr int64_t kFoldElementLimit = 1 << 16;
+
+std::unique_ptr<mlir::Pass> createFoldConstantsPass();
+std::unique_ptr<mlir::Pass> createFusionPass(bool explain = false);
+std::unique_ptr<mlir::Pass> createPlanMemoryPass();
+std::unique_ptr<mlir::Pass> createVerifyMemoryPlanPass();
 
 }  // namespace dlc

@@ -7,18 +7,28 @@
 
 namespace dlc {
 
-void buildInferencePipeline(mlir::OpPassManager& pm) {
-  // MLIR's canonicalizer applies the dlc folders (x+0, x*1, identity
-  // transposes/reshapes/broadcasts, constants) and removes dead ops; CSE
-  // merges duplicates that ONNX exporters leave behind.
+void buildInferencePipeline(mlir::OpPassManager& pm, const PipelineOptions& opts) {
+  // MLIR's canonicalizer applies the dlc folders and canonicalization
+  // patterns (x+0, x*1, double transposes/reshapes, transposes into
+  // dot_general ...) and removes dead ops; CSE merges duplicates that ONNX
+  // exporters leave behind.
   pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(createFoldConstantsPass());
   pm.addPass(mlir::createCSEPass());
+  if (!opts.fuse) return;
+  pm.addPass(createFusionPass(opts.explainFusion));
+  pm.addPass(createPlanMemoryPass());
+  pm.addPass(createVerifyMemoryPlanPass());
 }
 
 void registerPasses() {
   static mlir::PassPipelineRegistration<> pipeline(
       "dlc-pipeline", "the dlc compile pipeline (what `dlc compile` runs)",
       [](mlir::OpPassManager& pm) { buildInferencePipeline(pm); });
+  mlir::registerPass([] { return createFoldConstantsPass(); });
+  mlir::registerPass([] { return createFusionPass(); });
+  mlir::registerPass([] { return createPlanMemoryPass(); });
+  mlir::registerPass([] { return createVerifyMemoryPlanPass(); });
 }
 
 }  // namespace dlc

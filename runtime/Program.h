@@ -1,6 +1,7 @@
-// The executable form of a compiled model for the host device: a list of
-// instructions over numbered values, in the order the compiler scheduled
-// them. MLIR-free, so the runtime can load and run it without LLVM.
+// The executable form of a compiled model for the host device: kernels in
+// the order the compiler scheduled them, each a run of instructions over
+// numbered values, and the memory plan (one arena, an offset per buffer).
+// MLIR-free, so the runtime can load and run it without LLVM.
 #pragma once
 
 #include <cstdint>
@@ -37,7 +38,12 @@ struct Instr {
 };
 
 // Where a value's storage comes from.
-enum class ValueKind : uint8_t { Input, Constant, Intermediate };
+//   Input, Constant: the caller's tensors, the program's data (never in the arena);
+//   Intermediate: a kernel's result: in the arena at `offset`, or (offset -1)
+//     in a buffer of its own (a model output, or a program with no plan);
+//   Local: a value inside one kernel (a fusion's internal op); on a GPU it
+//     lives in registers, the host device keeps it only while the kernel runs.
+enum class ValueKind : uint8_t { Input, Constant, Intermediate, Local };
 
 struct ValueInfo {
   TensorType type;
@@ -49,11 +55,32 @@ struct ValueInfo {
   // (a shape, axes, k ... that an op needed as a constant).
   bool isSpecialized = false;
   HostTensor specialized;
+  int64_t offset = -1;        // Intermediate: byte offset in the arena, -1 if not in it
 };
+
+// What a kernel is (dlc.fusion's kind; an unfused op is a kernel of the kind
+// its op class implies).
+enum class KernelKind : uint8_t { Loop, Reduction, Gemm, Conv, Sort, Scatter };
+const char* kernelKindName(KernelKind k);
+
+// One kernel: instrs[begin, end) computed from `inputs`, writing `outputs`
+// (value ids). Values an instruction of the kernel defines that are not
+// outputs are Local.
+struct Kernel {
+  KernelKind kind = KernelKind::Loop;
+  int32_t begin = 0, end = 0;
+  std::vector<int32_t> inputs, outputs;
+  std::string location;  // the first source op, for run-time errors
+};
+
+// Alignment of every arena offset (and of the arena itself), in bytes.
+constexpr int64_t kArenaAlignment = 256;
 
 struct Program {
   std::vector<ValueInfo> values;
   std::vector<Instr> instrs;
+  std::vector<Kernel> kernels;   // cover instrs in order
+  int64_t arenaBytes = 0;        // size of the one arena the plan places buffers in
   std::vector<int32_t> inputs;   // value ids, signature order
   std::vector<int32_t> outputs;  // value ids, signature order (may repeat)
 };
