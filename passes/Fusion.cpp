@@ -1,22 +1,387 @@
-// STUB (being written): the dlc-fuse pass.
+// dlc-fuse: groups the core ops of each function into kernels (dlc.fusion).
+//
+// Every non-constant op starts as a group of its own. Greedy merges then
+// grow the groups, visiting consumers from the last op to the first (as
+// XLA's instruction fusion does), each merge accepted only if the rules in
+// FusionRules.cpp say the union is still one kernel:
+//   1. producer into consumer, when the consumer is the producer's only
+//      reader; a cheap producer with several readers is copied into each of
+//      them when every one can take it;
+//   2. producer into consumer with the producer's result also written out
+//      (multi-output), when that creates no cycle between kernels;
+//   3. siblings: two loop or two reduction kernels reading the same value.
+// Then each group becomes one dlc.fusion, in a topological order that
+// follows the original program order. With `explain`, every producer ->
+// consumer edge left between two kernels gets a remark naming the rule.
+#include "passes/FusionRules.h"
 #include "passes/Passes.h"
 
+#include <map>
+#include <queue>
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Pass/Pass.h"
+#include "llvm/ADT/SetVector.h"
+
+using namespace mlir;
 
 namespace dlc {
 namespace {
 
-struct FusionPass : mlir::PassWrapper<FusionPass, mlir::OperationPass<mlir::ModuleOp>> {
+using fusion::Refusal;
+
+std::string describeOp(Operation* op) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << "'" << op->getName() << "'";
+  if (auto name = op->getLoc().dyn_cast<NameLoc>()) os << " (node '" << name.getName().getValue() << "')";
+  return os.str();
+}
+
+class Grouping {
+ public:
+  explicit Grouping(func::FuncOp f) : f_(f) {
+    int i = 0;
+    for (Operation& op : f.getBody().front()) {
+      if (isa<ConstantOp, func::ReturnOp>(op)) continue;
+      index_[&op] = i++;
+      groupOf_[&op] = static_cast<int>(groups_.size());
+      groups_.push_back({&op});
+    }
+  }
+
+  void run() {
+    sweep(/*multiOutput=*/false);
+    sweep(/*multiOutput=*/true);
+    siblings();
+  }
+
+  void explain();
+  void materialize();
+
+ private:
+  bool alive(Operation* op) const { return index_.count(op) != 0; }
+  bool frozen(int g) const {
+    return llvm::any_of(groups_[g], [](Operation* op) { return isa<FusionOp>(op); });
+  }
+  std::vector<Operation*> liveOps() {
+    std::vector<Operation*> ops;
+    for (Operation& op : f_.getBody().front())
+      if (alive(&op)) ops.push_back(&op);
+    return ops;
+  }
+
+  void sweep(bool multiOutput) {
+    for (bool changed = true; changed;) {
+      changed = false;
+      std::vector<Operation*> ops = liveOps();
+      for (auto it = ops.rbegin(); it != ops.rend(); ++it) {
+        Operation* consumer = *it;
+        if (!alive(consumer)) continue;
+        for (unsigned i = 0; alive(consumer) && i < consumer->getNumOperands(); ++i) {
+          Operation* producer = consumer->getOperand(i).getDefiningOp();
+          if (!producer || !alive(producer)) continue;
+          int a = groupOf_[producer], b = groupOf_[consumer];
+          if (a == b) continue;
+          if (!multiOutput && groups_[a].size() == 1 && fusion::isDuplicable(producer) &&
+              readerGroups(producer).size() > 1) {
+            changed |= duplicate(producer, consumer);
+            continue;
+          }
+          changed |= tryMerge(a, b, producer, consumer, multiOutput);
+        }
+      }
+    }
+  }
+
+  // Sibling (multi-output) fusion: kernels that read the same value.
+  void siblings() {
+    for (bool changed = true; changed;) {
+      changed = false;
+      llvm::SetVector<Value> values;
+      for (BlockArgument arg : f_.getArguments()) values.insert(arg);
+      for (Operation& op : f_.getBody().front())
+        if (!isa<func::ReturnOp>(op) && !fusion::isSplatConstant(op.getResult(0)))
+          values.insert(op.getResult(0));
+      for (Value v : values) {
+        llvm::SmallVector<int> readers = readerGroups(v);
+        for (size_t i = 0; i < readers.size() && !changed; ++i)
+          for (size_t j = i + 1; j < readers.size() && !changed; ++j) {
+            FusionKind ka = fusion::kindOf(groups_[readers[i]]),
+                       kb = fusion::kindOf(groups_[readers[j]]);
+            if (ka != kb || (ka != FusionKind::Loop && ka != FusionKind::Reduction)) continue;
+            changed = tryMerge(readers[i], readers[j], nullptr, nullptr, /*multiOutput=*/true);
+          }
+        if (changed) break;
+      }
+    }
+  }
+
+  llvm::SmallVector<int> readerGroups(Operation* op) { return readerGroups(op->getResult(0)); }
+  llvm::SmallVector<int> readerGroups(Value v) {
+    llvm::SmallVector<int> gs;
+    for (Operation* user : v.getUsers())
+      if (alive(user) && !llvm::is_contained(gs, groupOf_[user])) gs.push_back(groupOf_[user]);
+    return gs;
+  }
+
+  // The ops of groups a and b in program order.
+  std::vector<Operation*> unite(int a, int b) const {
+    std::vector<Operation*> ops = groups_[a];
+    ops.insert(ops.end(), groups_[b].begin(), groups_[b].end());
+    llvm::stable_sort(ops, [&](Operation* x, Operation* y) { return index_.lookup(x) < index_.lookup(y); });
+    return ops;
+  }
+
+  // True if merging the ops in `set` into one kernel would make it depend
+  // on itself through an op outside it.
+  bool createsCycle(const llvm::SmallPtrSetImpl<Operation*>& set) const {
+    int maxIndex = 0;
+    for (Operation* op : set) maxIndex = std::max(maxIndex, index_.lookup(op));
+    llvm::SmallVector<Operation*> stack;
+    llvm::SmallPtrSet<Operation*, 32> seen;
+    for (Operation* op : set)
+      for (Operation* user : op->getUsers())
+        if (alive(user) && !set.count(user)) stack.push_back(user);
+    while (!stack.empty()) {
+      Operation* op = stack.pop_back_val();
+      if (set.count(op)) return true;
+      if (index_.lookup(op) > maxIndex || !seen.insert(op).second) continue;
+      for (Operation* user : op->getUsers())
+        if (alive(user)) stack.push_back(user);
+    }
+    return false;
+  }
+
+  void refuse(Operation* producer, Operation* consumer, Refusal r) {
+    if (producer && consumer) refusals_[{producer, consumer}] = std::move(r);
+  }
+
+  bool tryMerge(int a, int b, Operation* producer, Operation* consumer, bool multiOutput) {
+    if (frozen(a) || frozen(b)) {
+      refuse(producer, consumer, {"already-fused", "one of the two is a dlc.fusion already"});
+      return false;
+    }
+    std::vector<Operation*> ops = unite(a, b);
+    llvm::SmallPtrSet<Operation*, 32> set(ops.begin(), ops.end());
+    fusion::Candidate candidate{ops, set};
+    if (!multiOutput && producer) {
+      // Phase 1 only takes producers whose results all stay inside.
+      for (Operation* op : groups_[a])
+        for (Operation* user : op->getUsers())
+          if (!set.count(user)) return false;
+    }
+    if (auto r = fusion::checkKernel(candidate)) {
+      refuse(producer, consumer, std::move(*r));
+      return false;
+    }
+    if (createsCycle(set)) {
+      refuse(producer, consumer,
+             {"cycle", "fusing them would make the kernel depend on itself through another kernel"});
+      return false;
+    }
+    for (Operation* op : groups_[b]) groupOf_[op] = a;
+    groups_[a] = std::move(ops);
+    groups_[b].clear();
+    return true;
+  }
+
+  // Copies a cheap producer into every kernel that reads it, if each of them
+  // can take it; the original then disappears.
+  bool duplicate(Operation* producer, Operation* consumer) {
+    Value result = producer->getResult(0);
+    for (Operation* user : result.getUsers())
+      if (isa<func::ReturnOp>(user)) return false;  // a model output needs its own kernel
+    llvm::SmallVector<int> readers = readerGroups(producer);
+    OpBuilder builder(producer);
+    builder.setInsertionPointAfter(producer);
+    llvm::SmallVector<std::pair<int, Operation*>> clones;
+    std::optional<Refusal> refusal;
+    for (int g : readers) {
+      Operation* clone = builder.clone(*producer);
+      index_[clone] = index_[producer];
+      result.replaceUsesWithIf(clone->getResult(0), [&](OpOperand& use) {
+        return alive(use.getOwner()) && groupOf_.lookup(use.getOwner()) == g;
+      });
+      clones.push_back({g, clone});
+      if (frozen(g)) {
+        refusal = Refusal{"already-fused", "a reader is a dlc.fusion already"};
+        break;
+      }
+      std::vector<Operation*> ops = groups_[g];
+      ops.push_back(clone);
+      llvm::stable_sort(ops, [&](Operation* x, Operation* y) { return index_.lookup(x) < index_.lookup(y); });
+      llvm::SmallPtrSet<Operation*, 32> set(ops.begin(), ops.end());
+      if ((refusal = fusion::checkKernel({ops, set}))) break;
+    }
+    if (refusal) {
+      for (auto& [g, clone] : clones) {
+        clone->getResult(0).replaceAllUsesWith(result);
+        index_.erase(clone);
+        clone->erase();
+      }
+      refuse(producer, consumer, std::move(*refusal));
+      return false;
+    }
+    for (auto& [g, clone] : clones) {
+      groupOf_[clone] = g;
+      groups_[g].push_back(clone);
+      llvm::stable_sort(groups_[g], [&](Operation* x, Operation* y) { return index_.lookup(x) < index_.lookup(y); });
+    }
+    groups_[groupOf_[producer]].clear();
+    index_.erase(producer);
+    groupOf_.erase(producer);
+    producer->erase();
+    return true;
+  }
+
+  func::FuncOp f_;
+  llvm::DenseMap<Operation*, int> index_;    // program order of the kernel ops
+  llvm::DenseMap<Operation*, int> groupOf_;
+  std::vector<std::vector<Operation*>> groups_;  // ops in program order; empty once merged away
+  std::map<std::pair<Operation*, Operation*>, Refusal> refusals_;
+};
+
+void Grouping::explain() {
+  for (Operation& consumer : f_.getBody().front()) {
+    if (!alive(&consumer)) continue;
+    for (auto [i, v] : llvm::enumerate(consumer.getOperands())) {
+      Operation* producer = v.getDefiningOp();
+      if (!producer || !alive(producer) || groupOf_[producer] == groupOf_[&consumer]) continue;
+      auto it = refusals_.find({producer, &consumer});
+      InFlightDiagnostic d = consumer.emitRemark();
+      d << describeOp(&consumer) << " not fused with its operand " << i << ", "
+        << describeOp(producer) << ": ";
+      if (it == refusals_.end())
+        d << "[unvisited] no fusion was attempted across this edge";
+      else
+        d << "[" << it->second.rule << "] " << it->second.detail;
+    }
+  }
+}
+
+void Grouping::materialize() {
+  Block& block = f_.getBody().front();
+  Operation* ret = block.getTerminator();
+  // Constants first: every kernel may read them.
+  Operation* firstKernel = nullptr;
+  for (Operation& op : block)
+    if (alive(&op)) { firstKernel = &op; break; }
+  if (!firstKernel) return;
+  for (Operation& op : llvm::make_early_inc_range(block))
+    if (isa<ConstantOp>(op) && firstKernel->isBeforeInBlock(&op)) op.moveBefore(firstKernel);
+
+  // Topological order of the groups, earliest first op first.
+  std::vector<int> live, indegree(groups_.size(), 0);
+  std::vector<llvm::SmallVector<int>> succ(groups_.size());
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    if (groups_[g].empty()) continue;
+    live.push_back(static_cast<int>(g));
+    llvm::SmallVector<int> seen;
+    for (Operation* op : groups_[g])
+      for (Value v : op->getOperands())
+        if (Operation* def = v.getDefiningOp(); def && alive(def)) {
+          int p = groupOf_[def];
+          if (p == int(g) || llvm::is_contained(seen, p)) continue;
+          seen.push_back(p);
+          succ[p].push_back(static_cast<int>(g));
+          ++indegree[g];
+        }
+  }
+  auto later = [&](int x, int y) { return index_[groups_[x].front()] > index_[groups_[y].front()]; };
+  std::priority_queue<int, std::vector<int>, decltype(later)> ready(later);
+  for (int g : live)
+    if (indegree[g] == 0) ready.push(g);
+
+  OpBuilder builder(ret);
+  while (!ready.empty()) {
+    int g = ready.top();
+    ready.pop();
+    for (int s : succ[g])
+      if (--indegree[s] == 0) ready.push(s);
+    const std::vector<Operation*>& ops = groups_[g];
+    if (ops.size() == 1 && isa<FusionOp>(ops.front())) {
+      ops.front()->moveBefore(ret);
+      continue;
+    }
+    llvm::SmallPtrSet<Operation*, 32> set(ops.begin(), ops.end());
+    llvm::SetVector<Value> inputs, outputs;
+    llvm::SmallVector<Location> locs;
+    for (Operation* op : ops) {
+      locs.push_back(op->getLoc());
+      for (Value v : op->getOperands())
+        if (!fusion::isSplatConstant(v) && (!v.getDefiningOp() || !set.count(v.getDefiningOp())))
+          inputs.insert(v);
+      for (Value v : op->getResults())
+        if (llvm::any_of(v.getUsers(), [&](Operation* u) { return !set.count(u); }))
+          outputs.insert(v);
+    }
+    if (outputs.empty()) continue;  // dead: erased with the originals below
+    llvm::SmallVector<Type> resultTypes;
+    for (Value v : outputs) resultTypes.push_back(v.getType());
+    auto fusion = builder.create<FusionOp>(FusedLoc::get(f_.getContext(), locs), resultTypes,
+                                           fusion::kindOf(ops), inputs.getArrayRef());
+    Block* body = new Block();
+    fusion.getBody().push_back(body);
+    IRMapping map;
+    for (Value v : inputs) map.map(v, body->addArgument(v.getType(), v.getLoc()));
+    OpBuilder inner = OpBuilder::atBlockEnd(body);
+    for (Operation* op : ops) {
+      for (Value v : op->getOperands())
+        if (fusion::isSplatConstant(v) && !map.contains(v)) map.map(v, inner.clone(*v.getDefiningOp())->getResult(0));
+      inner.clone(*op, map);
+    }
+    llvm::SmallVector<Value> yielded;
+    for (Value v : outputs) yielded.push_back(map.lookup(v));
+    inner.create<YieldOp>(fusion.getLoc(), yielded);
+    for (auto [v, r] : llvm::zip(outputs, fusion.getResults()))
+      Value(v).replaceUsesWithIf(r, [&](OpOperand& use) { return !set.count(use.getOwner()); });
+  }
+  // The originals now only feed each other.
+  llvm::SmallVector<Operation*> dead;
+  for (Operation& op : block)
+    if (alive(&op) && !isa<FusionOp>(op)) dead.push_back(&op);
+  for (Operation* op : llvm::reverse(dead)) {
+    op->dropAllUses();
+    op->erase();
+  }
+  // Splat constants that only kernels read are now copied into them.
+  for (Operation& op : llvm::make_early_inc_range(block))
+    if (isa<ConstantOp>(op) && op.use_empty()) op.erase();
+}
+
+struct FusionPass : PassWrapper<FusionPass, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(FusionPass)
-  llvm::StringRef getArgument() const override { return "dlc-fuse"; }
-  llvm::StringRef getDescription() const override { return "(stub)"; }
-  void runOnOperation() override {}
+  FusionPass() = default;
+  FusionPass(const FusionPass& other) : PassWrapper(other) {}
+  explicit FusionPass(bool e) { explain = e; }
+
+  StringRef getArgument() const override { return "dlc-fuse"; }
+  StringRef getDescription() const override {
+    return "group core ops into dlc.fusion kernels (loop, reduction, gemm, conv)";
+  }
+  void runOnOperation() override {
+    getOperation().walk([&](func::FuncOp f) {
+      if (f.isExternal() || !f.getBody().hasOneBlock()) return;
+      Grouping grouping(f);
+      grouping.run();
+      if (explain) grouping.explain();
+      grouping.materialize();
+    });
+  }
+
+  Option<bool> explain{*this, "explain",
+                       llvm::cl::desc("remark on every producer/consumer pair left in two kernels"),
+                       llvm::cl::init(false)};
 };
 
 }  // namespace
 
-std::unique_ptr<mlir::Pass> createFusionPass(bool) { return std::make_unique<FusionPass>(); }
+std::unique_ptr<mlir::Pass> createFusionPass(bool explain) {
+  return std::make_unique<FusionPass>(explain);
+}
 
 }  // namespace dlc

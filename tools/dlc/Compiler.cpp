@@ -1,5 +1,6 @@
 #include "tools/dlc/Compiler.h"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -27,6 +28,10 @@ class DiagnosticCollector {
  public:
   explicit DiagnosticCollector(mlir::MLIRContext& ctx)
       : handler_(&ctx, [this](mlir::Diagnostic& d) {
+          if (d.getSeverity() == mlir::DiagnosticSeverity::Remark) {
+            remarks_.push_back(d.str());
+            return mlir::success();
+          }
           std::string s;
           llvm::raw_string_ostream os(s);
           os << d.getLocation() << ": " << (d.getSeverity() == mlir::DiagnosticSeverity::Error ? "error" : "note")
@@ -36,16 +41,19 @@ class DiagnosticCollector {
           return mlir::success();
         }) {}
   const std::string& text() const { return text_; }
+  const std::vector<std::string>& remarks() const { return remarks_; }
 
  private:
   std::string text_;
+  std::vector<std::string> remarks_;
   mlir::ScopedDiagnosticHandler handler_;
 };
 
-// Prints (--print-ir-after*) and dumps (--dump-dir) the IR after each pass.
+// Prints (--print-ir-after*) and dumps (--dump-dir) the IR after each pass,
+// and times each pass.
 class IrDumps : public mlir::PassInstrumentation {
  public:
-  explicit IrDumps(const CompileOptions& opts) : opts_(opts) {}
+  IrDumps(const CompileOptions& opts, PipelineReport* report) : opts_(opts), report_(report) {}
 
   void record(const std::string& stage, mlir::Operation* op) {
     bool print = opts_.printIrAfterAll ||
@@ -66,12 +74,22 @@ class IrDumps : public mlir::PassInstrumentation {
     }
   }
 
+  void runBeforePass(mlir::Pass*, mlir::Operation*) override {
+    start_ = std::chrono::steady_clock::now();
+  }
+
   void runAfterPass(mlir::Pass* pass, mlir::Operation* op) override {
+    if (report_)
+      report_->passMs.push_back(
+          {pass->getArgument().str(),
+           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_).count()});
     record(pass->getArgument().str(), op);
   }
 
  private:
   const CompileOptions& opts_;
+  PipelineReport* report_;
+  std::chrono::steady_clock::time_point start_;
   int index_ = 0;
 };
 
@@ -120,7 +138,7 @@ mlir::OwningOpRef<mlir::ModuleOp> loadModel(mlir::MLIRContext& ctx, const std::s
   return module;
 }
 
-Failure runPipeline(mlir::ModuleOp module, const CompileOptions& opts) {
+Failure runPipeline(mlir::ModuleOp module, const CompileOptions& opts, PipelineReport* report) {
   mlir::MLIRContext& ctx = *module.getContext();
   DiagnosticCollector diags(ctx);
   if (!opts.dumpDir.empty()) {
@@ -129,12 +147,16 @@ Failure runPipeline(mlir::ModuleOp module, const CompileOptions& opts) {
     if (ec) return {1, opts.dumpDir + ": cannot create the dump directory: " + ec.message()};
   }
   mlir::PassManager pm(&ctx);
-  auto dumps = std::make_unique<IrDumps>(opts);
+  auto dumps = std::make_unique<IrDumps>(opts, report);
   dumps->record("import", module);
   pm.addInstrumentation(std::move(dumps));
-  if (opts.optimize) buildInferencePipeline(pm);
+  PipelineOptions pipeline;
+  pipeline.fuse = opts.fuse;
+  pipeline.explainFusion = opts.explainFusion;
+  if (opts.optimize) buildInferencePipeline(pm, pipeline);
   if (mlir::failed(pm.run(module)))
     return {2, "internal error: the pass pipeline failed:\n" + diags.text()};
+  if (report) report->remarks = diags.remarks();
   return {};
 }
 

@@ -19,6 +19,8 @@ struct CompileOptions {
   std::vector<std::string> printIrAfter;  // pass names
   std::string dumpDir;                    // write the IR after each stage here
   bool optimize = true;                   // false: run no pass (differential tests)
+  bool fuse = true;                       // false: stop before fusion (`--emit ir`)
+  bool explainFusion = false;             // collect the fusion pass's remarks
   // Input values known at compile time (dlc run), by signature position:
   // ops that need an input as a constant are specialised to them.
   const std::vector<rt::HostTensor>* inputValues = nullptr;  // not owned
@@ -39,7 +41,15 @@ void initContext(mlir::MLIRContext& ctx);
 mlir::OwningOpRef<mlir::ModuleOp> loadModel(mlir::MLIRContext& ctx, const std::string& path,
                                             const CompileOptions& opts, Failure& failure);
 
+// What a pipeline run reports besides the IR: wall time per pass, in run
+// order, and the remarks of --explain-fusion.
+struct PipelineReport {
+  std::vector<std::pair<std::string, double>> passMs;
+  std::vector<std::string> remarks;
+};
+
 // Runs the inference pipeline on the module in place.
-Failure runPipeline(mlir::ModuleOp module, const CompileOptions& opts);
+Failure runPipeline(mlir::ModuleOp module, const CompileOptions& opts,
+                    PipelineReport* report = nullptr);
 
 }  // namespace dlc::driver

@@ -2,6 +2,7 @@
 //   dlc compile MODEL ...   compile and show what was compiled
 //   dlc run MODEL ...       compile and execute on a device
 // Exit codes: 0 success, 1 the user's error, 2 an internal error.
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -11,7 +12,12 @@
 #include "frontend/onnx/Importer.h"
 #include "frontend/onnx/TensorProtoIO.h"
 #include "runtime/host/HostDevice.h"
+#if __has_include("passes/MemoryPlan.h")  // TEMP until the memory-plan branch lands
+#include "passes/MemoryPlan.h"
+#define HAVE_PLAN 1
+#endif
 #include "tools/dlc/Compiler.h"
+#include "tools/dlc/Stats.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/raw_ostream.h"
@@ -38,17 +44,25 @@ Exit codes: 0 success, 1 a problem with the input or the flags, 2 an internal er
 const char* kCompileHelp = R"(usage: dlc compile MODEL [options]
 
 Compiles MODEL (.onnx, or .mlir text in the dlc dialect) and prints a summary
-of what was compiled, or the IR with --emit ir.
+of what was compiled: the signature, the kernels and the memory plan.
 
 options:
-  --emit ir                  print the optimised dlc IR (constants with more than
-                             64 elements are elided; add --no-elide for all of it)
-  --no-elide                 print every constant in full
+  --emit ir                  print the optimised core-op IR, before fusion
+  --emit fused-ir            print the final IR: dlc.fusion kernels with the memory plan
+  --emit plan                print the memory plan: each kernel's buffers, offsets, lifetimes
+  --no-elide                 print every constant in full (IR output elides those with
+                             more than 64 elements)
+  --stats                    print kernels by kind, library calls, the arena's peak bytes,
+                             the naive and lower-bound bytes, and the time of each pass
+  --json                     with --stats: one JSON object instead of text
+  --explain-fusion           for each producer/consumer pair left in two kernels, print
+                             the fusion rule that kept them apart
   --target host              the device to compile for (cuda: not available yet)
   --input-shape NAME=D0xD1   fix a symbolic input shape (repeatable)
   --print-ir-after-all       print the IR after import and after every pass (stderr)
   --print-ir-after=PASS      print the IR after the named pass (stderr; repeatable)
-  --dump-dir DIR             write the IR after import and after each pass to DIR
+  --dump-dir DIR             write the IR after import and after each pass to DIR,
+                             one numbered file per pass (00_import.mlir, 01_canonicalize.mlir ...)
   --no-opt                   run no optimisation pass (the imported IR as it is)
   -h, --help                 show this text
 )";
@@ -136,7 +150,8 @@ int report(const Failure& f) {
   return f.exitCode;
 }
 
-void printSummary(const std::string& path, mlir::ModuleOp module, const dlc::rt::Program& program) {
+void printSummary(const std::string& path, const dlc::driver::CompileStats& stats,
+                  const dlc::rt::Program& program) {
   std::cout << "compiled " << path << " for the host device\n";
   for (size_t i = 0; i < program.inputs.size(); ++i) {
     const auto& v = program.values[program.inputs[i]];
@@ -146,25 +161,21 @@ void printSummary(const std::string& path, mlir::ModuleOp module, const dlc::rt:
     const auto& v = program.values[program.outputs[i]];
     std::cout << "  output " << i << " '" << v.name << "': " << v.type.str() << "\n";
   }
-  std::map<std::string, int> ops;
   int64_t constantBytes = 0;
-  module.walk([&](mlir::Operation* op) {
-    if (op->getDialect() && op->getDialect()->getNamespace() == "dlc")
-      ++ops[op->getName().getStringRef().str()];
-  });
   for (const auto& v : program.values)
     if (v.kind == dlc::rt::ValueKind::Constant) constantBytes += v.type.byteSize();
-  std::cout << "  " << program.instrs.size() << " host instructions, " << constantBytes
-            << " bytes of constants\n  ops:";
-  for (const auto& [name, count] : ops) std::cout << " " << name << " x" << count;
-  std::cout << "\n";
+  std::cout << "  " << stats.kernels << " kernels (";
+  const char* sep = "";
+  for (const auto& [kind, n] : stats.byKind) std::cout << sep << kind << " " << n, sep = ", ";
+  std::cout << "), " << program.instrs.size() << " host instructions\n  "
+            << program.arenaBytes << " bytes of arena, " << constantBytes << " bytes of constants\n";
 }
 
 int compileCommand(int argc, char** argv) {
   Args args(argc, argv, 2);
   CompileOptions opts;
   std::string model, emit, target = "host";
-  bool elide = true;
+  bool elide = true, stats = false, json = false;
   while (!args.done()) {
     std::string a = args.next(), v;
     if (a == "-h" || a == "--help") return std::cout << kCompileHelp, 0;
@@ -172,6 +183,9 @@ int compileCommand(int argc, char** argv) {
     if (args.value(a, "--emit", emit)) continue;
     if (args.value(a, "--target", target)) continue;
     if (a == "--no-elide") { elide = false; continue; }
+    if (a == "--stats") { stats = true; continue; }
+    if (a == "--json") { json = true; continue; }
+    if (a == "--explain-fusion") { opts.explainFusion = true; continue; }
     if (a.rfind("-", 0) == 0) throw UsageError{"unknown option '" + a + "' (see dlc compile --help)"};
     if (!model.empty()) throw UsageError{"more than one model given: '" + model + "' and '" + a + "'"};
     model = a;
@@ -179,25 +193,48 @@ int compileCommand(int argc, char** argv) {
   if (model.empty()) throw UsageError{"no model given (see dlc compile --help)"};
   if (target == "cuda") throw UsageError{"--target cuda: the CUDA backend is not available in this build yet"};
   if (target != "host") throw UsageError{"--target '" + target + "': expected host or cuda"};
-  if (!emit.empty() && emit != "ir")
-    throw UsageError{"--emit '" + emit + "': only 'ir' is available in this build (fused-ir, cuda and plan come with fusion and the CUDA backend)"};
+  if (!emit.empty() && emit != "ir" && emit != "fused-ir" && emit != "plan")
+    throw UsageError{"--emit '" + emit + "': expected ir, fused-ir or plan (cuda comes with the CUDA backend)"};
+  if (json && !stats) throw UsageError{"--json goes with --stats"};
+  if (emit == "ir") opts.fuse = false;
+  if (emit == "ir" && (stats || opts.explainFusion))
+    throw UsageError{"--emit ir stops before fusion; --stats and --explain-fusion need the whole pipeline"};
 
   mlir::MLIRContext ctx;
   Failure f;
+  auto start = std::chrono::steady_clock::now();
   auto module = dlc::driver::loadModel(ctx, model, opts, f);
   if (f) return report(f);
-  if ((f = dlc::driver::runPipeline(*module, opts))) return report(f);
-  if (emit == "ir") {
+  double importMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  dlc::driver::PipelineReport pipeline;
+  if ((f = dlc::driver::runPipeline(*module, opts, &pipeline))) return report(f);
+  for (const std::string& remark : pipeline.remarks) std::cout << remark << "\n";
+  if (emit == "ir" || emit == "fused-ir") {
     mlir::OpPrintingFlags flags;
     if (elide) flags.elideLargeElementsAttrs(64);
     module->print(llvm::outs(), flags);
     llvm::outs() << "\n";
     return 0;
   }
+  if (emit == "plan") {
+    auto main = module->lookupSymbol<mlir::func::FuncOp>("main");
+    if (!main) return report({1, model + ": the module has no func.func @main"});
+#ifdef HAVE_PLAN
+    dlc::printMemoryPlan(main, llvm::outs());
+#endif
+    return 0;
+  }
+  if (stats) {
+    auto s = dlc::driver::collectStats(*module, pipeline, importMs);
+    if (json) dlc::driver::printStatsJson(model, s, std::cout);
+    else dlc::driver::printStatsText(s, std::cout);
+    return 0;
+  }
+  if (opts.explainFusion) return 0;
   dlc::rt::Program program;
   std::string error;
   if (!dlc::lowerToHost(*module, program, error)) return report({2, model + ": " + error});
-  printSummary(model, *module, program);
+  printSummary(model, dlc::driver::collectStats(*module, pipeline, importMs), program);
   return 0;
 }
 
