@@ -165,16 +165,44 @@ std::optional<Refusal> checkContraction(const Candidate& c, Operation* hero, Str
     if (auto r = checkOperandView(c, operand, what, /*allowBroadcast=*/!isConv)) return r;
 
   // The epilogue: everything computed from the contraction's result runs per
-  // element of that result (bias, activation, residual, scaling).
+  // element of that result (bias, activation, residual, scaling), then may
+  // be stored through transposes and reshapes (the library call writes its
+  // result through strides, e.g. attention heads back into [batch, seq, d]).
   llvm::SmallPtrSet<Operation*, 16> epilogue = dependents(c, {hero});
   Value last = hero->getResult(0);
+  llvm::SmallVector<Operation*, 4> store;
   for (Operation* op : c.ops) {
     if (op == hero || !epilogue.count(op)) continue;
-    if (!isElementwise(op) || shapeOf(op->getResult(0)) != shapeOf(hero->getResult(0)))
+    if (store.empty() && isElementwise(op) &&
+        shapeOf(op->getResult(0)) == shapeOf(hero->getResult(0))) {
+      last = op->getResult(0);
+      continue;
+    }
+    if (isa<TransposeOp, ReshapeOp>(op) && op->getOperand(0) == last) {
+      store.push_back(op);
+      last = op->getResult(0);
+      continue;
+    }
+    return refuse(what.str() + "-epilogue",
+                  describe(op) + " is not elementwise over the " + what.str() +
+                      "'s result; an epilogue runs per output element");
+  }
+  // Walk the store back from the contiguous result: it must stay a strided
+  // layout of the contraction's result.
+  View view = contiguous(last);
+  for (Operation* op : llvm::reverse(store)) {
+    if (auto t = dyn_cast<TransposeOp>(op)) {
+      View in = view;
+      for (auto [d, p] : llvm::enumerate(t.getPermutation())) {
+        in.shape[p] = view.shape[d];
+        in.strides[p] = view.strides[d];
+      }
+      view = in;
+    } else if (!reshapeView(view, op->getOperand(0).getType().cast<RankedTensorType>().getShape())) {
       return refuse(what.str() + "-epilogue",
-                    describe(op) + " is not elementwise over the " + what.str() +
-                        "'s result; an epilogue runs per output element");
-    last = op->getResult(0);
+                    describe(op) + " does not leave the " + what.str() +
+                        "'s result a strided layout of the output");
+    }
   }
   for (Operation* op : c.ops)
     for (Value v : op->getResults())

@@ -2,11 +2,19 @@
 // remark naming the rule that kept them apart.
 // RUN: dlc-opt --dlc-fuse=explain=true -split-input-file -verify-diagnostics %s
 
-func.func @gemm_epilogue(%x: tensor<4x8xf32>, %w: tensor<8x4xf32>) -> tensor<4x4xf32> {
+func.func @gemm_epilogue(%x: tensor<4x8xf32>, %w: tensor<8x4xf32>) -> tensor<3x4x4xf32> {
   %y = dlc.dot_general %x, %w, batch = [] x [], contract = [1] x [0] : (tensor<4x8xf32>, tensor<8x4xf32>) -> tensor<4x4xf32>
-  // expected-remark @+1 {{[gemm-epilogue] 'dlc.transpose' is not elementwise}}
-  %t = dlc.transpose %y, perm = [1, 0] : tensor<4x4xf32> -> tensor<4x4xf32>
-  return %t : tensor<4x4xf32>
+  // expected-remark @+1 {{[gemm-epilogue] 'dlc.broadcast_in_dim' is not elementwise}}
+  %t = dlc.broadcast_in_dim %y, dims = [1, 2] : tensor<4x4xf32> -> tensor<3x4x4xf32>
+  return %t : tensor<3x4x4xf32>
+}
+// -----
+func.func @gemm_store_not_strided(%x: tensor<2x8xf32>, %w: tensor<8x8xf32>) -> tensor<2x4x2xf32> {
+  %y = dlc.dot_general %x, %w, batch = [] x [], contract = [1] x [0] : (tensor<2x8xf32>, tensor<8x8xf32>) -> tensor<2x8xf32>
+  // expected-remark @+1 {{[gemm-epilogue] 'dlc.reshape' does not leave the gemm's result a strided layout}}
+  %r = dlc.reshape %y : tensor<2x8xf32> -> tensor<2x2x4xf32>
+  %t = dlc.transpose %r, perm = [0, 2, 1] : tensor<2x2x4xf32> -> tensor<2x4x2xf32>
+  return %t : tensor<2x4x2xf32>
 }
 // -----
 func.func @gemm_prologue(%x: tensor<4x8xf32>, %w: tensor<8x4xf32>) -> tensor<4x4xf32> {

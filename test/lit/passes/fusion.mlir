@@ -147,6 +147,22 @@ func.func @gemm_epilogue(%x: tensor<16x32xf32>, %w: tensor<32x64xf32>, %b: tenso
 
 // -----
 
+// The gemm stores its result through a transpose (attention heads back into
+// [batch, seq, heads, dim]): a strided layout of the output, one kernel.
+// CHECK-LABEL: func.func @gemm_strided_store
+// CHECK:         dlc.fusion gemm
+// CHECK:           dlc.dot_general
+// CHECK-NEXT:      dlc.transpose
+// CHECK-NEXT:      dlc.yield
+// CHECK-NOT:     dlc.fusion
+func.func @gemm_strided_store(%p: tensor<2x4x16x16xf32>, %v: tensor<2x4x16x16xf32>) -> tensor<2x16x4x16xf32> {
+  %a = dlc.dot_general %p, %v, batch = [0, 1] x [0, 1], contract = [3] x [2] : (tensor<2x4x16x16xf32>, tensor<2x4x16x16xf32>) -> tensor<2x4x16x16xf32>
+  %t = dlc.transpose %a, perm = [0, 2, 1, 3] : tensor<2x4x16x16xf32> -> tensor<2x16x4x16xf32>
+  return %t : tensor<2x16x4x16xf32>
+}
+
+// -----
+
 // A library call writes one result: when the product itself is also
 // returned, the epilogue is a loop kernel.
 // CHECK-LABEL: func.func @gemm_one_output
