@@ -6,6 +6,7 @@
 // Every rewrite is exact for every value of every type it matches: NaN,
 // infinities, signed zeros and integer wrap-around included.
 #include "ir/Dialect.h"
+#include "ir/SplatConstants.h"
 
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
@@ -17,28 +18,9 @@ namespace {
 
 RankedTensorType tensorType(Value v) { return v.getType().cast<RankedTensorType>(); }
 
-// The splat float that v is a constant of, if any.
-std::optional<APFloat> splatFloat(Value v) {
-  DenseElementsAttr attr;
-  if (!matchPattern(v, m_Constant(&attr)) || !attr.isSplat() ||
-      !attr.getElementType().isa<FloatType>())
-    return std::nullopt;
-  return attr.getSplatValue<APFloat>();
-}
-
-bool isExactly(const APFloat& value, double v) {
-  APFloat want(v);
-  bool losesInfo = false;
-  want.convert(value.getSemantics(), APFloat::rmNearestTiesToEven, &losesInfo);
-  return !losesInfo && value.bitwiseIsEqual(want);
-}
-
-// A splat constant of `type` (a float tensor type) holding v.
+// A splat constant of `type` holding v (of the element type's semantics).
 Value splatConstant(PatternRewriter& rewriter, Location loc, RankedTensorType type,
-                    APFloat v) {
-  bool losesInfo = false;
-  v.convert(type.getElementType().cast<FloatType>().getFloatSemantics(),
-            APFloat::rmNearestTiesToEven, &losesInfo);
+                    const APFloat& v) {
   return rewriter.create<ConstantOp>(loc, DenseElementsAttr::get(type, v));
 }
 
@@ -51,9 +33,11 @@ bool contains(ArrayRef<int64_t> v, int64_t x) { return llvm::is_contained(v, x);
 struct DivByPowerOfTwo : OpRewritePattern<DivOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(DivOp op, PatternRewriter& rewriter) const override {
-    std::optional<APFloat> c = splatFloat(op.getRhs());
+    DenseElementsAttr c = splatOf(constantValue(op.getRhs()));
     APFloat inverse(0.0);
-    if (!c || !c->getExactInverse(&inverse)) return failure();
+    if (!c || !c.getElementType().isa<FloatType>() ||
+        !c.getSplatValue<APFloat>().getExactInverse(&inverse))
+      return failure();
     Value reciprocal = splatConstant(rewriter, op.getLoc(), tensorType(op.getRhs()), inverse);
     rewriter.replaceOpWithNewOp<MulOp>(op, op.getLhs(), reciprocal);
     return success();
@@ -65,8 +49,7 @@ struct DivByPowerOfTwo : OpRewritePattern<DivOp> {
 struct PowOfTwo : OpRewritePattern<PowOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(PowOp op, PatternRewriter& rewriter) const override {
-    std::optional<APFloat> y = splatFloat(op.getRhs());
-    if (!y || !isExactly(*y, 2.0)) return failure();
+    if (!isSplatFloat(constantValue(op.getRhs()), 2.0)) return failure();
     rewriter.replaceOpWithNewOp<MulOp>(op, op.getLhs(), op.getLhs());
     return success();
   }
@@ -81,12 +64,11 @@ struct PowOfTwo : OpRewritePattern<PowOp> {
 struct PowOfHalf : OpRewritePattern<PowOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(PowOp op, PatternRewriter& rewriter) const override {
-    std::optional<APFloat> y = splatFloat(op.getRhs());
-    if (!y || !isExactly(*y, 0.5)) return failure();
+    if (!isSplatFloat(constantValue(op.getRhs()), 0.5)) return failure();
     Location loc = op.getLoc();
     Value x = op.getLhs();
     RankedTensorType type = tensorType(x);
-    const llvm::fltSemantics& sem = y->getSemantics();
+    const llvm::fltSemantics& sem = type.getElementType().cast<FloatType>().getFloatSemantics();
     Value positiveZero = splatConstant(rewriter, loc, type, APFloat::getZero(sem));
     Value root = rewriter.create<SqrtOp>(loc, rewriter.create<AddOp>(loc, x, positiveZero));
     Value negInf = splatConstant(rewriter, loc, type, APFloat::getInf(sem, /*Negative=*/true));

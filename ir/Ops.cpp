@@ -2,6 +2,7 @@
 // ShapeRules.cpp; here they are applied to the declared types.
 #include "ir/Dialect.h"
 #include "ir/ShapeRules.h"
+#include "ir/SplatConstants.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -43,36 +44,6 @@ bool isIota(ArrayRef<int64_t> v) {
   for (size_t i = 0; i < v.size(); ++i)
     if (v[i] != static_cast<int64_t>(i)) return false;
   return true;
-}
-
-// The value of a constant operand (as the FoldAdaptor gives it) if it is a
-// splat, else null.
-DenseElementsAttr splatOf(Attribute value) {
-  auto dense = value.dyn_cast_or_null<DenseElementsAttr>();
-  return dense && dense.isSplat() ? dense : nullptr;
-}
-
-// Whether a constant operand is a splat of the integer v. i1 never matches:
-// the arithmetic ops are not defined on it (the host kernels refuse them), so
-// a fold must not turn that error into a result.
-bool isSplatInt(Attribute value, int64_t v) {
-  DenseElementsAttr s = splatOf(value);
-  if (!s) return false;
-  auto type = s.getElementType().dyn_cast<IntegerType>();
-  if (!type || type.getWidth() == 1) return false;
-  return s.getSplatValue<APInt>() == APInt(type.getWidth(), static_cast<uint64_t>(v), true);
-}
-
-// Whether a constant operand is a splat of exactly the float v, the sign of
-// zero included.
-bool isSplatFloat(Attribute value, double v) {
-  DenseElementsAttr s = splatOf(value);
-  if (!s || !s.getElementType().isa<FloatType>()) return false;
-  APFloat splat = s.getSplatValue<APFloat>();
-  APFloat want(v);
-  bool losesInfo = false;
-  want.convert(splat.getSemantics(), APFloat::rmNearestTiesToEven, &losesInfo);
-  return !losesInfo && splat.bitwiseIsEqual(want);
 }
 
 // The identities of the arithmetic folders. For floats, x + (+0.0) is not x
