@@ -60,7 +60,7 @@ class Dlc_UnaryOp<string mnemonic, Type type, string summ>
   let assemblyFormat = "$operand attr-dict `:` type($result)";
 }
 
-def Dlc_NegOp : Dlc_UnaryOp<"neg", Dlc_Tensor, "-x">;
+def Dlc_NegOp : Dlc_UnaryOp<"neg", Dlc_Tensor, "-x"> { let hasFolder = 1; }
 def Dlc_AbsOp : Dlc_UnaryOp<"abs", Dlc_Tensor, "absolute value">;
 def Dlc_ExpOp : Dlc_UnaryOp<"exp", Dlc_FloatTensor, "e^x">;
 def Dlc_LogOp : Dlc_UnaryOp<"log", Dlc_FloatTensor, "natural logarithm">;
@@ -75,7 +75,9 @@ def Dlc_FloorOp : Dlc_UnaryOp<"floor", Dlc_FloatTensor, "round toward -inf">;
 def Dlc_CeilOp : Dlc_UnaryOp<"ceil", Dlc_FloatTensor, "round toward +inf">;
 def Dlc_RoundOp : Dlc_UnaryOp<"round", Dlc_FloatTensor, "round half to even">;
 def Dlc_SignOp : Dlc_UnaryOp<"sign", Dlc_Tensor, "-1, 0 or 1">;
-def Dlc_NotOp : Dlc_UnaryOp<"not", Dlc_IntOrBoolTensor, "logical not (i1), bitwise not (integers)">;
+def Dlc_NotOp : Dlc_UnaryOp<"not", Dlc_IntOrBoolTensor, "logical not (i1), bitwise not (integers)"> {
+  let hasFolder = 1;
+}
 
 class Dlc_BinaryOp<string mnemonic, Type type, string summ, list<Trait> traits = []>
     : Dlc_Op<mnemonic, "Elementwise",
@@ -87,10 +89,16 @@ class Dlc_BinaryOp<string mnemonic, Type type, string summ, list<Trait> traits =
 }
 
 def Dlc_AddOp : Dlc_BinaryOp<"add", Dlc_Tensor, "a + b", [Commutative]> { let hasFolder = 1; }
-def Dlc_SubOp : Dlc_BinaryOp<"sub", Dlc_Tensor, "a - b">;
+def Dlc_SubOp : Dlc_BinaryOp<"sub", Dlc_Tensor, "a - b"> { let hasFolder = 1; }
 def Dlc_MulOp : Dlc_BinaryOp<"mul", Dlc_Tensor, "a * b", [Commutative]> { let hasFolder = 1; }
-def Dlc_DivOp : Dlc_BinaryOp<"div", Dlc_Tensor, "a / b (integers truncate toward zero)">;
-def Dlc_PowOp : Dlc_BinaryOp<"pow", Dlc_Tensor, "a ^ b">;
+def Dlc_DivOp : Dlc_BinaryOp<"div", Dlc_Tensor, "a / b (integers truncate toward zero)"> {
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
+def Dlc_PowOp : Dlc_BinaryOp<"pow", Dlc_Tensor, "a ^ b"> {
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
 def Dlc_MaxOp : Dlc_BinaryOp<"max", Dlc_Tensor, "maximum (NaN propagates)", [Commutative]>;
 def Dlc_MinOp : Dlc_BinaryOp<"min", Dlc_Tensor, "minimum (NaN propagates)", [Commutative]>;
 def Dlc_RemOp : Dlc_BinaryOp<"rem", Dlc_Tensor, "remainder with the sign of the dividend">;
@@ -136,6 +144,7 @@ def Dlc_SelectOp : Dlc_Op<"select", "Elementwise",
   let arguments = (ins Dlc_PredTensor:$pred, Dlc_Tensor:$on_true, Dlc_Tensor:$on_false);
   let results = (outs Dlc_Tensor:$result);
   let assemblyFormat = "$pred `,` $on_true `,` $on_false attr-dict `:` type($pred) `,` type($result)";
+  let hasFolder = 1;
 }
 
 def Dlc_ConvertOp : Dlc_Op<"convert", "Elementwise", [Elementwise, SameOperandsAndResultShape]> {
@@ -181,6 +190,7 @@ def Dlc_BroadcastInDimOp : Dlc_Op<"broadcast_in_dim", "Injective"> {
   }];
   let hasVerifier = 1;
   let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Dlc_ReshapeOp : Dlc_Op<"reshape", "Injective"> {
@@ -201,6 +211,7 @@ def Dlc_TransposeOp : Dlc_Op<"transpose", "Injective"> {
   }];
   let hasVerifier = 1;
   let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Dlc_SliceOp : Dlc_Op<"slice", "Injective"> {
@@ -213,6 +224,7 @@ def Dlc_SliceOp : Dlc_Op<"slice", "Injective"> {
     `strides` `=` $strides attr-dict `:` type($operand) `->` type($result)
   }];
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Dlc_ConcatenateOp : Dlc_Op<"concatenate", "Injective"> {
@@ -252,6 +264,7 @@ def Dlc_GatherOp : Dlc_Op<"gather", "Injective"> {
     $operand `,` $indices `,` `axis` `=` $axis attr-dict `:` functional-type(operands, $result)
   }];
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Dlc_ScatterOp : Dlc_Op<"scatter", "Injective"> {
@@ -320,6 +333,7 @@ def Dlc_DotGeneralOp : Dlc_Op<"dot_general", "Contraction"> {
     `:` functional-type(operands, $result)
   }];
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Dlc_ConvolutionOp : Dlc_Op<"convolution", "Contraction"> {

@@ -2,9 +2,9 @@
 // ShapeRules.cpp; here they are applied to the declared types.
 #include "ir/Dialect.h"
 #include "ir/ShapeRules.h"
+#include "ir/SplatConstants.h"
 
 #include "mlir/IR/Builders.h"
-#include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 
 using namespace mlir;
@@ -46,6 +46,41 @@ bool isIota(ArrayRef<int64_t> v) {
   return true;
 }
 
+// The identities of the arithmetic folders. For floats, x + (+0.0) is not x
+// (-0.0 + 0.0 = +0.0) but x + (-0.0) is; x - (+0.0) is x (-0.0 - 0.0 = -0.0).
+bool isAddIdentity(Attribute v) { return isSplatInt(v, 0) || isSplatFloat(v, -0.0); }
+bool isSubIdentity(Attribute v) { return isSplatInt(v, 0) || isSplatFloat(v, 0.0); }
+bool isMulIdentity(Attribute v) { return isSplatInt(v, 1) || isSplatFloat(v, 1.0); }
+
+bool isBool(Value v) { return tensorType(v).getElementType().isSignlessInteger(1); }
+
+// Whether every value of element type `from` is exactly a value of `to`, so
+// that converting through `to` loses nothing: wider floats (precision and
+// exponent range), integers into integers with room for their magnitude
+// and sign, integers into floats whose precision holds their magnitude.
+// The convert kernel maps values, not bits, so convert(convert(x, to), dst)
+// then equals convert(x, dst).
+bool holdsExactly(Type from, Type to) {
+  if (from == to) return true;
+  auto toFloat = to.dyn_cast<FloatType>();
+  if (auto fromFloat = from.dyn_cast<FloatType>()) {
+    if (!toFloat) return false;
+    const llvm::fltSemantics &f = fromFloat.getFloatSemantics(), &t = toFloat.getFloatSemantics();
+    return APFloat::semanticsPrecision(t) >= APFloat::semanticsPrecision(f) &&
+           APFloat::semanticsMaxExponent(t) >= APFloat::semanticsMaxExponent(f) &&
+           APFloat::semanticsMinExponent(t) <= APFloat::semanticsMinExponent(f);
+  }
+  // Integers: i1 is 0 or 1; the signless ones are signed (DESIGN.md).
+  auto fromInt = from.cast<IntegerType>();
+  bool fromSigned = !fromInt.isUnsigned() && fromInt.getWidth() > 1;
+  unsigned magnitudeBits = fromInt.getWidth() - (fromSigned ? 1 : 0);
+  if (toFloat) return APFloat::semanticsPrecision(toFloat.getFloatSemantics()) >= magnitudeBits;
+  auto toInt = to.cast<IntegerType>();
+  bool toSigned = !toInt.isUnsigned() && toInt.getWidth() > 1;
+  if (fromSigned && !toSigned) return false;
+  return toInt.getWidth() - (toSigned ? 1 : 0) >= magnitudeBits;
+}
+
 }  // namespace
 
 //===--- generators -------------------------------------------------------===//
@@ -61,22 +96,75 @@ LogicalResult IotaOp::verify() {
 
 //===--- elementwise ------------------------------------------------------===//
 
-// x + 0 -> x
-OpFoldResult AddOp::fold(FoldAdaptor) {
-  if (matchPattern(getRhs(), m_Zero()) || matchPattern(getRhs(), m_AnyZeroFloat()))
-    return getLhs();
+// Constant operands are folded by dlc-fold-constants, which evaluates them
+// with the host kernels (one definition of every op's arithmetic); the
+// folders here are identities that hold for every value of the types they
+// match, NaN, infinities and signed zeros included.
+
+// neg(neg x) -> x (integers wrap both ways; neg is not defined on i1)
+OpFoldResult NegOp::fold(FoldAdaptor) {
+  auto inner = getOperand().getDefiningOp<NegOp>();
+  if (inner && !isBool(getOperand())) return inner.getOperand();
   return {};
 }
 
-// x * 1 -> x
-OpFoldResult MulOp::fold(FoldAdaptor) {
-  if (matchPattern(getRhs(), m_One()) || matchPattern(getRhs(), m_OneFloat())) return getLhs();
+// not(not x) -> x (logical on i1, bitwise on integers)
+OpFoldResult NotOp::fold(FoldAdaptor) {
+  if (auto inner = getOperand().getDefiningOp<NotOp>()) return inner.getOperand();
   return {};
 }
 
+// x + 0 -> x (floats: only -0.0, see isAddIdentity). For 0 + x, MLIR's
+// folding of commutative ops moves the constant to the right first.
+OpFoldResult AddOp::fold(FoldAdaptor a) {
+  if (isAddIdentity(a.getRhs())) return getLhs();
+  return {};
+}
+
+// x - 0 -> x (floats: only +0.0)
+OpFoldResult SubOp::fold(FoldAdaptor a) {
+  if (isSubIdentity(a.getRhs())) return getLhs();
+  return {};
+}
+
+// x * 1 -> x (1 * x: see AddOp)
+OpFoldResult MulOp::fold(FoldAdaptor a) {
+  if (isMulIdentity(a.getRhs())) return getLhs();
+  return {};
+}
+
+// x / 1 -> x
+OpFoldResult DivOp::fold(FoldAdaptor a) {
+  if (isMulIdentity(a.getRhs())) return getLhs();
+  return {};
+}
+
+// pow(x, 1) -> x for floats (pow(-0.0, 1) = -0.0, pow(NaN, 1) = NaN)
+OpFoldResult PowOp::fold(FoldAdaptor a) {
+  if (isSplatFloat(a.getRhs(), 1.0)) return getLhs();
+  return {};
+}
+
+// select(true, a, b) -> a, select(false, a, b) -> b, select(p, a, a) -> a
+OpFoldResult SelectOp::fold(FoldAdaptor a) {
+  if (getOnTrue() == getOnFalse()) return getOnTrue();
+  if (DenseElementsAttr pred = splatOf(a.getPred()))
+    return pred.getSplatValue<bool>() ? getOnTrue() : getOnFalse();
+  return {};
+}
+
+// convert to the same type -> x; convert(convert x) -> convert x when the
+// middle type holds every value of x's type exactly (f16 -> f32 -> f64, not
+// f32 -> f16 -> f32).
 OpFoldResult ConvertOp::fold(FoldAdaptor) {
   if (getOperand().getType() == getType()) return getOperand();
-  return {};
+  auto inner = getOperand().getDefiningOp<ConvertOp>();
+  if (!inner || !holdsExactly(tensorType(inner.getOperand()).getElementType(),
+                              tensorType(inner.getResult()).getElementType()))
+    return {};
+  if (inner.getOperand().getType() == getType()) return inner.getOperand();
+  getOperandMutable().assign(inner.getOperand());
+  return getResult();
 }
 
 LogicalResult BitcastConvertOp::verify() {
@@ -103,10 +191,20 @@ LogicalResult BroadcastInDimOp::verify() {
                     getResult());
 }
 
-OpFoldResult BroadcastInDimOp::fold(FoldAdaptor) {
+// identity -> x; splat -> splat; broadcast(broadcast x) -> one broadcast
+// (operand dim i goes to inner dims[i], which goes to outer dims[that]).
+OpFoldResult BroadcastInDimOp::fold(FoldAdaptor a) {
   if (getOperand().getType() == getType() && isIota(getBroadcastDimensions()))
     return getOperand();
-  return {};
+  if (DenseElementsAttr s = splatOf(a.getOperand())) return s.resizeSplat(getType());
+  auto inner = getOperand().getDefiningOp<BroadcastInDimOp>();
+  if (!inner) return {};
+  SmallVector<int64_t> dims;
+  for (int64_t d : inner.getBroadcastDimensions()) dims.push_back(getBroadcastDimensions()[d]);
+  if (inner.getOperand().getType() == getType() && isIota(dims)) return inner.getOperand();
+  getOperandMutable().assign(inner.getOperand());
+  setBroadcastDimensions(dims);
+  return getResult();
 }
 
 LogicalResult ReshapeOp::verify() {
@@ -120,9 +218,15 @@ LogicalResult ReshapeOp::verify() {
   return success();
 }
 
-OpFoldResult ReshapeOp::fold(FoldAdaptor) {
+// identity -> x; splat -> splat; reshape(reshape x) -> reshape x
+OpFoldResult ReshapeOp::fold(FoldAdaptor a) {
   if (getOperand().getType() == getType()) return getOperand();
-  return {};
+  if (DenseElementsAttr s = splatOf(a.getOperand())) return s.resizeSplat(getType());
+  auto inner = getOperand().getDefiningOp<ReshapeOp>();
+  if (!inner) return {};
+  if (inner.getOperand().getType() == getType()) return inner.getOperand();
+  getOperandMutable().assign(inner.getOperand());
+  return getResult();
 }
 
 LogicalResult TransposeOp::verify() {
@@ -132,9 +236,19 @@ LogicalResult TransposeOp::verify() {
                     getResult());
 }
 
-OpFoldResult TransposeOp::fold(FoldAdaptor) {
+// identity -> x; splat -> splat; transpose(transpose x) -> one transpose
+// (result dim i is the inner result's dim perm[i], x's dim innerPerm[perm[i]]).
+OpFoldResult TransposeOp::fold(FoldAdaptor a) {
   if (isIota(getPermutation())) return getOperand();
-  return {};
+  if (DenseElementsAttr s = splatOf(a.getOperand())) return s.resizeSplat(getType());
+  auto inner = getOperand().getDefiningOp<TransposeOp>();
+  if (!inner) return {};
+  SmallVector<int64_t> perm;
+  for (int64_t p : getPermutation()) perm.push_back(inner.getPermutation()[p]);
+  if (isIota(perm)) return inner.getOperand();
+  getOperandMutable().assign(inner.getOperand());
+  setPermutation(perm);
+  return getResult();
 }
 
 LogicalResult SliceOp::verify() {
@@ -144,6 +258,17 @@ LogicalResult SliceOp::verify() {
                     inferSlice(shapeOf(getOperand()), toDims(getStartIndices()),
                                toDims(getLimitIndices()), toDims(getStrides())),
                     getResult());
+}
+
+// the whole operand -> x; splat -> splat (other constants: dlc-fold-constants)
+OpFoldResult SliceOp::fold(FoldAdaptor a) {
+  auto isZero = [](int64_t v) { return v == 0; };
+  auto isOne = [](int64_t v) { return v == 1; };
+  if (getOperand().getType() == getType() && llvm::all_of(getStartIndices(), isZero) &&
+      llvm::all_of(getStrides(), isOne))
+    return getOperand();
+  if (DenseElementsAttr s = splatOf(a.getOperand())) return s.resizeSplat(getType());
+  return {};
 }
 
 LogicalResult ConcatenateOp::verify() {

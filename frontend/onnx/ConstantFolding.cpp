@@ -3,22 +3,18 @@
 #include <algorithm>
 #include <vector>
 
-#include "codegen/host/LowerToHost.h"
+#include "codegen/host/EvaluateOnHost.h"
 #include "ir/Dialect.h"
-#include "runtime/host/HostDevice.h"
+#include "passes/Passes.h"
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/Builders.h"
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
 namespace dlc::onnx_import {
 
 namespace {
 
-// Shape arithmetic is small; anything larger is left to run time.
-constexpr int64_t kMaxFoldElements = int64_t(1) << 16;
+// Shape arithmetic is small; anything larger is left to run time (the
+// element limit is dlc-fold-constants' too).
 constexpr size_t kMaxFoldOps = 256;
 
 // The computation of a value: its ops in block order and the graph inputs
@@ -52,7 +48,7 @@ std::optional<Slice> sliceOf(mlir::Value v, mlir::Operation* before, bool allowA
     if (before && !before->isBeforeInBlock(op)) return std::nullopt;
     for (mlir::Value result : op->getResults()) {
       auto type = result.getType().dyn_cast<mlir::RankedTensorType>();
-      if (!type || !type.hasStaticShape() || type.getNumElements() > kMaxFoldElements)
+      if (!type || !type.hasStaticShape() || type.getNumElements() > kFoldElementLimit)
         return std::nullopt;
     }
     for (mlir::Value operand : op->getOperands()) stack.push_back(operand);
@@ -62,34 +58,12 @@ std::optional<Slice> sliceOf(mlir::Value v, mlir::Operation* before, bool allowA
   return s;
 }
 
-// Runs the slice as a module of its own (func @main(args) -> v), lowered and
-// run on the host device.
+// Runs the slice on the host device with `inputs` bound to its graph inputs.
 std::optional<rt::HostTensor> run(mlir::Value v, const Slice& s,
                                   const std::vector<rt::HostTensor>& inputs) {
-  mlir::MLIRContext* ctx = v.getContext();
-  mlir::Location loc = v.getLoc();
-  mlir::OpBuilder b(ctx);
-  mlir::OwningOpRef<mlir::ModuleOp> module = mlir::ModuleOp::create(loc);
-  b.setInsertionPointToEnd(module->getBody());
-  llvm::SmallVector<mlir::Type> argTypes;
-  for (mlir::BlockArgument a : s.args) argTypes.push_back(a.getType());
-  auto func = b.create<mlir::func::FuncOp>(loc, "main", b.getFunctionType(argTypes, {v.getType()}));
-  mlir::Block* body = func.addEntryBlock();
-  b.setInsertionPointToStart(body);
-  mlir::IRMapping map;
-  for (size_t i = 0; i < s.args.size(); ++i) map.map(s.args[i], body->getArgument(i));
-  for (mlir::Operation* op : s.ops) b.clone(*op, map);
-  b.create<mlir::func::ReturnOp>(loc, map.lookup(v));
-
-  rt::Program program;
-  std::string error;
-  if (!lowerToHost(*module, program, error)) return std::nullopt;
-  try {
-    std::vector<rt::HostTensor> outs = rt::runOnHost(program, inputs);
-    return std::move(outs.at(0));
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  llvm::SmallVector<mlir::Value> args(s.args.begin(), s.args.end());
+  std::string reason;  // a failure leaves the value to run time, which reports it
+  return evaluateOnHost(v, s.ops, args, inputs, reason);
 }
 
 }  // namespace
