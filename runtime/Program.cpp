@@ -155,6 +155,11 @@ class Verifier {
       fail(who + " writes " + describe(r) + ", which is neither Local nor among the kernel's outputs");
   }
 
+  // A value and the kernel that writes it, for the memory plan's errors.
+  std::string placed(int32_t id) const {
+    return describe(id) + (writer_[id] >= 0 ? ", written by " + kernelName(writer_[id]) + "," : "");
+  }
+
   void checkPlacement() const {
     if (p_.arenaBytes < 0) fail("the arena size is negative (" + std::to_string(p_.arenaBytes) + ")");
     for (size_t i = 0; i < p_.values.size(); ++i) {
@@ -164,10 +169,10 @@ class Verifier {
       if (v.kind != ValueKind::Intermediate)
         fail(describe(id) + " is not a kernel's output but has arena offset " + std::to_string(v.offset));
       if (v.offset < 0 || v.offset % kArenaAlignment != 0)
-        fail(describe(id) + " has arena offset " + std::to_string(v.offset) +
+        fail(placed(id) + " has arena offset " + std::to_string(v.offset) +
              ", which is not a multiple of " + std::to_string(kArenaAlignment));
       if (v.type.byteSize() > p_.arenaBytes - v.offset)
-        fail(describe(id) + " does not fit in the " + std::to_string(p_.arenaBytes) + "-byte arena");
+        fail(placed(id) + " does not fit in the " + std::to_string(p_.arenaBytes) + "-byte arena");
     }
   }
 

@@ -271,11 +271,13 @@ TEST(HostDeviceTest, GoodPlanRuns) {
 
 TEST(HostDeviceTest, BadPlansAreRefused) {
   expectRefused(reusePlan([](Program& p) { p.values[kB].offset = 128; }),
-                "value 2 (tensor<4xf32> at arena [128, 144)) has arena offset 128, which is not a multiple of 256");
+                "value 2 (tensor<4xf32> at arena [128, 144)), written by kernel 1, has arena offset 128, "
+                "which is not a multiple of 256");
   expectRefused(reusePlan([](Program& p) { p.values[kB].offset = 512; }),
                 "does not fit in the 512-byte arena");
   expectRefused(reusePlan([](Program& p) { p.arenaBytes = 260; }),
-                "value 2 (tensor<4xf32> at arena [256, 272)) does not fit in the 260-byte arena");
+                "value 2 (tensor<4xf32> at arena [256, 272)), written by kernel 1, does not fit in the "
+                "260-byte arena");
   expectRefused(reusePlan([](Program& p) { p.values[kB].offset = -256; }), "has arena offset -256");
   expectRefused(reusePlan([](Program& p) { p.values[kX].offset = 0; }),
                 "is not a kernel's output but has arena offset 0");
