@@ -46,7 +46,8 @@ class Verifier {
     checkKernels();
     for (size_t i = 0; i < p_.outputs.size(); ++i) {
       int32_t id = checkId(p_.outputs[i], "output " + std::to_string(i));
-      if (p_.values[id].kind == ValueKind::Local) fail("output " + std::to_string(i) + " is " + describe(id) + ", a value local to a kernel");
+      if (p_.values[id].kind == ValueKind::Local)
+        fail("output " + std::to_string(i) + " is " + describe(id) + ", a value local to a kernel");
       if (p_.values[id].kind == ValueKind::Intermediate && writer_[id] < 0)
         fail("output " + std::to_string(i) + " is " + describe(id) + ", which no kernel writes");
       lastUse_[id] = static_cast<int32_t>(p_.kernels.size());  // live to the end
@@ -69,7 +70,8 @@ class Verifier {
     const ValueInfo& v = p_.values[id];
     std::string s = "value " + std::to_string(id) + " (" + v.type.str();
     if (v.kind == ValueKind::Intermediate && v.offset >= 0)
-      s += " at arena [" + std::to_string(v.offset) + ", " + std::to_string(v.offset + v.type.byteSize()) + ")";
+      s += " at arena [" + std::to_string(v.offset) + ", " +
+           std::to_string(v.offset + v.type.byteSize()) + ")";
     return s + ")";
   }
 
@@ -82,7 +84,8 @@ class Verifier {
     for (size_t i = 0; i < p_.inputs.size(); ++i) {
       int32_t id = checkId(p_.inputs[i], "input " + std::to_string(i));
       if (p_.values[id].kind != ValueKind::Input || p_.values[id].inputIndex != static_cast<int32_t>(i))
-        fail("input " + std::to_string(i) + " is " + describe(id) + ", which is not Input " + std::to_string(i));
+        fail("input " + std::to_string(i) + " is " + describe(id) + ", which is not Input " +
+             std::to_string(i));
     }
     for (size_t id = 0; id < p_.values.size(); ++id) {
       const ValueInfo& v = p_.values[id];
@@ -151,7 +154,8 @@ class Verifier {
     if (writer_[r] >= 0) fail(who + " writes " + describe(r) + ", which is already written");
     writer_[r] = kernel;
     lastUse_[r] = kernel;
-    if (kind == ValueKind::Intermediate && std::find(k.outputs.begin(), k.outputs.end(), r) == k.outputs.end())
+    if (kind == ValueKind::Intermediate &&
+        std::find(k.outputs.begin(), k.outputs.end(), r) == k.outputs.end())
       fail(who + " writes " + describe(r) + ", which is neither Local nor among the kernel's outputs");
   }
 

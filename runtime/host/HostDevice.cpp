@@ -32,7 +32,8 @@ class Frame {
     // Filled with 0xff bytes rather than zeros: like GPU memory, the arena
     // holds whatever was there, and a kernel must write all of its output.
     if (p.arenaBytes > 0) {
-      auto bytes = static_cast<size_t>((p.arenaBytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment);
+      int64_t rounded = (p.arenaBytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+      auto bytes = static_cast<size_t>(rounded);
       arena_.reset(static_cast<std::byte*>(std::aligned_alloc(kArenaAlignment, bytes)));
       if (!arena_) throw std::bad_alloc();
       std::memset(arena_.get(), 0xff, bytes);
