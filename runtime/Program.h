@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -84,5 +85,25 @@ struct Program {
   std::vector<int32_t> inputs;   // value ids, signature order
   std::vector<int32_t> outputs;  // value ids, signature order (may repeat)
 };
+
+// A Program that breaks the rules above: the compiler's fault, never the
+// user's (the CLI reports it as an internal error).
+struct InvalidProgram : std::logic_error {
+  using std::logic_error::logic_error;
+};
+
+// Checks what a device relies on before it runs a program, and throws
+// InvalidProgram naming the first broken rule:
+//  - every value id is in range; inputs are the Input values in order;
+//  - the kernels cover the instructions in order, none empty; each
+//    instruction writes a fresh Intermediate or Local value; it reads only
+//    inputs, constants and values written before it, Locals only within
+//    their own kernel, anything else only if it is among the kernel's inputs;
+//    a kernel's outputs are exactly the Intermediates it writes;
+//  - the memory plan: an Intermediate's offset is -1 or 256-aligned with its
+//    buffer inside the arena (no other value has an offset), and two arena
+//    buffers that are live at the same time do not overlap, except that a
+//    kernel's output may take over the buffer of an input that dies there.
+void verifyProgram(const Program& p);
 
 }  // namespace dlc::rt

@@ -60,6 +60,30 @@ rt::ScatterKind scatterKind(ScatterKind k) {
 template <typename E>
 uint8_t kindOf(E e) { return static_cast<uint8_t>(e); }
 
+// The kernel kind an unfused op implies (the kind its fusion would have).
+rt::KernelKind kernelKindOf(Operation* op) {
+  if (isa<ReduceOp>(op)) return rt::KernelKind::Reduction;
+  if (isa<DotGeneralOp>(op)) return rt::KernelKind::Gemm;
+  if (isa<ConvolutionOp>(op)) return rt::KernelKind::Conv;
+  if (isa<ArgsortOp>(op)) return rt::KernelKind::Sort;
+  if (isa<dlc::ScatterOp>(op)) return rt::KernelKind::Scatter;
+  return rt::KernelKind::Loop;
+}
+
+rt::KernelKind kernelKindOf(FusionKind k) {
+  switch (k) {
+    case FusionKind::Loop: return rt::KernelKind::Loop;
+    case FusionKind::Reduction: return rt::KernelKind::Reduction;
+    case FusionKind::Gemm: return rt::KernelKind::Gemm;
+    case FusionKind::Conv: return rt::KernelKind::Conv;
+    case FusionKind::Sort: return rt::KernelKind::Sort;
+    case FusionKind::Scatter: return rt::KernelKind::Scatter;
+  }
+  return rt::KernelKind::Loop;
+}
+
+// Every top-level op of @main but constants becomes one kernel: a dlc.fusion
+// the instructions of its body, any other op a kernel of one instruction.
 class Lowering {
  public:
   explicit Lowering(rt::Program& p) : p_(p) {}
@@ -77,14 +101,21 @@ class Lowering {
       }
       p_.inputs.push_back(id);
     }
+    if (Attribute a = f->getAttr("dlc.arena_bytes")) {
+      auto bytes = a.dyn_cast<IntegerAttr>();
+      if (!bytes || !bytes.getType().isInteger(64)) {
+        error = "@main: dlc.arena_bytes must be an i64 attribute";
+        return false;
+      }
+      p_.arenaBytes = bytes.getInt();
+    }
     for (Operation& op : f.getBody().front()) {
       if (auto ret = dyn_cast<func::ReturnOp>(op)) {
         for (Value v : ret.getOperands()) p_.outputs.push_back(ids_.lookup(v));
         continue;
       }
-      if (!lower(&op)) {
-        error = locString(op.getLoc()) + ": the host device cannot run '" +
-                op.getName().getStringRef().str() + "'";
+      if (!lowerTopLevel(&op)) {
+        error = error_;
         return false;
       }
     }
@@ -95,6 +126,89 @@ class Lowering {
   }
 
  private:
+  bool fail(Operation* op, const std::string& why) {
+    error_ = locString(op->getLoc()) + ": '" + op->getName().getStringRef().str() + "': " + why;
+    return false;
+  }
+
+  bool lowerTopLevel(Operation* op) {
+    if (isa<ConstantOp>(op)) return lowerOp(op);
+    rt::Kernel k;
+    k.begin = static_cast<int32_t>(p_.instrs.size());
+    k.location = locString(op->getLoc());
+    for (Value v : op->getOperands()) {
+      int32_t id = ids_.lookup(v);
+      if (llvm::find(k.inputs, id) == k.inputs.end()) k.inputs.push_back(id);
+    }
+    if (auto fusion = dyn_cast<FusionOp>(op)) {
+      k.kind = kernelKindOf(fusion.getKind());
+      // The first source op names the kernel (a fusion's own location is
+      // the fused list of all of them).
+      for (Operation& inner : fusion.getBlock())
+        if (!isa<ConstantOp>(inner)) {
+          k.location = locString(inner.getLoc());
+          break;
+        }
+      if (!lowerFusion(fusion)) return false;
+    } else {
+      k.kind = kernelKindOf(op);
+      if (!lowerOp(op)) return false;
+    }
+    k.end = static_cast<int32_t>(p_.instrs.size());
+    for (Value r : op->getResults()) k.outputs.push_back(ids_.lookup(r));
+    if (!readOffsets(op, k.outputs)) return false;
+    p_.kernels.push_back(std::move(k));
+    return true;
+  }
+
+  // The body's ops become the kernel's instructions. Their values are Local,
+  // but the op that computes a yielded value writes the fusion's result
+  // directly; a yielded block argument or constant, or a value yielded a
+  // second time, is copied into its result (a reshape to the same type).
+  bool lowerFusion(FusionOp fusion) {
+    Block& body = fusion.getBlock();
+    for (auto [arg, input] : llvm::zip(body.getArguments(), fusion.getInputs()))
+      ids_[arg] = ids_.lookup(input);
+    auto yield = cast<YieldOp>(body.getTerminator());
+    llvm::SmallVector<bool> copied;
+    for (auto [i, v] : llvm::enumerate(yield.getValues())) {
+      Operation* def = v.getDefiningOp();
+      bool direct = def && !isa<ConstantOp>(def) && !yieldTargets_.count(v);
+      if (direct) yieldTargets_[v] = fusion.getResult(i);
+      copied.push_back(!direct);
+    }
+    valueKind_ = rt::ValueKind::Local;
+    bool ok = true;
+    for (Operation& op : body.without_terminator())
+      if (!(ok = lowerOp(&op))) break;
+    valueKind_ = rt::ValueKind::Intermediate;
+    yieldTargets_.clear();
+    if (!ok) return false;
+    for (auto [i, v] : llvm::enumerate(yield.getValues())) {
+      if (!copied[i]) continue;
+      rt::Instr in;
+      in.op = rt::OpCode::Reshape;
+      in.operands = {ids_.lookup(v)};
+      in.result = newValue(fusion.getResult(i), rt::ValueKind::Intermediate);
+      in.location = locString(yield.getLoc());
+      p_.instrs.push_back(std::move(in));
+    }
+    return true;
+  }
+
+  // dlc.offsets (the memory plan): one arena offset per result, -1 for a
+  // buffer of its own; absent means no plan, every result in its own buffer.
+  bool readOffsets(Operation* op, const std::vector<int32_t>& outputs) {
+    Attribute a = op->getAttr("dlc.offsets");
+    if (!a) return true;
+    auto offsets = a.dyn_cast<DenseI64ArrayAttr>();
+    if (!offsets || offsets.size() != static_cast<int64_t>(outputs.size()))
+      return fail(op, "dlc.offsets must be an array<i64> with one offset per result (" +
+                          std::to_string(outputs.size()) + ")");
+    for (auto [id, offset] : llvm::zip(outputs, offsets.asArrayRef())) p_.values[id].offset = offset;
+    return true;
+  }
+
   int32_t newValue(Value v, rt::ValueKind kind) {
     int32_t id = static_cast<int32_t>(p_.values.size());
     rt::ValueInfo info;
@@ -105,11 +219,21 @@ class Lowering {
     return id;
   }
 
+  // The value an instruction writes: a Local inside a fusion, unless the
+  // fusion yields it (then the fusion's result, which may live in the arena).
+  int32_t resultValue(Value v) {
+    auto target = yieldTargets_.find(v);
+    if (target == yieldTargets_.end()) return newValue(v, valueKind_);
+    int32_t id = newValue(target->second, rt::ValueKind::Intermediate);
+    ids_[v] = id;
+    return id;
+  }
+
   rt::Instr& emit(Operation* op, rt::OpCode code) {
     rt::Instr in;
     in.op = code;
     for (Value v : op->getOperands()) in.operands.push_back(ids_.lookup(v));
-    in.result = newValue(op->getResult(0), rt::ValueKind::Intermediate);
+    in.result = resultValue(op->getResult(0));
     in.location = locString(op->getLoc());
     p_.instrs.push_back(std::move(in));
     return p_.instrs.back();
@@ -118,7 +242,7 @@ class Lowering {
   void unary(Operation* op, rt::UnaryKind k) { emit(op, rt::OpCode::Unary).kind = kindOf(k); }
   void binary(Operation* op, rt::BinaryKind k) { emit(op, rt::OpCode::Binary).kind = kindOf(k); }
 
-  bool lower(Operation* op) {
+  bool lowerOp(Operation* op) {
     using U = rt::UnaryKind;
     using B = rt::BinaryKind;
     bool ok = true;
@@ -218,11 +342,19 @@ class Lowering {
           in.kind = o.getDescending() ? 1 : 0;
         })
         .Default([&](Operation*) { ok = false; });
-    return ok;
+    if (ok) return true;
+    error_ = locString(op->getLoc()) + ": the host device cannot run '" +
+             op->getName().getStringRef().str() + "'";
+    return false;
   }
 
   rt::Program& p_;
   llvm::DenseMap<Value, int32_t> ids_;
+  std::string error_;
+  // While lowering a fusion body: the kind of the values it defines, and the
+  // fusion result each directly yielded value is written to.
+  rt::ValueKind valueKind_ = rt::ValueKind::Intermediate;
+  llvm::DenseMap<Value, Value> yieldTargets_;
 };
 
 }  // namespace

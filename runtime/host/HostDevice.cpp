@@ -1,34 +1,102 @@
 #include "runtime/host/HostDevice.h"
 
+#include <cstddef>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <new>
 
 namespace dlc::rt {
 namespace {
 
-// Storage of every value during one run: inputs and constants are borrowed,
-// intermediates are owned.
+// Storage of every value during one run, laid out as the memory plan says
+// (the same arena offsets a GPU would use):
+//   Input, Constant: the caller's tensors and the program's data, borrowed;
+//   Intermediate at offset >= 0: in the one arena; at offset -1: a buffer of
+//     its own, kept to the end of the run;
+//   Local: a buffer of its own, freed when its kernel ends (on a GPU it never
+//     reaches memory).
+// The host runs a kernel's instructions one after another, while a GPU
+// thread reads all of a kernel's inputs before it writes; so an output whose
+// arena bytes overlap one of the kernel's inputs (in-place reuse) is staged
+// in a buffer of its own and copied into place when the kernel ends.
 class Frame {
  public:
-  Frame(const Program& p, const std::vector<HostTensor>& inputs) : p_(p), owned_(p.values.size()) {
-    refs_.resize(p.values.size());
+  Frame(const Program& p, const std::vector<HostTensor>& inputs)
+      : p_(p), owned_(p.values.size()), refs_(p.values.size()), staged_(p.values.size()) {
     for (size_t id = 0; id < p.values.size(); ++id) {
       const ValueInfo& v = p.values[id];
       if (v.kind == ValueKind::Input) refs_[id] = inputs[v.inputIndex].cref();
       if (v.kind == ValueKind::Constant) refs_[id] = v.constant.cref();
     }
+    // Filled with 0xff bytes rather than zeros: like GPU memory, the arena
+    // holds whatever was there, and a kernel must write all of its output.
+    if (p.arenaBytes > 0) {
+      int64_t rounded = (p.arenaBytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+      auto bytes = static_cast<size_t>(rounded);
+      arena_.reset(static_cast<std::byte*>(std::aligned_alloc(kArenaAlignment, bytes)));
+      if (!arena_) throw std::bad_alloc();
+      std::memset(arena_.get(), 0xff, bytes);
+    }
   }
+
   ConstTensorRef in(int32_t id) const { return refs_[id]; }
+
   TensorRef out(int32_t id) {
-    owned_[id] = HostTensor(p_.values[id].type);
+    const ValueInfo& v = p_.values[id];
+    if (inArena(v) && !staged_[id]) {
+      TensorRef ref{arena_.get() + v.offset, v.type};
+      refs_[id] = ref;
+      return ref;
+    }
+    owned_[id] = HostTensor(v.type);
     refs_[id] = owned_[id].cref();
     return owned_[id].ref();
   }
+
+  void beginKernel(const Kernel& k) {
+    for (int32_t o : k.outputs) {
+      if (!inArena(p_.values[o])) continue;
+      for (int32_t i : k.inputs)
+        if (inArena(p_.values[i]) && overlap(p_.values[o], p_.values[i])) staged_[o] = true;
+    }
+  }
+
+  void endKernel(const Kernel& k) {
+    for (int32_t o : k.outputs) {
+      if (!staged_[o]) continue;
+      const ValueInfo& v = p_.values[o];
+      std::memcpy(arena_.get() + v.offset, owned_[o].data(), static_cast<size_t>(v.type.byteSize()));
+      refs_[o] = {arena_.get() + v.offset, v.type};
+      owned_[o] = HostTensor();
+      staged_[o] = false;
+    }
+    for (int32_t i = k.begin; i < k.end; ++i) {
+      int32_t r = p_.instrs[i].result;
+      if (p_.values[r].kind != ValueKind::Local) continue;
+      owned_[r] = HostTensor();
+      refs_[r] = {};
+    }
+  }
+
+  // Model outputs are returned as tensors of their own (an arena buffer is
+  // reused after its last use, and an output may be listed twice).
   HostTensor take(int32_t id) const { return HostTensor(refs_[id].type, refs_[id].data); }
 
  private:
+  static bool inArena(const ValueInfo& v) { return v.kind == ValueKind::Intermediate && v.offset >= 0; }
+  static bool overlap(const ValueInfo& a, const ValueInfo& b) {
+    return a.offset < b.offset + b.type.byteSize() && b.offset < a.offset + a.type.byteSize();
+  }
+
+  struct FreeArena {
+    void operator()(std::byte* p) const { std::free(p); }
+  };
   const Program& p_;
+  std::unique_ptr<std::byte, FreeArena> arena_;
   std::vector<HostTensor> owned_;
   std::vector<ConstTensorRef> refs_;
+  std::vector<bool> staged_;  // outputs of the running kernel computed off to the side
 };
 
 void execute(const Instr& in, Frame& f) {
@@ -68,6 +136,7 @@ void execute(const Instr& in, Frame& f) {
 }  // namespace
 
 std::vector<HostTensor> runOnHost(const Program& program, const std::vector<HostTensor>& inputs) {
+  verifyProgram(program);
   if (inputs.size() != program.inputs.size())
     throw RunError("the model takes " + std::to_string(program.inputs.size()) +
                    " input(s), " + std::to_string(inputs.size()) + " given");
@@ -84,12 +153,17 @@ std::vector<HostTensor> runOnHost(const Program& program, const std::vector<Host
     }
   }
   Frame frame(program, inputs);
-  for (const Instr& in : program.instrs) {
-    try {
-      execute(in, frame);
-    } catch (const KernelError& e) {
-      throw RunError(in.location + ": " + e.what());
+  for (const Kernel& k : program.kernels) {
+    frame.beginKernel(k);
+    for (int32_t i = k.begin; i < k.end; ++i) {
+      const Instr& in = program.instrs[i];
+      try {
+        execute(in, frame);
+      } catch (const KernelError& e) {
+        throw RunError(in.location + ": " + e.what());
+      }
     }
+    frame.endKernel(k);
   }
   std::vector<HostTensor> outs;
   for (int32_t id : program.outputs) outs.push_back(frame.take(id));

@@ -1,4 +1,5 @@
-// The host device: runs a Program with the reference kernels, in order.
+// The host device: runs a Program with the reference kernels, kernel by
+// kernel, with its values where the memory plan puts them.
 #pragma once
 
 #include <stdexcept>
@@ -14,8 +15,9 @@ struct RunError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Checks the inputs against the program's signature, runs every instruction
-// and returns the outputs in signature order.
+// Checks the program (verifyProgram: a broken one throws InvalidProgram, the
+// compiler's fault) and the inputs against its signature (RunError), runs
+// every kernel and returns the outputs in signature order.
 std::vector<HostTensor> runOnHost(const Program& program, const std::vector<HostTensor>& inputs);
 
 }  // namespace dlc::rt

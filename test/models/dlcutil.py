@@ -8,6 +8,9 @@ import onnxruntime as ort
 from onnx import numpy_helper
 
 RTOL, ATOL = 1e-4, 1e-5
+# The differential check of the passes: dlc's optimised run against its
+# --no-opt run (same ops, same precision; reassociation may move last bits).
+DIFF_RTOL, DIFF_ATOL = 1e-4, 1e-6
 
 
 def write_inputs(inputs, directory):
@@ -64,3 +67,30 @@ def assert_close(actual, expected, what):
         assert a.dtype == e.dtype, f"{what}: output {i} dtype {a.dtype} != {e.dtype}"
         np.testing.assert_allclose(a, e, rtol=RTOL, atol=ATOL,
                                    err_msg=f"{what}: output {i}")
+
+
+def assert_same_runs(optimised, unoptimised, what):
+    """The optimised run (fused, memory-planned) agrees with the --no-opt run:
+    floats within DIFF_RTOL/DIFF_ATOL (NaN matches NaN), the rest exactly.
+    A failure names the output and its largest absolute and relative errors."""
+    assert len(optimised) == len(unoptimised), f"{what}: output count"
+    for i, (a, b) in enumerate(zip(optimised, unoptimised)):
+        assert a.shape == b.shape and a.dtype == b.dtype, (
+            f"{what}: output {i} is {a.dtype}{list(a.shape)} optimised, "
+            f"{b.dtype}{list(b.shape)} with --no-opt")
+        if np.issubdtype(a.dtype, np.floating):
+            bad = ~np.isclose(a, b, rtol=DIFF_RTOL, atol=DIFF_ATOL, equal_nan=True)
+        else:
+            bad = a != b
+        if not bad.any():
+            continue
+        x, y = a[bad].astype(np.float64), b[bad].astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            abs_err = np.nan_to_num(np.abs(x - y), nan=np.inf)
+            rel_err = np.nan_to_num(abs_err / np.abs(y), nan=np.inf)
+        first = tuple(int(k) for k in np.argwhere(bad)[0])
+        raise AssertionError(
+            f"{what}: output {i}: the passes change the result: {int(bad.sum())} of {bad.size} "
+            f"elements differ, max abs error {abs_err.max():.3g}, max rel error "
+            f"{rel_err.max():.3g}; first at {list(first)}: {a[first]!r} optimised vs "
+            f"{b[first]!r} with --no-opt")

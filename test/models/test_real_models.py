@@ -1,14 +1,17 @@
 """Real models (issue 3) through `dlc run --device host`, against torch and
-onnxruntime on CPU with rtol 1e-3."""
+onnxruntime on CPU with rtol 1e-3; and the differential check of the passes
+(issue 4): the optimised executable, fused and memory-planned, against the
+imported IR run with --no-opt, on the same host device."""
 
 import numpy as np
 import onnx
 import pytest
 
 import real_models
-from dlcutil import run_dlc, run_onnxruntime
+from dlcutil import assert_same_runs, run_dlc, run_onnxruntime
 
 RTOL, ATOL = 1e-3, 1e-4
+NAMES = list(real_models.CASES)
 
 
 def close(actual, expected, what):
@@ -19,17 +22,47 @@ def close(actual, expected, what):
         np.testing.assert_allclose(a, e, rtol=RTOL, atol=ATOL, err_msg=f"{what}: output {i}")
 
 
-@pytest.mark.parametrize("name", list(real_models.CASES))
-def test_real_model(dlc_bin, tmp_path, name):
-    path = tmp_path / f"{name}.onnx"
-    seed = sorted(real_models.CASES).index(name)
-    inputs, expected = real_models.build_and_export(name, path, seed)
-    model = onnx.load(str(path))
-    ops = sorted({n.op_type for n in model.graph.node})
+@pytest.fixture(scope="module")
+def real_model(tmp_path_factory):
+    """name -> dict(path, inputs, expected, optimised): each case exported
+    once for both tests; `optimised` (dlc's default run) is filled by the
+    first test that runs it."""
+    directory = tmp_path_factory.mktemp("real_models")
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            path = directory / f"{name}.onnx"
+            seed = sorted(real_models.CASES).index(name)
+            inputs, expected = real_models.build_and_export(name, path, seed)
+            cache[name] = dict(path=path, inputs=inputs, expected=expected, optimised=None)
+        return cache[name]
+    return get
+
+
+def optimised_run(dlc_bin, model, workdir):
+    if model["optimised"] is None:
+        model["optimised"] = run_dlc(dlc_bin, model["path"], model["inputs"], workdir)
+    return model["optimised"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_real_model(dlc_bin, real_model, tmp_path, name):
+    model = real_model(name)
+    path = model["path"]
+    ops = sorted({n.op_type for n in onnx.load(str(path)).graph.node})
     keep_bn = real_models.CASES[name][3]
     if "resnet" in name or "mobilenet" in name:
         # The two batch-norm variants must really differ.
         assert ("BatchNormalization" in ops) == keep_bn, ops
-    got = run_dlc(dlc_bin, path, inputs, tmp_path / "run")
-    close(got, expected, f"{name} ({', '.join(ops)}): dlc vs torch")
-    close(got, run_onnxruntime(path, inputs), f"{name}: dlc vs onnxruntime")
+    got = optimised_run(dlc_bin, model, tmp_path / "run")
+    close(got, model["expected"], f"{name} ({', '.join(ops)}): dlc vs torch")
+    close(got, run_onnxruntime(path, model["inputs"]), f"{name}: dlc vs onnxruntime")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_passes_preserve_results(dlc_bin, real_model, tmp_path, name):
+    model = real_model(name)
+    optimised = optimised_run(dlc_bin, model, tmp_path / "run")
+    unoptimised = run_dlc(dlc_bin, model["path"], model["inputs"], tmp_path / "noopt", "--no-opt")
+    assert_same_runs(optimised, unoptimised, f"{name}: optimised vs --no-opt")

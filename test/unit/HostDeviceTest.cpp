@@ -1,41 +1,33 @@
-// The host device's run-time checks: the signature, and inputs the compiler
-// specialised on (dlc run compiles with the values it is given).
+// The host device: its run-time checks (the signature, inputs the compiler
+// specialised on), and how it runs kernels over the memory plan: Local
+// values, arena offsets reused across kernels, outputs written in place over
+// their inputs, and plans it refuses.
 #include "runtime/host/HostDevice.h"
 
+#include <functional>
+
+#include "ProgramBuilder.h"
 #include "TestUtil.h"
 
 namespace dlc::rt::test {
 namespace {
 
+const TensorType kF32x2x3{DType::F32, {2, 3}};
+const TensorType kF32x3x2{DType::F32, {3, 2}};
+
 // y = reshape(x) with a second input `shape` that the compiler consumed as a
 // constant: the program only passes x through.
 Program specializedReshape(const HostTensor& shapeValue) {
-  Program p;
-  ValueInfo x;
-  x.type = TensorType{DType::F32, {2, 3}};
-  x.kind = ValueKind::Input;
-  x.inputIndex = 0;
-  x.name = "x";
-  ValueInfo shape;
-  shape.type = shapeValue.type();
-  shape.kind = ValueKind::Input;
-  shape.inputIndex = 1;
-  shape.name = "shape";
-  shape.isSpecialized = true;
-  shape.specialized = HostTensor(shapeValue.type(), shapeValue.data());
-  ValueInfo y;
-  y.type = TensorType{DType::F32, {3, 2}};
-  p.values.push_back(std::move(x));
-  p.values.push_back(std::move(shape));
-  p.values.push_back(std::move(y));
-  Instr reshape;
-  reshape.op = OpCode::Reshape;
-  reshape.operands = {0};
-  reshape.result = 2;
-  p.instrs.push_back(std::move(reshape));
-  p.inputs = {0, 1};
-  p.outputs = {2};
-  return p;
+  ProgramBuilder b;
+  int32_t x = b.input(kF32x2x3, "x");
+  int32_t shape = b.input(shapeValue.type(), "shape");
+  b.program.values[shape].isSpecialized = true;
+  b.program.values[shape].specialized = HostTensor(shapeValue.type(), shapeValue.data());
+  b.beginKernel();
+  int32_t y = b.output(OpCode::Reshape, {x}, kF32x3x2);
+  b.endKernel();
+  b.program.outputs = {y};
+  return std::move(b.program);
 }
 
 TEST(HostDeviceTest, SpecializedInputAcceptsItsValue) {
@@ -45,7 +37,7 @@ TEST(HostDeviceTest, SpecializedInputAcceptsItsValue) {
   inputs.push_back(makeTensor(DType::I64, {2}, {3, 2}));
   std::vector<HostTensor> out = runOnHost(p, inputs);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].type(), (TensorType{DType::F32, {3, 2}}));
+  EXPECT_EQ(out[0].type(), kF32x3x2);
   EXPECT_EQ(values(out[0]), (std::vector<double>{1, 2, 3, 4, 5, 6}));
 }
 
@@ -69,6 +61,263 @@ TEST(HostDeviceTest, WrongInputTypeIsRefused) {
   inputs.push_back(makeTensor(DType::F32, {3, 2}, {1, 2, 3, 4, 5, 6}));
   inputs.push_back(makeTensor(DType::I64, {2}, {3, 2}));
   EXPECT_THROW(runOnHost(p, inputs), RunError);
+}
+
+const TensorType kF32x4{DType::F32, {4}};  // 16 bytes: one 256-byte arena slot
+
+std::vector<HostTensor> oneInput(std::vector<double> x) {
+  std::vector<HostTensor> inputs;
+  inputs.push_back(makeTensor(DType::F32, {static_cast<int64_t>(x.size())}, x));
+  return inputs;
+}
+
+// Two fused kernels of several instructions with Local values:
+//   k0: t = exp(x) (Local); a = t * x      -> arena 0
+//   k1: u = a + x (Local); v = neg(u) (Local); y = v * u -> own buffer (output)
+TEST(HostDeviceTest, FusedKernelsWithLocals) {
+  ProgramBuilder b;
+  int32_t x = b.input(kF32x4);
+  b.program.arenaBytes = 256;
+  b.beginKernel(KernelKind::Loop);
+  int32_t t = b.local(OpCode::Unary, {x}, kF32x4, static_cast<uint8_t>(UnaryKind::Exp));
+  int32_t a = b.output(OpCode::Binary, {t, x}, kF32x4, 0, static_cast<uint8_t>(BinaryKind::Mul));
+  b.endKernel();
+  b.beginKernel(KernelKind::Loop);
+  int32_t u = b.local(OpCode::Binary, {a, x}, kF32x4, static_cast<uint8_t>(BinaryKind::Add));
+  int32_t v = b.local(OpCode::Unary, {u}, kF32x4, static_cast<uint8_t>(UnaryKind::Neg));
+  int32_t y = b.output(OpCode::Binary, {v, u}, kF32x4, -1, static_cast<uint8_t>(BinaryKind::Mul));
+  b.endKernel();
+  b.program.outputs = {y};
+  ASSERT_EQ(b.program.kernels.size(), 2u);
+  EXPECT_EQ(b.program.kernels[1].inputs, (std::vector<int32_t>{a, x}));
+  EXPECT_EQ(b.program.kernels[1].outputs, (std::vector<int32_t>{y}));
+
+  std::vector<double> xs = {0, 0.5, -1, 2};
+  std::vector<HostTensor> out = runOnHost(b.program, oneInput(xs));
+  std::vector<double> expected;
+  for (double xv : xs) {
+    double uv = static_cast<double>(std::exp(static_cast<float>(xv)) * static_cast<float>(xv)) + xv;
+    expected.push_back(-uv * uv);
+  }
+  ASSERT_EQ(out.size(), 1u);
+  expectNear(values(out[0]), expected, 1e-6);
+}
+
+// Buffers reused across kernels: c takes a's slot once a is dead.
+//   k0: a = x + x        -> arena 0
+//   k1: b = a * a        -> arena 256
+//   k2: c = b - x        -> arena 0 (a's last use was k1)
+//   k3: y = c + b        -> own buffer
+TEST(HostDeviceTest, ArenaSlotsReusedAcrossKernels) {
+  ProgramBuilder b;
+  int32_t x = b.input(kF32x4);
+  b.program.arenaBytes = 512;
+  auto bin = [](BinaryKind k) { return static_cast<uint8_t>(k); };
+  b.beginKernel();
+  int32_t a = b.output(OpCode::Binary, {x, x}, kF32x4, 0, bin(BinaryKind::Add));
+  b.endKernel();
+  b.beginKernel();
+  int32_t bb = b.output(OpCode::Binary, {a, a}, kF32x4, 256, bin(BinaryKind::Mul));
+  b.endKernel();
+  b.beginKernel();
+  int32_t c = b.output(OpCode::Binary, {bb, x}, kF32x4, 0, bin(BinaryKind::Sub));
+  b.endKernel();
+  b.beginKernel();
+  int32_t y = b.output(OpCode::Binary, {c, bb}, kF32x4, -1, bin(BinaryKind::Add));
+  b.endKernel();
+  b.program.outputs = {y, bb};  // an arena value as an output: returned as its own tensor
+
+  std::vector<HostTensor> out = runOnHost(b.program, oneInput({1, 2, 3, 4}));
+  ASSERT_EQ(out.size(), 2u);
+  // a = 2x, b = 4x^2, c = 4x^2 - x, y = 8x^2 - x
+  EXPECT_EQ(values(out[0]), (std::vector<double>{7, 30, 69, 124}));
+  EXPECT_EQ(values(out[1]), (std::vector<double>{4, 16, 36, 64}));
+}
+
+// In-place reuse: b = neg(a) takes a's arena slot (a dies in this kernel),
+// but the same kernel reads a again after computing b. A GPU thread reads
+// all inputs before writing; the host must stage b and give c = a + b = 0.
+TEST(HostDeviceTest, InPlaceOutputDoesNotClobberItsInput) {
+  ProgramBuilder b;
+  int32_t x = b.input(kF32x4);
+  b.program.arenaBytes = 256;
+  b.beginKernel();
+  int32_t a = b.output(OpCode::Binary, {x, x}, kF32x4, 0, static_cast<uint8_t>(BinaryKind::Add));
+  b.endKernel();
+  b.beginKernel();
+  int32_t neg = b.output(OpCode::Unary, {a}, kF32x4, 0, static_cast<uint8_t>(UnaryKind::Neg));
+  int32_t c = b.output(OpCode::Binary, {a, neg}, kF32x4, -1, static_cast<uint8_t>(BinaryKind::Add));
+  b.endKernel();
+  b.beginKernel();  // reads neg from the shared slot after the kernel wrote it back
+  int32_t d = b.output(OpCode::Binary, {neg, x}, kF32x4, -1, static_cast<uint8_t>(BinaryKind::Mul));
+  b.endKernel();
+  b.program.outputs = {c, d};
+
+  std::vector<HostTensor> out = runOnHost(b.program, oneInput({1, -2, 3, 0.5}));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(values(out[0]), (std::vector<double>{0, 0, 0, 0}));
+  EXPECT_EQ(values(out[1]), (std::vector<double>{-2, -8, -18, -0.5}));
+}
+
+// A transpose written in place over its input: without staging, the host
+// kernel would read elements it has already overwritten.
+TEST(HostDeviceTest, InPlaceTransposeIsRight) {
+  ProgramBuilder b;
+  int32_t x = b.input(kF32x2x3);
+  b.program.arenaBytes = 256;
+  b.beginKernel();
+  int32_t a = b.output(OpCode::Unary, {x}, kF32x2x3, 0, static_cast<uint8_t>(UnaryKind::Abs));
+  b.endKernel();
+  b.beginKernel();
+  int32_t t = b.output(OpCode::Transpose, {a}, kF32x3x2, 0);
+  b.program.instrs.back().dims = {1, 0};
+  b.endKernel();
+  b.beginKernel();
+  int32_t y = b.output(OpCode::Reshape, {t}, kF32x3x2, -1);
+  b.endKernel();
+  b.program.outputs = {y};
+
+  std::vector<HostTensor> inputs;
+  inputs.push_back(makeTensor(DType::F32, {2, 3}, {1, -2, 3, -4, 5, -6}));
+  std::vector<HostTensor> out = runOnHost(b.program, inputs);
+  EXPECT_EQ(values(out[0]), (std::vector<double>{1, 4, 2, 5, 3, 6}));
+}
+
+// A fused kernel's output that is not an arena value (offset -1) and its
+// Locals next to arena outputs: mixed placement in one kernel.
+TEST(HostDeviceTest, MultiOutputKernelMixesPlacements) {
+  ProgramBuilder b;
+  int32_t x = b.input(kF32x4);
+  b.program.arenaBytes = 512;
+  auto bin = [](BinaryKind k) { return static_cast<uint8_t>(k); };
+  b.beginKernel();
+  int32_t s = b.local(OpCode::Binary, {x, x}, kF32x4, bin(BinaryKind::Add));
+  int32_t p = b.output(OpCode::Binary, {s, x}, kF32x4, 256, bin(BinaryKind::Mul));
+  int32_t q = b.output(OpCode::Binary, {s, x}, kF32x4, -1, bin(BinaryKind::Sub));
+  int32_t r = b.output(OpCode::Binary, {p, q}, kF32x4, 0, bin(BinaryKind::Add));
+  b.endKernel();
+  b.beginKernel();
+  int32_t y = b.output(OpCode::Binary, {r, p}, kF32x4, -1, bin(BinaryKind::Sub));
+  b.endKernel();
+  b.program.outputs = {y, q};
+  std::vector<HostTensor> out = runOnHost(b.program, oneInput({1, 2, 3, 4}));
+  // s = 2x, p = 2x^2, q = x, r = 2x^2 + x, y = x
+  EXPECT_EQ(values(out[0]), (std::vector<double>{1, 2, 3, 4}));
+  EXPECT_EQ(values(out[1]), (std::vector<double>{1, 2, 3, 4}));
+}
+
+// Run-time data errors inside a fused kernel name the instruction's source op.
+TEST(HostDeviceTest, KernelErrorNamesTheSourceOp) {
+  ProgramBuilder b;
+  const TensorType i32{DType::I32, {2}};
+  int32_t x = b.input(i32);
+  b.beginKernel();
+  int32_t zero = b.local(OpCode::Binary, {x, x}, i32, static_cast<uint8_t>(BinaryKind::Sub));
+  b.program.instrs.back().location = "node 'Sub_0'";
+  int32_t y = b.output(OpCode::Binary, {x, zero}, i32, -1, static_cast<uint8_t>(BinaryKind::Div));
+  b.program.instrs.back().location = "node 'Div_1'";
+  b.endKernel();
+  b.program.outputs = {y};
+  std::vector<HostTensor> inputs;
+  inputs.push_back(makeTensor(DType::I32, {2}, {1, 2}));
+  try {
+    runOnHost(b.program, inputs);
+    FAIL() << "a division by zero ran";
+  } catch (const RunError& e) {
+    EXPECT_NE(std::string(e.what()).find("node 'Div_1': integer division by zero"), std::string::npos)
+        << e.what();
+  }
+}
+
+// The program of ArenaSlotsReusedAcrossKernels with its plan changed by `edit`.
+Program reusePlan(const std::function<void(Program&)>& edit) {
+  ProgramBuilder b;
+  int32_t x = b.input(kF32x4);
+  b.program.arenaBytes = 512;
+  auto bin = [](BinaryKind k) { return static_cast<uint8_t>(k); };
+  b.beginKernel();
+  int32_t a = b.output(OpCode::Binary, {x, x}, kF32x4, 0, bin(BinaryKind::Add));
+  b.endKernel();
+  b.beginKernel();
+  int32_t bb = b.output(OpCode::Binary, {a, a}, kF32x4, 256, bin(BinaryKind::Mul));
+  b.endKernel();
+  b.beginKernel();
+  int32_t c = b.output(OpCode::Binary, {bb, x}, kF32x4, 0, bin(BinaryKind::Sub));
+  b.endKernel();
+  b.beginKernel();
+  int32_t y = b.output(OpCode::Binary, {c, bb}, kF32x4, -1, bin(BinaryKind::Add));
+  b.endKernel();
+  b.program.outputs = {y};
+  edit(b.program);
+  return std::move(b.program);
+}
+
+// Value ids in reusePlan's program.
+constexpr int32_t kX = 0, kA = 1, kB = 2, kC = 3, kY = 4;
+
+void expectRefused(const Program& p, const std::string& why) {
+  try {
+    runOnHost(p, oneInput({1, 2, 3, 4}));
+    FAIL() << "a bad program ran (expected: " << why << ")";
+  } catch (const InvalidProgram& e) {
+    EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+  }
+}
+
+TEST(HostDeviceTest, GoodPlanRuns) {
+  std::vector<HostTensor> out = runOnHost(reusePlan([](Program&) {}), oneInput({1, 2, 3, 4}));
+  EXPECT_EQ(values(out[0]), (std::vector<double>{7, 30, 69, 124}));
+}
+
+TEST(HostDeviceTest, BadPlansAreRefused) {
+  expectRefused(reusePlan([](Program& p) { p.values[kB].offset = 128; }),
+                "value 2 (tensor<4xf32> at arena [128, 144)), written by kernel 1, has arena offset 128, "
+                "which is not a multiple of 256");
+  expectRefused(reusePlan([](Program& p) { p.values[kB].offset = 512; }),
+                "does not fit in the 512-byte arena");
+  expectRefused(reusePlan([](Program& p) { p.arenaBytes = 260; }),
+                "value 2 (tensor<4xf32> at arena [256, 272)), written by kernel 1, does not fit in the "
+                "260-byte arena");
+  expectRefused(reusePlan([](Program& p) { p.values[kB].offset = -256; }), "has arena offset -256");
+  expectRefused(reusePlan([](Program& p) { p.values[kX].offset = 0; }),
+                "is not a kernel's output but has arena offset 0");
+  // c over b, which c's own kernel reads and k3 reads after it: b is still live.
+  expectRefused(reusePlan([](Program& p) { p.values[kC].offset = 256; }),
+                "places value 3 (tensor<4xf32> at arena [256, 272)), written by kernel 2, over "
+                "value 2 (tensor<4xf32> at arena [256, 272)), which is still live");
+  // b over a: a dies at b's kernel, so in place is fine ...
+  std::vector<HostTensor> out = runOnHost(reusePlan([](Program& p) {
+    p.values[kB].offset = 0;
+    p.values[kC].offset = 256;
+  }), oneInput({1, 2, 3, 4}));
+  EXPECT_EQ(values(out[0]), (std::vector<double>{7, 30, 69, 124}));
+  // ... but an output (y, read after the run) must not be overwritten.
+  expectRefused(reusePlan([](Program& p) {
+    p.outputs = {kY, kA};
+  }), "places value 3 (tensor<4xf32> at arena [0, 16)), written by kernel 2, over value 1");
+}
+
+TEST(HostDeviceTest, MalformedProgramsAreRefused) {
+  expectRefused(reusePlan([](Program& p) { p.kernels[1].begin = 2; }),
+                "kernel 1 covers instructions [2, 2)");
+  expectRefused(reusePlan([](Program& p) { p.kernels.pop_back(); }),
+                "instructions from 3 on belong to no kernel");
+  expectRefused(reusePlan([](Program& p) { p.kernels[2].inputs = {kX}; }),
+                "reads value 2 (tensor<4xf32> at arena [256, 272)), which is not among the kernel's inputs");
+  expectRefused(reusePlan([](Program& p) {
+    p.values[kB].kind = ValueKind::Local;
+    p.values[kB].offset = -1;
+    p.kernels[1].outputs.clear();
+  }),
+                "a value local to another kernel");
+  expectRefused(reusePlan([](Program& p) { p.instrs[2].operands[0] = kY; }),
+                "reads value 4 (tensor<4xf32>) before it is computed");
+  expectRefused(reusePlan([](Program& p) { p.kernels[3].outputs.clear(); }),
+                "which is neither Local nor among the kernel's outputs");
+  expectRefused(reusePlan([](Program& p) { p.instrs[1].result = kA; }), "which is already written");
+  expectRefused(reusePlan([](Program& p) { p.instrs[1].operands.pop_back(); }), "has 1 operands");
+  expectRefused(reusePlan([](Program& p) { p.outputs = {7}; }),
+                "output 0 refers to value 7, but the program has 5 values");
 }
 
 }  // namespace
