@@ -12,10 +12,7 @@
 #include "frontend/onnx/Importer.h"
 #include "frontend/onnx/TensorProtoIO.h"
 #include "runtime/host/HostDevice.h"
-#if __has_include("passes/MemoryPlan.h")  // TEMP until the memory-plan branch lands
 #include "passes/MemoryPlan.h"
-#define HAVE_PLAN 1
-#endif
 #include "tools/dlc/Compiler.h"
 #include "tools/dlc/Stats.h"
 
@@ -219,9 +216,7 @@ int compileCommand(int argc, char** argv) {
   if (emit == "plan") {
     auto main = module->lookupSymbol<mlir::func::FuncOp>("main");
     if (!main) return report({1, model + ": the module has no func.func @main"});
-#ifdef HAVE_PLAN
     dlc::printMemoryPlan(main, llvm::outs());
-#endif
     return 0;
   }
   if (stats) {
