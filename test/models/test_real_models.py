@@ -3,12 +3,14 @@ onnxruntime on CPU with rtol 1e-3; and the differential check of the passes
 (issue 4): the optimised executable, fused and memory-planned, against the
 imported IR run with --no-opt, on the same host device."""
 
+import json
+
 import numpy as np
 import onnx
 import pytest
 
 import real_models
-from dlcutil import assert_same_runs, run_dlc, run_onnxruntime
+from dlcutil import assert_same_runs, dlc, run_dlc, run_onnxruntime
 
 RTOL, ATOL = 1e-3, 1e-4
 NAMES = list(real_models.CASES)
@@ -66,3 +68,19 @@ def test_passes_preserve_results(dlc_bin, real_model, tmp_path, name):
     optimised = optimised_run(dlc_bin, model, tmp_path / "run")
     unoptimised = run_dlc(dlc_bin, model["path"], model["inputs"], tmp_path / "noopt", "--no-opt")
     assert_same_runs(optimised, unoptimised, f"{name}: optimised vs --no-opt")
+
+
+# Issue 4's memory target: the arena's peak within 10% of the lower bound
+# (the largest total of intermediates live at one step of the kernel order).
+ARENA_SLACK = 1.10
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_arena_near_lower_bound(dlc_bin, real_model, name):
+    proc = dlc(dlc_bin, "compile", real_model(name)["path"], "--stats", "--json")
+    assert proc.returncode == 0, proc.stderr
+    stats = json.loads(proc.stdout)
+    peak, bound, naive = stats["peak_bytes"], stats["lower_bound_bytes"], stats["naive_bytes"]
+    assert 0 < bound <= naive, stats
+    assert peak <= ARENA_SLACK * bound, (
+        f"{name}: arena peak {peak} bytes is {peak / bound:.3f}x the lower bound {bound}")
