@@ -19,3 +19,13 @@ llvm::StringRef opClassName(OpClass c);
 #include "ir/DlcInterfaces.h.inc"
 #define GET_OP_CLASSES
 #include "ir/DlcOps.h.inc"
+
+namespace dlc {
+// The kind an op gives the kernel it is in: reduce -> reduction,
+// dot_general -> gemm, convolution -> conv, argsort -> sort, scatter ->
+// scatter (the "hero" ops); nullopt for the others, which join any kernel.
+std::optional<FusionKind> heroKind(mlir::Operation* op);
+// The kind of the kernel `op` is when it stands alone at the top level: a
+// fusion's kind, a hero's kind, else loop.
+FusionKind fusionKindOf(mlir::Operation* op);
+}  // namespace dlc

@@ -4,9 +4,7 @@
 using namespace mlir;
 
 namespace dlc {
-namespace {
 
-// The ops that decide a fusion's kind; at most one kind of them per fusion.
 std::optional<FusionKind> heroKind(Operation* op) {
   if (isa<ReduceOp>(op)) return FusionKind::Reduction;
   if (isa<DotGeneralOp>(op)) return FusionKind::Gemm;
@@ -16,7 +14,10 @@ std::optional<FusionKind> heroKind(Operation* op) {
   return std::nullopt;
 }
 
-}  // namespace
+FusionKind fusionKindOf(Operation* op) {
+  if (auto fusion = dyn_cast<FusionOp>(op)) return fusion.getKind();
+  return heroKind(op).value_or(FusionKind::Loop);
+}
 
 Operation* FusionOp::getHero() {
   for (Operation& op : getBlock().without_terminator())

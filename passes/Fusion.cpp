@@ -33,14 +33,6 @@ namespace {
 
 using fusion::Refusal;
 
-std::string describeOp(Operation* op) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << "'" << op->getName() << "'";
-  if (auto name = op->getLoc().dyn_cast<NameLoc>()) os << " (node '" << name.getName().getValue() << "')";
-  return os.str();
-}
-
 class Grouping {
  public:
   explicit Grouping(func::FuncOp f) : f_(f) {
@@ -253,8 +245,8 @@ void Grouping::explain() {
       if (!producer || !alive(producer) || groupOf_[producer] == groupOf_[&consumer]) continue;
       auto it = refusals_.find({producer, &consumer});
       InFlightDiagnostic d = consumer.emitRemark();
-      d << describeOp(&consumer) << " not fused with its operand " << i << ", "
-        << describeOp(producer) << ": ";
+      d << fusion::describe(&consumer) << " not fused with its operand " << i << ", "
+        << fusion::describe(producer) << ": ";
       if (it == refusals_.end())
         d << "[unvisited] no fusion was attempted across this edge";
       else

@@ -18,14 +18,6 @@ Dims shapeOf(Value v) {
 
 int64_t numElements(Value v) { return v.getType().cast<RankedTensorType>().getNumElements(); }
 
-std::string describe(Operation* op) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << "'" << op->getName() << "'";
-  if (auto name = op->getLoc().dyn_cast<NameLoc>()) os << " (node '" << name.getName().getValue() << "')";
-  return os.str();
-}
-
 Refusal refuse(std::string rule, std::string detail) { return {std::move(rule), std::move(detail)}; }
 
 bool isElementwise(Operation* op) { return op->hasTrait<OpTrait::Elementwise>(); }
@@ -304,6 +296,14 @@ bool rereads(Operation* op, unsigned operand) {
 
 }  // namespace
 
+std::string describe(Operation* op) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << "'" << op->getName() << "'";
+  if (auto name = op->getLoc().dyn_cast<NameLoc>()) os << " (node '" << name.getName().getValue() << "')";
+  return os.str();
+}
+
 bool Candidate::escapes(Value v) const {
   for (Operation* user : v.getUsers())
     if (!set.count(user)) return true;
@@ -311,13 +311,8 @@ bool Candidate::escapes(Value v) const {
 }
 
 FusionKind kindOf(ArrayRef<Operation*> ops) {
-  for (Operation* op : ops) {
-    if (isa<ReduceOp>(op)) return FusionKind::Reduction;
-    if (isa<DotGeneralOp>(op)) return FusionKind::Gemm;
-    if (isa<ConvolutionOp>(op)) return FusionKind::Conv;
-    if (isa<ArgsortOp>(op)) return FusionKind::Sort;
-    if (isa<dlc::ScatterOp>(op)) return FusionKind::Scatter;
-  }
+  for (Operation* op : ops)
+    if (std::optional<FusionKind> k = heroKind(op)) return *k;
   return FusionKind::Loop;
 }
 

@@ -47,6 +47,9 @@ bool isExpensive(mlir::Operation* op);
 // operand (the others splat constants).
 bool isDuplicable(mlir::Operation* op);
 
+// "'dlc.add' (node 'N')": how rules and remarks name an op.
+std::string describe(mlir::Operation* op);
+
 // A splat constant: copied into the kernels that use it, never an input.
 bool isSplatConstant(mlir::Value v);
 

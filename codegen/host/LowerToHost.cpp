@@ -60,16 +60,6 @@ rt::ScatterKind scatterKind(ScatterKind k) {
 template <typename E>
 uint8_t kindOf(E e) { return static_cast<uint8_t>(e); }
 
-// The kernel kind an unfused op implies (the kind its fusion would have).
-rt::KernelKind kernelKindOf(Operation* op) {
-  if (isa<ReduceOp>(op)) return rt::KernelKind::Reduction;
-  if (isa<DotGeneralOp>(op)) return rt::KernelKind::Gemm;
-  if (isa<ConvolutionOp>(op)) return rt::KernelKind::Conv;
-  if (isa<ArgsortOp>(op)) return rt::KernelKind::Sort;
-  if (isa<dlc::ScatterOp>(op)) return rt::KernelKind::Scatter;
-  return rt::KernelKind::Loop;
-}
-
 rt::KernelKind kernelKindOf(FusionKind k) {
   switch (k) {
     case FusionKind::Loop: return rt::KernelKind::Loop;
@@ -151,7 +141,7 @@ class Lowering {
         }
       if (!lowerFusion(fusion)) return false;
     } else {
-      k.kind = kernelKindOf(op);
+      k.kind = kernelKindOf(fusionKindOf(op));
       if (!lowerOp(op)) return false;
     }
     k.end = static_cast<int32_t>(p_.instrs.size());

@@ -10,15 +10,6 @@
 namespace dlc::driver {
 namespace {
 
-std::string kindOfUnfused(mlir::Operation* op) {
-  if (mlir::isa<ReduceOp>(op)) return "reduction";
-  if (mlir::isa<DotGeneralOp>(op)) return "gemm";
-  if (mlir::isa<ConvolutionOp>(op)) return "conv";
-  if (mlir::isa<ArgsortOp>(op)) return "sort";
-  if (mlir::isa<ScatterOp>(op)) return "scatter";
-  return "loop";
-}
-
 std::optional<int64_t> intAttr(mlir::func::FuncOp f, llvm::StringRef name) {
   if (auto a = f->getAttrOfType<mlir::IntegerAttr>(name)) return a.getInt();
   return std::nullopt;
@@ -48,9 +39,7 @@ CompileStats collectStats(mlir::ModuleOp module, const PipelineReport& report, d
   if (!main) return s;
   for (mlir::Operation& op : main.getBody().front()) {
     if (mlir::isa<ConstantOp, mlir::func::ReturnOp>(op)) continue;
-    std::string kind = mlir::isa<FusionOp>(op)
-                           ? stringifyFusionKind(mlir::cast<FusionOp>(op).getKind()).str()
-                           : kindOfUnfused(&op);
+    std::string kind = stringifyFusionKind(fusionKindOf(&op)).str();
     ++s.kernels;
     ++s.byKind[kind];
     if (kind == "gemm" || kind == "conv") ++s.libraryCalls;
