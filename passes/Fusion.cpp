@@ -120,11 +120,15 @@ class Grouping {
     return gs;
   }
 
+  void sortByIndex(std::vector<Operation*>& ops) const {
+    llvm::stable_sort(ops, [&](Operation* x, Operation* y) { return index_.lookup(x) < index_.lookup(y); });
+  }
+
   // The ops of groups a and b in program order.
   std::vector<Operation*> unite(int a, int b) const {
     std::vector<Operation*> ops = groups_[a];
     ops.insert(ops.end(), groups_[b].begin(), groups_[b].end());
-    llvm::stable_sort(ops, [&](Operation* x, Operation* y) { return index_.lookup(x) < index_.lookup(y); });
+    sortByIndex(ops);
     return ops;
   }
 
@@ -205,7 +209,7 @@ class Grouping {
       }
       std::vector<Operation*> ops = groups_[g];
       ops.push_back(clone);
-      llvm::stable_sort(ops, [&](Operation* x, Operation* y) { return index_.lookup(x) < index_.lookup(y); });
+      sortByIndex(ops);
       llvm::SmallPtrSet<Operation*, 32> set(ops.begin(), ops.end());
       if ((refusal = fusion::checkKernel({ops, set}))) break;
     }
@@ -221,7 +225,7 @@ class Grouping {
     for (auto& [g, clone] : clones) {
       groupOf_[clone] = g;
       groups_[g].push_back(clone);
-      llvm::stable_sort(groups_[g], [&](Operation* x, Operation* y) { return index_.lookup(x) < index_.lookup(y); });
+      sortByIndex(groups_[g]);
     }
     groups_[groupOf_[producer]].clear();
     index_.erase(producer);
@@ -300,17 +304,9 @@ void Grouping::materialize() {
       continue;
     }
     llvm::SmallPtrSet<Operation*, 32> set(ops.begin(), ops.end());
-    llvm::SetVector<Value> inputs, outputs;
+    auto [inputs, outputs] = fusion::interfaceOf({ops, set});
     llvm::SmallVector<Location> locs;
-    for (Operation* op : ops) {
-      locs.push_back(op->getLoc());
-      for (Value v : op->getOperands())
-        if (!fusion::isSplatConstant(v) && (!v.getDefiningOp() || !set.count(v.getDefiningOp())))
-          inputs.insert(v);
-      for (Value v : op->getResults())
-        if (llvm::any_of(v.getUsers(), [&](Operation* u) { return !set.count(u); }))
-          outputs.insert(v);
-    }
+    for (Operation* op : ops) locs.push_back(op->getLoc());
     if (outputs.empty()) continue;  // dead: erased with the originals below
     llvm::SmallVector<Type> resultTypes;
     for (Value v : outputs) resultTypes.push_back(v.getType());

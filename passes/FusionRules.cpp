@@ -310,6 +310,18 @@ bool Candidate::escapes(Value v) const {
   return false;
 }
 
+KernelInterface interfaceOf(const Candidate& c) {
+  KernelInterface io;
+  for (Operation* op : c.ops) {
+    for (Value v : op->getOperands())
+      if (!isSplatConstant(v) && (!v.getDefiningOp() || !c.set.count(v.getDefiningOp())))
+        io.inputs.insert(v);
+    for (Value v : op->getResults())
+      if (c.escapes(v)) io.outputs.insert(v);
+  }
+  return io;
+}
+
 FusionKind kindOf(ArrayRef<Operation*> ops) {
   for (Operation* op : ops)
     if (std::optional<FusionKind> k = heroKind(op)) return *k;
@@ -363,16 +375,10 @@ std::optional<Refusal> checkKernel(const Candidate& c) {
   if (c.ops.size() > size_t(kMaxOpsPerKernel))
     return refuse("kernel-size", "more than " + std::to_string(kMaxOpsPerKernel) +
                                      " ops in one kernel would exceed its register budget");
-  llvm::SetVector<Value> args;
-  for (Operation* op : c.ops) {
-    for (Value v : op->getOperands())
-      if (!isSplatConstant(v) && (!v.getDefiningOp() || !c.set.count(v.getDefiningOp())))
-        args.insert(v);
-    for (Value v : op->getResults())
-      if (c.escapes(v)) args.insert(v);
-  }
-  if (args.size() > size_t(kMaxKernelArgs))
-    return refuse("kernel-args", std::to_string(args.size()) + " inputs and outputs exceed the " +
+  KernelInterface io = interfaceOf(c);
+  size_t args = io.inputs.size() + io.outputs.size();
+  if (args > size_t(kMaxKernelArgs))
+    return refuse("kernel-args", std::to_string(args) + " inputs and outputs exceed the " +
                                      std::to_string(kMaxKernelArgs) + " a kernel takes");
 
   // Expensive work recomputed per re-read. Values computed from a reduction

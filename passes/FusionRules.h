@@ -8,6 +8,7 @@
 
 #include "ir/Dialect.h"
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
 namespace dlc::fusion {
@@ -31,6 +32,13 @@ struct Candidate {
   // Values of the candidate read by ops outside it (or returned).
   bool escapes(mlir::Value v) const;
 };
+
+// What a candidate kernel reads (kernel inputs; splat constants are copied
+// in instead) and writes (values read outside it), in first-use order.
+struct KernelInterface {
+  llvm::SetVector<mlir::Value> inputs, outputs;
+};
+KernelInterface interfaceOf(const Candidate& c);
 
 // The kind a group of ops compiles to (decided by its hero op, if any).
 FusionKind kindOf(llvm::ArrayRef<mlir::Operation*> ops);
