@@ -31,6 +31,11 @@ namespace fs = std::filesystem;
 // An error about the model as a whole (not one node); the message is final.
 struct ModelError : std::runtime_error {
   using std::runtime_error::runtime_error;
+  // Set when one node is at fault: its name and the reason alone, so that a
+  // frontend that generated the node (the DSL) can point at its source.
+  ModelError(const std::string& message, std::string node, std::string reason)
+      : std::runtime_error(message), node(std::move(node)), reason(std::move(reason)) {}
+  std::string node, reason;
 };
 
 const ConverterTable& converters() {
@@ -68,9 +73,12 @@ int64_t newestKnownOpset() {
 
 class Importer {
  public:
-  Importer(mlir::MLIRContext& ctx, std::string path, const OnnxImportOptions& options)
-      : ctx_(ctx), path_(std::move(path)), options_(options), builder_(&ctx),
-        emitter_(builder_, mlir::UnknownLoc::get(&ctx)) {}
+  // `bytes` null: read the model from the file `path`; else `path` only names
+  // the model in messages and `baseDir` holds its external data.
+  Importer(mlir::MLIRContext& ctx, std::string path, std::string baseDir, const std::string* bytes,
+           const OnnxImportOptions& options)
+      : ctx_(ctx), path_(std::move(path)), baseDir_(std::move(baseDir)), bytes_(bytes),
+        options_(options), builder_(&ctx), emitter_(builder_, mlir::UnknownLoc::get(&ctx)) {}
 
   mlir::OwningOpRef<mlir::ModuleOp> run() {
     loadModel();
@@ -80,12 +88,16 @@ class Importer {
 
  private:
   void loadModel() {
-    std::error_code ec;
-    if (!fs::is_regular_file(path_, ec)) throw ModelError(path_ + ": no such model file");
-    std::ifstream in(path_, std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!in.good() && !in.eof()) throw ModelError(path_ + ": cannot read the file");
-    if (bytes.empty()) throw ModelError(path_ + ": the file is empty, not an ONNX model");
+    std::string fileBytes;
+    if (!bytes_) {
+      std::error_code ec;
+      if (!fs::is_regular_file(path_, ec)) throw ModelError(path_ + ": no such model file");
+      std::ifstream in(path_, std::ios::binary);
+      fileBytes.assign((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (!in.good() && !in.eof()) throw ModelError(path_ + ": cannot read the file");
+    }
+    const std::string& bytes = bytes_ ? *bytes_ : fileBytes;
+    if (bytes.empty()) throw ModelError(path_ + ": the model is empty, not an ONNX model");
     if (!model_.ParseFromString(bytes))
       throw ModelError(path_ + ": not an ONNX model (it does not parse as onnx.ModelProto)");
     if (!model_.has_graph()) throw ModelError(path_ + ": the model has no graph");
@@ -106,7 +118,10 @@ class Importer {
     if (opset_ <= 0 || opset_ > newestKnownOpset() || model_.ir_version() > onnx::Version::IR_VERSION)
       return;
     try {
-      onnx::checker::check_model(path_);
+      // The path overload also checks external data files; in memory
+      // there is no file to check.
+      if (bytes_) onnx::checker::check_model(model_);
+      else onnx::checker::check_model(path_);
     } catch (const std::exception& e) {
       throw ModelError(path_ + ": the ONNX checker rejects the model: " + oneLine(e.what()));
     }
@@ -297,7 +312,7 @@ class Importer {
 
   mlir::OwningOpRef<mlir::ModuleOp> importGraph() {
     const onnx::GraphProto& g = model_.graph();
-    std::string baseDir = fs::path(path_).parent_path().string();
+    const std::string& baseDir = baseDir_;
     mlir::OwningOpRef<mlir::ModuleOp> module = mlir::ModuleOp::create(fileLoc());
 
     std::set<std::string> initializerNames;
@@ -393,7 +408,7 @@ class Importer {
       scope_.constants.erase(it);
     };
     mlir::Location loc = emitter_.loc();
-    std::string baseDir = fs::path(path_).parent_path().string();
+    const std::string& baseDir = baseDir_;
     std::string where = path_ + ": graph '" + g.name() + "': ";
     for (size_t i = 0; i < args.size(); ++i) {
       hide(g.input(static_cast<int>(i)).name());
@@ -451,11 +466,11 @@ class Importer {
     try {
       outs = conv->second(n);
     } catch (const NodeError& e) {
-      throw ModelError(where() + e.what() + onnxView(node));
+      throw ModelError(where() + e.what() + onnxView(node), name, e.what());
     } catch (const EmitError& e) {
-      throw ModelError(where() + e.what() + onnxView(node));
+      throw ModelError(where() + e.what() + onnxView(node), name, e.what());
     } catch (const onnx_io::TensorError& e) {
-      throw ModelError(where() + e.what());
+      throw ModelError(where() + e.what(), name, e.what());
     }
     for (int i = 0; i < node.output_size(); ++i) {
       if (node.output(i).empty()) continue;
@@ -477,6 +492,8 @@ class Importer {
 
   mlir::MLIRContext& ctx_;
   std::string path_;
+  std::string baseDir_;
+  const std::string* bytes_;  // not owned; null: read path_
   const OnnxImportOptions& options_;
   onnx::ModelProto model_;
   int64_t opset_ = 0;
@@ -495,18 +512,38 @@ std::vector<std::string> supportedOnnxOps() {
   return names;  // the table is a std::map: already sorted
 }
 
+namespace {
+
+mlir::OwningOpRef<mlir::ModuleOp> import(mlir::MLIRContext& ctx, const std::string& path,
+                                         const std::string& baseDir, const std::string* bytes,
+                                         const OnnxImportOptions& options, ImportError& error) {
+  ctx.loadDialect<DlcDialect, mlir::func::FuncDialect>();
+  try {
+    return Importer(ctx, path, baseDir, bytes, options).run();
+  } catch (const ModelError& e) {
+    error = {e.what(), e.node, e.reason};
+  } catch (const std::exception& e) {
+    error = {path + ": " + e.what(), "", ""};
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 mlir::OwningOpRef<mlir::ModuleOp> importOnnxFile(mlir::MLIRContext& ctx, const std::string& path,
                                                  const OnnxImportOptions& options,
                                                  std::string& error) {
-  ctx.loadDialect<DlcDialect, mlir::func::FuncDialect>();
-  try {
-    return Importer(ctx, path, options).run();
-  } catch (const ModelError& e) {
-    error = e.what();
-  } catch (const std::exception& e) {
-    error = path + ": " + e.what();
-  }
-  return nullptr;
+  ImportError e;
+  auto module = import(ctx, path, fs::path(path).parent_path().string(), nullptr, options, e);
+  if (!module) error = e.message;
+  return module;
+}
+
+mlir::OwningOpRef<mlir::ModuleOp> importOnnxBytes(mlir::MLIRContext& ctx, const std::string& bytes,
+                                                  const std::string& name, const std::string& baseDir,
+                                                  const OnnxImportOptions& options,
+                                                  ImportError& error) {
+  return import(ctx, name, baseDir, &bytes, options, error);
 }
 
 }  // namespace dlc

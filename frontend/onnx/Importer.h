@@ -35,4 +35,21 @@ mlir::OwningOpRef<mlir::ModuleOp> importOnnxFile(mlir::MLIRContext& ctx, const s
                                                  const OnnxImportOptions& options,
                                                  std::string& error);
 
+// Why an import failed: the one-line message above and, when one node is at
+// fault, its name and the reason alone (what a generating frontend such as
+// the DSL needs to point at its own source).
+struct ImportError {
+  std::string message;
+  std::string node;    // empty: not one node's fault
+  std::string reason;  // the message without the "FILE: node ..." prefix
+};
+
+// As importOnnxFile, for a serialised ModelProto in memory. `name` stands for
+// the model in messages; external data is read from files inside `baseDir`,
+// under the same containment rules as for a model file.
+mlir::OwningOpRef<mlir::ModuleOp> importOnnxBytes(mlir::MLIRContext& ctx, const std::string& bytes,
+                                                  const std::string& name, const std::string& baseDir,
+                                                  const OnnxImportOptions& options,
+                                                  ImportError& error);
+
 }  // namespace dlc

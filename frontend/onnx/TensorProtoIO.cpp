@@ -228,11 +228,16 @@ rt::HostTensor loadTensorFile(const std::string& path) {
   }
 }
 
-void saveTensorFile(const std::string& path, const rt::HostTensor& t) {
-  onnx::TensorProto p;
+void toTensorProto(const rt::HostTensor& t, onnx::TensorProto& p) {
   p.set_data_type(dtypeToOnnx(t.dtype()));
+  p.clear_dims();
   for (int64_t d : t.shape()) p.add_dims(d);
   p.set_raw_data(t.data(), static_cast<size_t>(t.byteSize()));
+}
+
+void saveTensorFile(const std::string& path, const rt::HostTensor& t) {
+  onnx::TensorProto p;
+  toTensorProto(t, p);
   std::ofstream out(path, std::ios::binary);
   if (!out || !p.SerializeToOstream(&out)) throw TensorError(path + ": cannot write file");
 }

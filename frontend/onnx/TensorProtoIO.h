@@ -24,6 +24,9 @@ struct TensorError : std::runtime_error {
 // are validated before anything is allocated.
 rt::HostTensor fromTensorProto(const onnx::TensorProto& t, const std::string& baseDir);
 
+// HostTensor -> TensorProto (dtype, dims, raw_data); the name is left as is.
+void toTensorProto(const rt::HostTensor& t, onnx::TensorProto& p);
+
 // Reads / writes a file holding one serialised TensorProto.
 rt::HostTensor loadTensorFile(const std::string& path);
 void saveTensorFile(const std::string& path, const rt::HostTensor& t);

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "mlir/IR/BuiltinOps.h"
-#include "tools/dlc/Compiler.h"
+#include "api/Driver.h"
 
 namespace dlc::driver {
 

@@ -13,7 +13,7 @@
 #include "frontend/onnx/TensorProtoIO.h"
 #include "runtime/host/HostDevice.h"
 #include "passes/MemoryPlan.h"
-#include "tools/dlc/Compiler.h"
+#include "api/Driver.h"
 #include "tools/dlc/Stats.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -1,5 +1,6 @@
-// The compile driver shared by the dlc subcommands: load a model (ONNX or
-// dlc IR text), run the pass pipeline with the requested IR dumps.
+// The compile driver shared by the dlc CLI and the C++ library: load a model
+// (ONNX, the DSL, or dlc IR text), run the pass pipeline with the requested
+// IR dumps.
 #pragma once
 
 #include <map>
@@ -37,8 +38,21 @@ struct Failure {
 // Creates a context with the dialects dlc needs.
 void initContext(mlir::MLIRContext& ctx);
 
-// Loads MODEL (.onnx, or .mlir text in the dlc dialect).
+// Loads MODEL by its extension: .mlir (dlc IR text), .dlc (the model DSL),
+// anything else ONNX.
 mlir::OwningOpRef<mlir::ModuleOp> loadModel(mlir::MLIRContext& ctx, const std::string& path,
+                                            const CompileOptions& opts, Failure& failure);
+
+// A model held in memory. `name` stands for it in messages; `baseDir` is
+// where its external data (ONNX) or load("...") files (DSL) are read from.
+enum class ModelFormat { Onnx, Dsl };
+struct InMemoryModel {
+  ModelFormat format = ModelFormat::Onnx;
+  std::string bytes;  // a serialised onnx.ModelProto, or DSL source text
+  std::string name;
+  std::string baseDir;
+};
+mlir::OwningOpRef<mlir::ModuleOp> loadModel(mlir::MLIRContext& ctx, const InMemoryModel& model,
                                             const CompileOptions& opts, Failure& failure);
 
 // What a pipeline run reports besides the IR: wall time per pass, in run

@@ -1,9 +1,10 @@
-#include "tools/dlc/Compiler.h"
+#include "api/Driver.h"
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 
+#include "frontend/dsl/Dsl.h"
 #include "frontend/onnx/Importer.h"
 #include "ir/Dialect.h"
 #include "passes/Passes.h"
@@ -99,6 +100,55 @@ void initContext(mlir::MLIRContext& ctx) {
   ctx.loadDialect<DlcDialect, mlir::func::FuncDialect>();
 }
 
+namespace {
+
+// The verifier after import: text the user wrote may be invalid; an imported
+// model that fails it is a bug in the importer.
+bool verifyImported(mlir::ModuleOp module, bool userText, const DiagnosticCollector& diags,
+                    Failure& failure) {
+  if (mlir::succeeded(mlir::verify(module))) return true;
+  failure = {userText ? 1 : 2,
+             (userText ? "" : "internal error: the imported IR does not verify:\n") + diags.text()};
+  return false;
+}
+
+OnnxImportOptions importOptions(const CompileOptions& opts) {
+  OnnxImportOptions io;
+  io.inputShapes = opts.inputShapes;
+  io.inputValues = opts.inputValues;
+  return io;
+}
+
+// DSL text -> ONNX model (frontend/dsl) -> the ONNX importer. An importer
+// error on a node the DSL generated is reported at the DSL call.
+mlir::OwningOpRef<mlir::ModuleOp> importDsl(mlir::MLIRContext& ctx, const std::string& source,
+                                            const std::string& name, const std::string& baseDir,
+                                            const CompileOptions& opts, Failure& failure) {
+  dsl::Translation t = dsl::translateToOnnx(source, name, baseDir);
+  if (!t.ok()) {
+    failure = {1, t.errors};
+    return nullptr;
+  }
+  ImportError error;
+  auto module = importOnnxBytes(ctx, t.modelBytes, name, baseDir, importOptions(opts), error);
+  if (!module) failure = {1, dsl::describeImportError(source, name, t, error.message, error.node, error.reason)};
+  return module;
+}
+
+std::string readFile(const std::string& path, Failure& failure) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    failure = {1, path + ": no such file"};
+    return {};
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) failure = {1, path + ": cannot read the file"};
+  return bytes;
+}
+
+}  // namespace
+
 mlir::OwningOpRef<mlir::ModuleOp> loadModel(mlir::MLIRContext& ctx, const std::string& path,
                                             const CompileOptions& opts, Failure& failure) {
   initContext(ctx);
@@ -107,7 +157,7 @@ mlir::OwningOpRef<mlir::ModuleOp> loadModel(mlir::MLIRContext& ctx, const std::s
   std::string ext = fs::path(path).extension().string();
   if (ext == ".mlir") {
     if (!opts.inputShapes.empty()) {
-      failure = {1, path + ": --input-shape applies to ONNX models; IR text is already static"};
+      failure = {1, path + ": --input-shape applies to ONNX and DSL models; IR text is already static"};
       return nullptr;
     }
     module = mlir::parseSourceFile<mlir::ModuleOp>(path, &ctx);
@@ -116,25 +166,36 @@ mlir::OwningOpRef<mlir::ModuleOp> loadModel(mlir::MLIRContext& ctx, const std::s
       failure = {1, fs::exists(path, ec) ? diags.text() : path + ": no such file"};
       return nullptr;
     }
+  } else if (ext == ".dlc") {
+    std::string source = readFile(path, failure);
+    if (failure) return nullptr;
+    module = importDsl(ctx, source, path, fs::path(path).parent_path().string(), opts, failure);
+    if (!module) return nullptr;
   } else {
-    OnnxImportOptions io;
-    io.inputShapes = opts.inputShapes;
-    io.inputValues = opts.inputValues;
     std::string error;
-    module = importOnnxFile(ctx, path, io, error);
+    module = importOnnxFile(ctx, path, importOptions(opts), error);
     if (!module) {
       failure = {1, error};
       return nullptr;
     }
   }
-  if (mlir::failed(mlir::verify(*module))) {
-    // Text the user wrote may be invalid; an imported model that fails the
-    // verifier is a bug in the importer.
-    failure = {ext == ".mlir" ? 1 : 2,
-               (ext == ".mlir" ? "" : "internal error: the imported IR does not verify:\n") +
-                   diags.text()};
-    return nullptr;
+  if (!verifyImported(*module, ext == ".mlir", diags, failure)) return nullptr;
+  return module;
+}
+
+mlir::OwningOpRef<mlir::ModuleOp> loadModel(mlir::MLIRContext& ctx, const InMemoryModel& model,
+                                            const CompileOptions& opts, Failure& failure) {
+  initContext(ctx);
+  DiagnosticCollector diags(ctx);
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  if (model.format == ModelFormat::Dsl) {
+    module = importDsl(ctx, model.bytes, model.name, model.baseDir, opts, failure);
+  } else {
+    ImportError error;
+    module = importOnnxBytes(ctx, model.bytes, model.name, model.baseDir, importOptions(opts), error);
+    if (!module) failure = {1, error.message};
   }
+  if (!module || !verifyImported(*module, false, diags, failure)) return nullptr;
   return module;
 }
 
