@@ -68,6 +68,7 @@ class Lexer {
     Token t;
     t.kind = kind, t.text = std::move(text), t.loc = loc;
     tokens_.push_back(std::move(t));
+    lastEnd_ = here();
   }
 
   void identifier() {
@@ -93,7 +94,7 @@ class Lexer {
     if (it != keywords().end() && startsStatement(it->second) && firstOnLine(begin) && !open_.empty() &&
         open_.back() != '{') {
       while (!open_.empty() && open_.back() != '{') open_.pop_back();
-      push(Tok::Newline, "\n", loc);
+      push(Tok::Newline, "\n", lastEnd_);
     }
     push(it == keywords().end() ? Tok::Ident : it->second, text, loc);
   }
@@ -146,6 +147,7 @@ class Lexer {
       }
     }
     tokens_.push_back(std::move(t));
+    lastEnd_ = here();
   }
 
   void string() {
@@ -250,6 +252,7 @@ class Lexer {
   std::vector<char> open_;  // the brackets open at this point
   size_t pos_ = 0;
   int line_ = 1, col_ = 1;
+  SourceLoc lastEnd_{1, 1};  // just after the last token
 };
 
 }  // namespace
@@ -257,7 +260,7 @@ class Lexer {
 std::string describe(Tok kind) {
   switch (kind) {
     case Tok::Eof: return "the end of the file";
-    case Tok::Newline: return "a newline";
+    case Tok::Newline: return "the end of the line";
     case Tok::Semi: return "';'";
     case Tok::Ident: return "an identifier";
     case Tok::Name: return "a name";
