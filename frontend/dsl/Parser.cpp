@@ -42,6 +42,7 @@ class Parser {
       }
       if (at(Tok::RBrace)) {
         error(cur().loc, "unexpected '}': no block is open");
+        failed_ = false;
         ++pos_;
         continue;
       }
@@ -458,7 +459,7 @@ class Parser {
                            (at(Tok::Name) ? " (the prefix is one identifier; calls nest the prefixes)" : ""));
       return nullptr;
     }
-    e->asName = cur().text, e->asLoc = cur().loc;
+    e->asName = cur().text, e->asLoc = asLoc;
     ++pos_;
     return e;
   }
