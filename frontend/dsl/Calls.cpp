@@ -7,11 +7,17 @@
 #include <optional>
 
 #include "frontend/dsl/Translator.h"
-#include "frontend/onnx/Importer.h"
 #include "frontend/onnx/TensorProtoIO.h"
 
 #include "onnx/defs/schema.h"
 #include "onnx/onnx_pb.h"
+
+namespace dlc {
+// The ONNX ops the importer converts (frontend/onnx/Importer.h). Declared
+// here rather than included: Importer.h brings MLIR's headers, which the
+// DSL does not otherwise need (the fuzzer builds the DSL without MLIR).
+std::vector<std::string> supportedOnnxOps();
+}  // namespace dlc
 
 namespace dlc::dsl {
 
