@@ -44,8 +44,9 @@ Exit codes: 0 success, 1 a problem with the input or the flags, 2 an internal er
 
 const char* kCompileHelp = R"(usage: dlc compile MODEL [options]
 
-Compiles MODEL (.onnx, or .mlir text in the dlc dialect) and prints a summary
-of what was compiled: the signature, the kernels and the memory plan.
+Compiles MODEL (.onnx, a .dlc model of dlc's DSL, or .mlir text in the dlc
+dialect) and prints a summary of what was compiled: the signature, the
+kernels and the memory plan.
 
 options:
   --emit ir                  print the optimised core-op IR, before fusion
