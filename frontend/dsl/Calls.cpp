@@ -139,6 +139,7 @@ Value Translator::call(const Expr& e, Scope& sc, const std::string& hint, int re
 }
 
 void Translator::unknownCallee(const Expr& e, Scope& sc) {
+  if (diags_.repeatAt(e.loc)) return;
   std::vector<std::string> candidates;
   for (const auto& [name, fn] : functions_) candidates.push_back(name);
   for (const Builtin& b : builtins()) candidates.push_back(b.name);

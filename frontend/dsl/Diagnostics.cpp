@@ -4,13 +4,16 @@ namespace dlc::dsl {
 
 namespace {
 
-// The text of 1-based line `line`, without its end of line.
-std::string sourceLine(const std::string& source, int line) {
-  size_t begin = 0;
-  for (int l = 1; l < line; ++l) {
-    begin = source.find('\n', begin);
-    if (begin == std::string::npos) return {};
-    ++begin;
+// The text of 1-based line `line` (starting at `begin`, when known), without
+// its end of line.
+std::string sourceLine(const std::string& source, int line, size_t begin = std::string::npos) {
+  if (begin == std::string::npos) {
+    begin = 0;
+    for (int l = 1; l < line; ++l) {
+      begin = source.find('\n', begin);
+      if (begin == std::string::npos) return {};
+      ++begin;
+    }
   }
   size_t end = source.find('\n', begin);
   std::string text = source.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
@@ -22,10 +25,15 @@ std::string sourceLine(const std::string& source, int line) {
 
 std::string formatDiagnostic(const std::string& source, const std::string& name, SourceLoc loc,
                              const std::string& message) {
+  return formatAt(source, name, loc, message, std::string::npos);
+}
+
+std::string formatAt(const std::string& source, const std::string& name, SourceLoc loc, const std::string& message,
+                     size_t lineBegin) {
   std::string out = name + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.col) +
                     ": error: " + message;
   if (loc.line < 1 || loc.col < 1) return out;
-  std::string line = sourceLine(source, loc.line);
+  std::string line = sourceLine(source, loc.line, lineBegin);
   // Control bytes would garble a terminal; they are shown as '?' (one byte
   // for one byte, so the caret stays under its column).
   for (char& c : line)
@@ -38,11 +46,21 @@ std::string formatDiagnostic(const std::string& source, const std::string& name,
 }
 
 void Diagnostics::error(SourceLoc loc, const std::string& message) {
+  ++attempts_;
+  // Line starts, found once: a large file with many errors stays linear.
+  if (lineStarts_.empty()) {
+    lineStarts_.push_back(0);
+    for (size_t i = 0; i < source_.size(); ++i)
+      if (source_[i] == '\n') lineStarts_.push_back(i + 1);
+  }
+  size_t begin = loc.line >= 1 && static_cast<size_t>(loc.line) <= lineStarts_.size() ? lineStarts_[loc.line - 1]
+                                                                                     : source_.size();
   // A function expanded at several calls would repeat its body's errors.
-  std::string text = formatDiagnostic(source_, name_, loc, message);
+  std::string text = formatAt(source_, name_, loc, message, begin);
   for (const std::string& e : errors_)
     if (e == text) return;
   ++count_;
+  locs_.insert({loc.line, loc.col});
   if (count_ > kMaxErrors) {
     truncated_ = true;
     return;

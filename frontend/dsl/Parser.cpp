@@ -1,6 +1,7 @@
 #include "frontend/dsl/Parser.h"
 
 #include <algorithm>
+#include <set>
 
 #include "frontend/dsl/Lexer.h"
 
@@ -533,16 +534,16 @@ class Parser {
   // After "(": [ args ] ")". Positional arguments come first.
   bool arguments(Expr& call) {
     if (accept(Tok::RParen)) return true;
+    std::set<std::string> keywords;
     do {
       if (at(Tok::Ident) && toks_[pos_ + 1].kind == Tok::Assign) {
         KwArg k;
         k.name = cur().text, k.loc = cur().loc;
         pos_ += 2;
-        for (const KwArg& other : call.kwargs)
-          if (other.name == k.name) {
-            error(k.loc, "keyword argument '" + k.name + "' is given twice");
-            return false;
-          }
+        if (!keywords.insert(k.name).second) {
+          error(k.loc, "keyword argument '" + k.name + "' is given twice");
+          return false;
+        }
         k.value = expr();
         if (!k.value) return false;
         call.kwargs.push_back(std::move(k));

@@ -1,6 +1,7 @@
 // Statements and expressions of the DSL -> ModelBuilder calls.
 #include "frontend/dsl/Translator.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -64,10 +65,14 @@ std::string didYouMean(const std::string& word, const std::vector<std::string>& 
   return c.empty() ? "" : "; did you mean '" + c + "'?";
 }
 
-std::vector<std::string> scopeNames(const Scope& sc) {
+// The names of the scope of a similar length, as suggestion candidates
+// (copying every name of a large model at each error would be quadratic).
+std::vector<std::string> scopeNames(const Scope& sc, const std::string& near) {
   std::vector<std::string> out;
+  size_t slack = near.size() / 3 + 2;
   for (const Scope* s = &sc; s; s = s->parent)
-    for (const auto& [n, b] : s->names) out.push_back(n);
+    for (const auto& [n, b] : s->names)
+      if (n.size() + slack >= near.size() && n.size() <= near.size() + slack) out.push_back(n);
   return out;
 }
 
@@ -451,7 +456,7 @@ void Translator::output(const Stmt& s, Scope& sc) {
     const Binding* b = sc.lookup(s.name);
     if (!b) {
       error(s.nameLoc, "'" + s.name + "' is not defined; write 'output " + s.name + " = EXPR' or define it first" +
-                           didYouMean(s.name, scopeNames(sc)));
+                           didYouMean(s.name, scopeNames(sc, s.name)));
       return;
     }
     v = b->value;
@@ -461,11 +466,10 @@ void Translator::output(const Stmt& s, Scope& sc) {
     error(s.value ? s.value->loc : s.nameLoc, "an output must be a tensor; this is " + describeValue(v));
     return;
   }
-  for (const std::string& o : outputs_)
-    if (o == s.name) {
-      error(s.nameLoc, "output '" + s.name + "' is declared twice");
-      return;
-    }
+  if (outputSet_.count(s.name)) {
+    error(s.nameLoc, "output '" + s.name + "' is declared twice");
+    return;
+  }
   if (s.value && sc.lookup(s.name)) return define(sc, s.name, s.nameLoc, Value::none());
   if (v.s != s.name && builder_->defined(s.name)) {
     error(s.nameLoc, "'" + s.name + "' is already the name of a value of the model; choose another output name");
@@ -476,12 +480,26 @@ void Translator::output(const Stmt& s, Scope& sc) {
   if (static_cast<size_t>(builder_->model().graph().node_size()) > before)
     nodeLocations_[builder_->model().graph().node(static_cast<int>(before)).name()] = s.nameLoc;
   outputs_.push_back(s.name);
+  outputSet_.insert(s.name);
   if (s.value) define(sc, s.name, s.nameLoc, v);
 }
 
 // --- expressions ---------------------------------------------------------
 
 Value Translator::eval(const Expr& e, Scope& sc, const std::string& hint, int results) {
+  // Expressions nest at most kMaxExprDepth levels, but function bodies
+  // expanded inside expressions nest further: the whole evaluation is
+  // bounded too, so that no input exhausts the stack.
+  struct Depth {
+    int& d;
+    explicit Depth(int& depth) : d(++depth) {}
+    ~Depth() { --d; }
+  } depth(evalDepth_);
+  if (evalDepth_ > kMaxEvalDepth) {
+    error(e.loc, "expressions and function calls nest too deeply here (more than " +
+                     std::to_string(kMaxEvalDepth) + " levels)");
+    return Value::none();
+  }
   if (results != 1 && e.kind != Expr::Kind::Call) {
     error(e.loc, "only a call can give " + std::to_string(results) + " results");
     return Value::none();
@@ -503,11 +521,12 @@ Value Translator::eval(const Expr& e, Scope& sc, const std::string& hint, int re
     case Expr::Kind::Name: {
       const Binding* b = sc.lookup(e.text);
       if (b) return b->value;
+      if (diags_.repeatAt(e.loc)) return Value::none();
       if (functions_.count(e.text)) {
         error(e.loc, "'" + e.text + "' is a function; call it: " + e.text + "(...)");
         return Value::none();
       }
-      error(e.loc, "'" + e.text + "' is not defined" + didYouMean(e.text, scopeNames(sc)));
+      error(e.loc, "'" + e.text + "' is not defined" + didYouMean(e.text, scopeNames(sc, e.text)));
       return Value::none();
     }
     case Expr::Kind::List: {

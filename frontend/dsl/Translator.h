@@ -154,6 +154,9 @@ class Translator {
   std::vector<std::string> callStack_;  // user functions being expanded
   std::set<std::string> paramNames_;    // full names of every parameter
   std::vector<std::string> outputs_;    // output names, in order
+  std::set<std::string> outputSet_;
+  int evalDepth_ = 0;
+  static constexpr int kMaxEvalDepth = 1000;
   std::map<std::string, SourceLoc> nodeLocations_;
   int64_t paramElements_ = 0;
   bool tooBig_ = false;

@@ -4,6 +4,8 @@
 
 #include "onnx/onnx_pb.h"
 
+#include <algorithm>
+
 namespace dlc::onnx_io {
 
 Attr Attr::integer(std::string name, int64_t v) {
@@ -102,9 +104,15 @@ void ModelBuilder::define(const std::string& value) {
 std::string ModelBuilder::freshIn(std::set<std::string>& used, const std::string& hint) {
   std::string base = hint.empty() ? "v" : hint;
   if (!used.count(base)) return base;
-  for (int i = 1;; ++i) {
+  // Names are never released, so the search resumes where the last one for
+  // this base ended: n nodes of one op type cost O(n), not O(n^2).
+  int& next = nextSuffix_[&used == &nodes_ ? 1 : 0][base];
+  for (int i = std::max(next, 1);; ++i) {
     std::string name = base + "_" + std::to_string(i);
-    if (!used.count(name)) return name;
+    if (!used.count(name)) {
+      next = i + 1;
+      return name;
+    }
   }
 }
 
@@ -164,8 +172,7 @@ std::vector<std::string> ModelBuilder::addNode(const std::string& opType,
 void ModelBuilder::addOutput(const std::string& value, const std::string& name, rt::DType dtype) {
   if (!defined(value)) throw BuildError("output '" + name + "': value '" + value + "' is not defined");
   auto* graph = model_->mutable_graph();
-  for (const auto& o : graph->output())
-    if (o.name() == name) throw BuildError("output '" + name + "' is declared twice");
+  if (!outputs_.insert(name).second) throw BuildError("output '" + name + "' is declared twice");
   if (value != name) {
     define(name);
     auto* node = graph->add_node();

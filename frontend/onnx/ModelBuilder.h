@@ -4,6 +4,7 @@
 // semantics, and that an exported model is exactly what dlc compiled.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <set>
 #include <stdexcept>
@@ -98,6 +99,8 @@ class ModelBuilder {
   int64_t opset_;
   std::set<std::string> values_;  // every value name in use
   std::set<std::string> nodes_;   // every node name in use
+  std::set<std::string> outputs_;  // graph output names
+  std::map<std::string, int> nextSuffix_[2];  // per base: where freshIn resumes (values, nodes)
 };
 
 }  // namespace dlc::onnx_io

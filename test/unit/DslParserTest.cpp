@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <chrono>
 #include <functional>
 
 #include "frontend/dsl/Dsl.h"
@@ -265,6 +266,22 @@ TEST(DslTranslate, NodesMapToTheirSource) {
                                         "m.dlc: node 'h' (Relu, opset 17): bad", "h", "bad");
   EXPECT_EQ(msg, "m.dlc:2:9: error: Relu: bad\nlet h = relu(x)\n        ^");
   EXPECT_EQ(describeImportError("", "m.dlc", t, "whole model", "", ""), "whole model");
+}
+
+// Many names, nodes, outputs and one error repeated at every call of a
+// function: the work stays about linear (each of these was quadratic once).
+TEST(DslTranslate, LargeModelsStayFast) {
+  std::string src = "input x: f32[2]\n";
+  for (int i = 0; i < 50000; ++i) src += "let a" + std::to_string(i) + " = relu(x)\n";
+  for (int i = 0; i < 20000; ++i) src += "output o" + std::to_string(i) + " = relu(x)\n";
+  src += "fn f(t) {\n  return nope\n}\n";
+  for (int i = 0; i < 3000; ++i) src += "let b" + std::to_string(i) + " = f(x)\n";
+  auto start = std::chrono::steady_clock::now();
+  Translation t = translateToOnnx(src, "big.dlc", "");
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(seconds, 10.0);
+  EXPECT_EQ(t.errors.rfind("big.dlc:70003:10: error: 'nope' is not defined", 0), 0u) << t.errors.substr(0, 300);
+  EXPECT_EQ(t.errors.find("error:", 20), std::string::npos);
 }
 
 TEST(DslTranslate, NeverThrowsOnGarbage) {
