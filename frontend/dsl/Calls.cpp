@@ -548,8 +548,6 @@ Value Translator::callOnnx(const Expr& e, const std::string& op, Scope& sc, cons
           dtype = inputs[j].dtype, found = true;
       if (!found && schema && !typeStr.empty()) found = singleType(*schema, typeStr, dtype);
       if (!found) {
-        bool ints = inputs[i].kind == Value::Kind::Int ||
-                    (inputs[i].kind == Value::Kind::List && allOf(inputs[i], Value::Kind::Int, Value::Kind::List));
         std::function<bool(const Value&)> allInts = [&](const Value& v) {
           if (v.kind == Value::Kind::List) {
             for (const Value& x : v.items)
@@ -558,8 +556,7 @@ Value Translator::callOnnx(const Expr& e, const std::string& op, Scope& sc, cons
           }
           return v.kind == Value::Kind::Int;
         };
-        ints = allInts(inputs[i]);
-        dtype = ints ? rt::DType::I64 : firstFloat;
+        dtype = allInts(inputs[i]) ? rt::DType::I64 : firstFloat;
       }
       tensors[i] = constant(inputs[i], dtype, locs[i], sc);
       if (!tensors[i].ok()) return Value::none();

@@ -647,7 +647,6 @@ Value Translator::constant(const Value& v, rt::DType dtype, SourceLoc loc, Scope
   rt::Shape shape;
   std::vector<const Value*> flat;
   std::vector<const Value*> level = {&v};
-  bool first = true;
   while (!level.empty() && level[0]->kind == Value::Kind::List) {
     size_t n = level[0]->items.size();
     std::vector<const Value*> next;
@@ -660,10 +659,8 @@ Value Translator::constant(const Value& v, rt::DType dtype, SourceLoc loc, Scope
     }
     shape.push_back(static_cast<int64_t>(n));
     level = std::move(next);
-    first = false;
     if (n == 0) break;
   }
-  (void)first;
   for (const Value* x : level) {
     if (!x->number()) {
       error(loc, "a tensor constant is made of numbers; this list holds " + describeValue(*x));

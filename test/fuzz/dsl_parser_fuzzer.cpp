@@ -34,7 +34,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   limits.maxNodes = 20000;
   limits.maxCallDepth = 16;
   dlc::dsl::Translation t = dlc::dsl::translate(source, "fuzz.dlc", baseDir(), limits);
-  // Exactly one of a model and diagnostics.
+  // Exactly one of a model and diagnostics; an exception caught inside the
+  // translator ("internal error") is a bug as much as a crash is.
   if (t.ok() == t.modelBytes.empty()) __builtin_trap();
+  if (t.errors.rfind("fuzz.dlc: error: internal error", 0) == 0) __builtin_trap();
   return 0;
 }
