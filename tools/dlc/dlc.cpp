@@ -1,10 +1,12 @@
 // dlc: the command-line driver (DESIGN.md "Command-line contract").
 //   dlc compile MODEL ...   compile and show what was compiled
 //   dlc run MODEL ...       compile and execute on a device
+//   dlc export MODEL.dlc -o OUT.onnx   write a DSL model as ONNX
 // Exit codes: 0 success, 1 the user's error, 2 an internal error.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -14,6 +16,7 @@
 #include "runtime/host/HostDevice.h"
 #include "passes/MemoryPlan.h"
 #include "api/Driver.h"
+#include "tools/dlc/Export.h"
 #include "tools/dlc/Stats.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -32,6 +35,7 @@ usage: dlc <command> [options]
 commands:
   compile   compile a model and show what was compiled (IR, summary)
   run       compile a model and run it on inputs in the ONNX test-data layout
+  export    write a model of the DSL (.dlc) as an ONNX model
   ops       list the ONNX operators the importer supports (--markdown: as a table)
   help      show this text; `dlc <command> --help` for one command
 
@@ -80,6 +84,21 @@ options:
   --print-ir-after-all, --print-ir-after=PASS, --dump-dir DIR, --no-opt
                              as for compile; running a model with and without
                              --no-opt is the differential check of the passes
+  -h, --help                 show this text
+)";
+
+const char* kExportHelp = R"(usage: dlc export MODEL.dlc -o OUT.onnx [options]
+
+Translates a model written in dlc's DSL (docs/dsl.md) into the equivalent
+ONNX model and writes it to OUT.onnx: the graph dlc compiles for MODEL.dlc,
+parameters as initializers under their DSL names, the train section as
+metadata_props (dlc.train.*). The model is imported as `dlc compile` would
+import it, so that an error is reported at its DSL source line, and the
+outputs get their shapes from that import (symbolic input dimensions stay
+symbolic, and so do the output dimensions that follow them).
+
+options:
+  -o, --output OUT.onnx      where the ONNX model goes (required)
   -h, --help                 show this text
 )";
 
@@ -302,6 +321,36 @@ int runCommand(int argc, char** argv) {
   return 0;
 }
 
+// `dlc export MODEL.dlc -o OUT.onnx`: the ONNX model the DSL translates to.
+int exportCommand(int argc, char** argv) {
+  Args args(argc, argv, 2);
+  std::string model, out;
+  while (!args.done()) {
+    std::string a = args.next();
+    if (a == "-h" || a == "--help") return std::cout << kExportHelp, 0;
+    if (args.value(a, "-o", out) || args.value(a, "--output", out)) continue;
+    if (a.rfind("-", 0) == 0) throw UsageError{"unknown option '" + a + "' (see dlc export --help)"};
+    if (!model.empty()) throw UsageError{"more than one model given: '" + model + "' and '" + a + "'"};
+    model = a;
+  }
+  if (model.empty()) throw UsageError{"no model given (see dlc export --help)"};
+  if (out.empty()) throw UsageError{"no output file given: dlc export " + model + " -o OUT.onnx"};
+  if (fs::path(model).extension() != ".dlc")
+    throw UsageError{"'" + model + "' is not a DSL model (.dlc): export translates the DSL to ONNX"};
+  std::error_code ec;
+  if (!fs::is_regular_file(model, ec)) return report({1, model + ": no such file"});
+  std::ifstream in(model, std::ios::binary);
+  std::string source((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Failure f;
+  std::string bytes = dlc::driver::exportDsl(source, model, f);
+  if (f) return report(f);
+  std::ofstream file(out, std::ios::binary | std::ios::trunc);
+  file << bytes;
+  file.close();
+  if (!file) return report({1, out + ": cannot write the file"});
+  return 0;
+}
+
 // `dlc ops [--markdown]`: the importer's converter table, the one source of
 // the README's list of supported operators.
 int opsCommand(int argc, char** argv) {
@@ -339,6 +388,7 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "compile") return compileCommand(argc, argv);
     if (cmd == "run") return runCommand(argc, argv);
+    if (cmd == "export") return exportCommand(argc, argv);
     if (cmd == "ops") return opsCommand(argc, argv);
     if (cmd == "help" || cmd == "-h" || cmd == "--help") return std::cout << kMainHelp, 0;
     if (cmd == "train" || cmd == "bench")
