@@ -10,6 +10,7 @@ metadata; every parameter's values follow the initialiser the file declares
 import fnmatch
 import math
 import pathlib
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -151,7 +152,8 @@ class Example:
     # (pattern over parameter names, initialiser, its keywords), first match wins:
     # what the .dlc file declares, written out again here.
     inits: list
-    # The train section: loss, its arguments, optimizer and hyper-parameters.
+    # The train section: loss and its arguments, label inputs, optimizer and
+    # its keywords, the other numbers (batch_size, epochs or steps).
     train: dict = field(default_factory=dict)
 
 
@@ -164,29 +166,31 @@ EXAMPLE_SPECS = {
          ("fc3.w", "normal", {"std": 0.01}), ("*.b", "zeros", {})],
         dict(loss="softmax_cross_entropy", loss_args=["logits", "labels"],
              labels={"labels": ("i64", [64])},
-             optimizer="sgd", hyper={"lr": 0.1, "momentum": 0.9, "batch_size": 64,
-                                     "epochs": 5})),
+             optimizer="sgd", optimizer_args={"lr": 0.1, "momentum": 0.9},
+             numbers={"batch_size": 64, "epochs": 5})),
     "mnist_cnn": Example(
         MnistCnn, mnist_cnn_state, {"x": [64, 1, 28, 28]}, {"logits": [64, 10]},
         [("conv*.w", "kaiming", {}), ("fc*.w", "xavier", {}), ("*.b", "zeros", {})],
         dict(loss="softmax_cross_entropy", loss_args=["logits", "labels"],
              labels={"labels": ("i64", [64])},
-             optimizer="adam", hyper={"lr": 0.001, "batch_size": 64, "epochs": 3})),
+             optimizer="adam", optimizer_args={"lr": 0.001},
+             numbers={"batch_size": 64, "epochs": 3})),
     "lenet5": Example(
         LeNet5, lenet5_state, {"x": [64, 1, 28, 28]}, {"logits": [64, 10]},
         [("c1.w", "kaiming", {"gain": 1.0}), ("c3.w", "kaiming", {"gain": 1.0}),
          ("*.w", "xavier", {}), ("*.b", "zeros", {})],
         dict(loss="softmax_cross_entropy", loss_args=["logits", "labels"],
              labels={"labels": ("i64", [64])},
-             optimizer="sgd", hyper={"lr": 0.05, "momentum": 0.9, "weight_decay": 0.0005,
-                                     "batch_size": 64, "epochs": 10})),
+             optimizer="sgd", optimizer_args={"lr": 0.05, "momentum": 0.9,
+                                              "weight_decay": 0.0005},
+             numbers={"batch_size": 64, "epochs": 10})),
     "transformer": Example(
         Transformer, transformer_state, {"x": [2, 16, 64]}, {"y": [2, 16, 64]},
         [("*.w", "xavier", {}), ("*.g", "ones", {}), ("*.b", "zeros", {})],
         dict(loss="mse", loss_args=["y", "target"],
              labels={"target": ("f32", [2, 16, 64])},
-             optimizer="adamw", hyper={"lr": 0.0003, "weight_decay": 0.01,
-                                       "batch_size": 2, "steps": 1000})),
+             optimizer="adamw", optimizer_args={"lr": 0.0003, "weight_decay": 0.01},
+             numbers={"batch_size": 2, "steps": 1000})),
 }
 NAMES = list(EXAMPLE_SPECS)
 
@@ -217,8 +221,20 @@ def exports(dlc_bin, tmp_path_factory):
     return Exports(dlc_bin, tmp_path_factory.mktemp("dsl_exports"))
 
 
-def parameters(model):
+# The translation's anonymous constants (reshape shapes, number literals)
+# are initializers too, under fresh names made from "const" in the scope
+# that used them (ModelBuilder::addConstant): `const`, `layer0.attn.const_1`.
+# `const` is a keyword, so no parameter is named like that.
+CONSTANT_NAME = re.compile(r"(.*\.)?const(_[0-9]+)?")
+
+
+def initializers(model):
     return {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+
+
+def parameters(model):
+    """The initializers that are parameters: the DSL's `param`s."""
+    return {k: v for k, v in initializers(model).items() if not CONSTANT_NAME.fullmatch(k)}
 
 
 def value_info(v):
@@ -246,7 +262,11 @@ def test_export_signature(exports, name):
     _, model = exports[name]
     spec = EXAMPLE_SPECS[name]
     params = parameters(model)
-    inputs = {v.name: value_info(v) for v in model.graph.input if v.name not in params}
+    constants = {k: v for k, v in initializers(model).items() if k not in params}
+    for k, v in constants.items():  # shapes and scalars, not weights in disguise
+        assert v.size <= 4, f"{name}: constant {k} has {v.size} elements"
+    inputs = {v.name: value_info(v) for v in model.graph.input
+              if v.name not in params and v.name not in constants}
     assert inputs == {n: (onnx.TensorProto.FLOAT, s) for n, s in spec.inputs.items()}
     outputs = {v.name: value_info(v) for v in model.graph.output}
     assert outputs == {n: (onnx.TensorProto.FLOAT, s) for n, s in spec.outputs.items()}
@@ -328,21 +348,42 @@ def test_export_is_reproducible(exports, dlc_bin, tmp_path, name):
         np.testing.assert_array_equal(first[k], second[k], err_msg=k)
 
 
+# The optimizers' documented defaults (docs/dsl.md, "Training"), which the
+# metadata spells out where the file leaves them out.
+OPTIMIZER_DEFAULTS = {
+    "sgd": {"momentum": 0.0, "weight_decay": 0.0},
+    "adam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0},
+    "adamw": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0},
+}
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_train_section_is_stored(exports, name):
+    """The train section as metadata_props, in the key layout that
+    frontend/dsl/Train.cpp writes: dlc.train.loss (+ .prediction, .target),
+    dlc.train.optimizer (+ .KEYWORD for each of its settings), the numbers
+    (batch_size, epochs or steps), dlc.train.labels and dlc.train.label.NAME."""
     _, model = exports[name]
+    expected = EXAMPLE_SPECS[name].train
     meta = {p.key: p.value for p in model.metadata_props}
     train = {k: v for k, v in meta.items() if k.startswith("dlc.train.")}
     assert train, f"{name}: no dlc.train.* metadata; metadata: {meta}"
-    check_train_metadata(name, train, EXAMPLE_SPECS[name].train)
-
-
-def check_train_metadata(name, train, expected):
-    text = " ".join(f"{k}={v}" for k, v in sorted(train.items()))
-    assert expected["loss"] in text, f"{name}: loss {expected['loss']} not in {text}"
-    assert expected["optimizer"] in text, f"{name}: optimizer not in {text}"
-    for key, value in expected["hyper"].items():
-        assert key in text and repr(value) in text, f"{name}: {key}={value} not in {text}"
+    assert train.pop("dlc.train.loss") == expected["loss"]
+    assert [train.pop("dlc.train.loss.prediction"),
+            train.pop("dlc.train.loss.target")] == expected["loss_args"]
+    optimizer = train.pop("dlc.train.optimizer")
+    assert optimizer == expected["optimizer"]
+    settings = {**OPTIMIZER_DEFAULTS[optimizer], **expected["optimizer_args"]}
+    prefix = "dlc.train.optimizer."
+    stored = {k[len(prefix):]: float(train.pop(k)) for k in list(train) if k.startswith(prefix)}
+    assert stored == pytest.approx(settings), f"{name}: optimizer settings"
+    labels = expected["labels"]
+    assert train.pop("dlc.train.labels").split(",") == list(labels)
+    for label, (dtype, shape) in labels.items():
+        assert train.pop(f"dlc.train.label.{label}").replace(" ", "") == (
+            f"{dtype}{shape}".replace(" ", ""))
+    assert {k: int(v) for k, v in train.items()} == {
+        f"dlc.train.{k}": v for k, v in expected["numbers"].items()}, f"{name}: the rest"
 
 
 def random_inputs(name):
@@ -354,7 +395,7 @@ def random_inputs(name):
 def run_torch(name, params, inputs):
     spec = EXAMPLE_SPECS[name]
     module = spec.module()
-    state = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in spec.state(params).items()}
+    state = {k: torch.from_numpy(np.array(v, copy=True)) for k, v in spec.state(params).items()}
     module.load_state_dict(state, strict=True)
     module.eval()
     # Autograd stays on: nn.TransformerEncoder's inference fast path (fused
@@ -364,7 +405,8 @@ def run_torch(name, params, inputs):
 
 
 def run_dlc_source(dlc_bin, source, inputs, n_outputs, workdir):
-    """`dlc run FILE.dlc --device host` on the ONNX test-data layout."""
+    """`dlc run FILE --device host` (FILE a .dlc or an .onnx) on the ONNX
+    test-data layout."""
     in_dir, out_dir = workdir / "in", workdir / "out"
     write_inputs(inputs, in_dir)
     out_dir.mkdir(parents=True)
@@ -382,6 +424,10 @@ def test_torch_onnxruntime_and_dlc_agree(exports, dlc_bin, tmp_path, name):
     inputs = random_inputs(name)
     expected = run_torch(name, parameters(model), inputs)
     assert_close(run_onnxruntime(path, inputs), expected, f"{name}: onnxruntime vs torch")
-    got = run_dlc_source(dlc_bin, EXAMPLES / f"{name}.dlc", inputs,
-                         len(model.graph.output), tmp_path)
+    n = len(model.graph.output)
+    got = run_dlc_source(dlc_bin, EXAMPLES / f"{name}.dlc", inputs, n, tmp_path / "dlc")
     assert_close(got, expected, f"{name}: dlc run {name}.dlc vs torch")
+    # The export is the model dlc compiled: running it gives the same numbers.
+    again = run_dlc_source(dlc_bin, path, inputs, n, tmp_path / "onnx")
+    for i, (a, b) in enumerate(zip(again, got)):
+        np.testing.assert_array_equal(a, b, err_msg=f"{name}: output {i}, export vs .dlc")
