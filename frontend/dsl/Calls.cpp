@@ -443,6 +443,13 @@ Value Translator::callOnnx(const Expr& e, const std::string& op, Scope& sc, cons
     size_t slot = 0;
     const auto& formal = schema->inputs();
     while (slot < formal.size() && formal[slot].GetName() != name) ++slot;
+    // Input names are matched ignoring case when nothing matches exactly
+    // (TopK's input is `K`; `k=[5]` reads naturally).
+    for (size_t i = 0; slot == formal.size() && i < formal.size(); ++i)
+      if (formal[i].GetName().size() == name.size() &&
+          std::equal(name.begin(), name.end(), formal[i].GetName().begin(),
+                     [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+        slot = i;
     if (slot == formal.size()) {
       std::vector<std::string> names;
       for (const auto& [n, a] : schema->attributes()) names.push_back(n);
