@@ -224,7 +224,8 @@ def exports(dlc_bin, tmp_path_factory):
 # The translation's anonymous constants (reshape shapes, number literals)
 # are initializers too, under fresh names made from "const" in the scope
 # that used them (ModelBuilder::addConstant): `const`, `layer0.attn.const_1`.
-# `const` is a keyword, so no parameter is named like that.
+# No parameter of these examples is named like that (`const` itself is a
+# keyword; a `const_1` would be taken for a constant and fail the mapping).
 CONSTANT_NAME = re.compile(r"(.*\.)?const(_[0-9]+)?")
 
 
