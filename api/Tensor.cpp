@@ -136,6 +136,12 @@ double Tensor::element(int64_t i) const {
   return rt::loadAsDouble(api::constRef(*this), i);
 }
 
+void Tensor::setElement(int64_t i, double v) {
+  if (i < 0 || i >= numElements())
+    throw Error(1, "Tensor::setElement(" + std::to_string(i) + "): out of range for " + typeString());
+  rt::storeFromDouble(api::mutableRef(*this), i, v);
+}
+
 Tensor Tensor::clone() const {
   Tensor copy(dtype(), shape());
   if (byteSize() > 0) std::memcpy(copy.mutableData(), rawData(), static_cast<size_t>(byteSize()));

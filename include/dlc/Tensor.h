@@ -126,8 +126,11 @@ class DLC_API Tensor {
     const T* p = data<T>();
     return std::vector<T>(p, p + numElements());
   }
-  // Element i (row-major, flat) of any dtype converted to double.
+  // Element i (row-major, flat) of any dtype as a double / set from one
+  // (rounded to nearest for f16/bf16; integers truncate toward zero and
+  // saturate; Bool stores v != 0).
   double element(int64_t i) const;
+  void setElement(int64_t i, double v);
 
   // An owning copy on the host.
   Tensor clone() const;
