@@ -265,6 +265,18 @@ TEST(ApiRun, SessionsOnSeveralThreads) {
   for (const auto& r : results) EXPECT_EQ(r, expected);
 }
 
+TEST(ApiCompile, CompilesOnSeveralThreads) {
+  Model model = Model::fromOnnxFile(kMlp);
+  Tensor x = randomTensor({4, 784}, 6);
+  std::vector<float> expected = Session(compile(model)).run({x})[0].toVector<float>();
+  std::vector<std::vector<float>> results(3);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t)
+    threads.emplace_back([&, t] { results[t] = Session(compile(model)).run({x})[0].toVector<float>(); });
+  for (auto& th : threads) th.join();
+  for (const auto& r : results) EXPECT_EQ(r, expected);
+}
+
 // ---- GraphBuilder -------------------------------------------------------
 
 // y = softmax(relu(x @ w1 + b1) @ w2 + b2), checked against plain loops.
