@@ -50,7 +50,10 @@ struct CliResult {
 // Runs `dlc ARGS` (DLC_TOOL, the tool built with this tree); stderr's last
 // newline is dropped so that it compares with Error::message().
 inline CliResult runCli(const std::string& args) {
-  fs::path dir = fs::path(::testing::TempDir()) / "dlc_api_cli";
+  // One folder per test: ctest runs the tests in parallel processes.
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  fs::path dir = fs::path(::testing::TempDir()) /
+                 ("dlc_api_cli_" + std::string(info->test_suite_name()) + "_" + info->name());
   fs::create_directories(dir);
   fs::path out = dir / "stdout", err = dir / "stderr";
   std::string cmd = std::string("'") + DLC_TOOL + "' " + args + " >'" + out.string() + "' 2>'" +
