@@ -1,6 +1,7 @@
 #include "runtime/host/HostDevice.h"
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -22,11 +23,15 @@ namespace {
 // in a buffer of its own and copied into place when the kernel ends.
 class Frame {
  public:
-  Frame(const Program& p, const std::vector<HostTensor>& inputs)
-      : p_(p), owned_(p.values.size()), refs_(p.values.size()), staged_(p.values.size()) {
+  // `direct`: by value id, a caller's buffer that the value is computed in
+  // directly (a model output with a buffer of its own); empty: none.
+  Frame(const Program& p, const std::vector<ConstTensorRef>& inputs, std::vector<TensorRef> direct)
+      : p_(p), owned_(p.values.size()), refs_(p.values.size()), staged_(p.values.size()),
+        direct_(std::move(direct)) {
+    direct_.resize(p.values.size());
     for (size_t id = 0; id < p.values.size(); ++id) {
       const ValueInfo& v = p.values[id];
-      if (v.kind == ValueKind::Input) refs_[id] = inputs[v.inputIndex].cref();
+      if (v.kind == ValueKind::Input) refs_[id] = inputs[v.inputIndex];
       if (v.kind == ValueKind::Constant) refs_[id] = v.constant.cref();
     }
     // Filled with 0xff bytes rather than zeros: like GPU memory, the arena
@@ -48,6 +53,10 @@ class Frame {
       TensorRef ref{arena_.get() + v.offset, v.type};
       refs_[id] = ref;
       return ref;
+    }
+    if (direct_[id].data) {
+      refs_[id] = direct_[id];
+      return direct_[id];
     }
     owned_[id] = HostTensor(v.type);
     refs_[id] = owned_[id].cref();
@@ -82,6 +91,11 @@ class Frame {
   // Model outputs are returned as tensors of their own (an arena buffer is
   // reused after its last use, and an output may be listed twice).
   HostTensor take(int32_t id) const { return HostTensor(refs_[id].type, refs_[id].data); }
+  // Copies value `id` into `out` unless it was computed there.
+  void copyOut(int32_t id, TensorRef out) const {
+    if (refs_[id].data != out.data && out.type.byteSize() > 0)
+      std::memmove(out.data, refs_[id].data, static_cast<size_t>(out.type.byteSize()));
+  }
 
  private:
   static bool inArena(const ValueInfo& v) { return v.kind == ValueKind::Intermediate && v.offset >= 0; }
@@ -97,6 +111,7 @@ class Frame {
   std::vector<HostTensor> owned_;
   std::vector<ConstTensorRef> refs_;
   std::vector<bool> staged_;  // outputs of the running kernel computed off to the side
+  std::vector<TensorRef> direct_;
 };
 
 void execute(const Instr& in, Frame& f) {
@@ -135,24 +150,31 @@ void execute(const Instr& in, Frame& f) {
 
 }  // namespace
 
-std::vector<HostTensor> runOnHost(const Program& program, const std::vector<HostTensor>& inputs) {
+namespace {
+
+// The checks before a run: the program (InvalidProgram) and the inputs
+// against its signature (RunError).
+void checkInputs(const Program& program, const std::vector<ConstTensorRef>& inputs) {
   verifyProgram(program);
   if (inputs.size() != program.inputs.size())
     throw RunError("the model takes " + std::to_string(program.inputs.size()) +
                    " input(s), " + std::to_string(inputs.size()) + " given");
   for (size_t i = 0; i < inputs.size(); ++i) {
     const ValueInfo& v = program.values[program.inputs[i]];
-    if (inputs[i].type() != v.type)
+    if (inputs[i].type != v.type)
       throw RunError("input " + std::to_string(i) + " ('" + v.name + "') must be " +
-                     v.type.str() + ", got " + inputs[i].type().str());
+                     v.type.str() + ", got " + inputs[i].type.str());
     if (v.isSpecialized) {
-      if (inputs[i].byteSize() > 0 && std::memcmp(v.specialized.data(), inputs[i].data(), inputs[i].byteSize()) != 0)
+      int64_t bytes = inputs[i].type.byteSize();
+      if (bytes > 0 && std::memcmp(v.specialized.data(), inputs[i].data, static_cast<size_t>(bytes)) != 0)
         throw RunError("input " + std::to_string(i) + " ('" + v.name +
                        "') was specialised at compile time to the value it had then (an op "
                        "needs it as a constant); this executable cannot take another value");
     }
   }
-  Frame frame(program, inputs);
+}
+
+void runKernels(const Program& program, Frame& frame) {
   for (const Kernel& k : program.kernels) {
     frame.beginKernel(k);
     for (int32_t i = k.begin; i < k.end; ++i) {
@@ -165,9 +187,59 @@ std::vector<HostTensor> runOnHost(const Program& program, const std::vector<Host
     }
     frame.endKernel(k);
   }
+}
+
+bool overlaps(const void* a, int64_t aBytes, const void* b, int64_t bBytes) {
+  auto pa = reinterpret_cast<uintptr_t>(a), pb = reinterpret_cast<uintptr_t>(b);
+  return aBytes > 0 && bBytes > 0 && pa < pb + static_cast<uintptr_t>(bBytes) &&
+         pb < pa + static_cast<uintptr_t>(aBytes);
+}
+
+}  // namespace
+
+std::vector<HostTensor> runOnHost(const Program& program, const std::vector<HostTensor>& inputs) {
+  std::vector<ConstTensorRef> refs;
+  for (const HostTensor& t : inputs) refs.push_back(t.cref());
+  checkInputs(program, refs);
+  Frame frame(program, refs, {});
+  runKernels(program, frame);
   std::vector<HostTensor> outs;
   for (int32_t id : program.outputs) outs.push_back(frame.take(id));
   return outs;
+}
+
+void runOnHost(const Program& program, const std::vector<ConstTensorRef>& inputs,
+               const std::vector<TensorRef>& outputs) {
+  checkInputs(program, inputs);
+  if (outputs.size() != program.outputs.size())
+    throw RunError("the model has " + std::to_string(program.outputs.size()) + " output(s), " +
+                   std::to_string(outputs.size()) + " given");
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const ValueInfo& v = program.values[program.outputs[i]];
+    if (outputs[i].type != v.type)
+      throw RunError("output " + std::to_string(i) + " ('" + v.name + "') is " + v.type.str() +
+                     ", the buffer given for it is " + outputs[i].type.str());
+    if (outputs[i].data == nullptr && v.type.byteSize() > 0)
+      throw RunError("output " + std::to_string(i) + " ('" + v.name + "'): no buffer given");
+  }
+  // An output with a buffer of its own is computed in the caller's buffer,
+  // unless the value is listed twice or the buffer overlaps an input (which
+  // would be overwritten while still being read).
+  std::vector<TensorRef> direct(program.values.size());
+  std::vector<int> uses(program.values.size());
+  for (int32_t id : program.outputs) ++uses[id];
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    int32_t id = program.outputs[i];
+    const ValueInfo& v = program.values[id];
+    if (v.kind != ValueKind::Intermediate || v.offset >= 0 || uses[id] != 1) continue;
+    bool clash = false;
+    for (const ConstTensorRef& in : inputs)
+      clash |= overlaps(in.data, in.type.byteSize(), outputs[i].data, outputs[i].type.byteSize());
+    if (!clash) direct[id] = outputs[i];
+  }
+  Frame frame(program, inputs, std::move(direct));
+  runKernels(program, frame);
+  for (size_t i = 0; i < outputs.size(); ++i) frame.copyOut(program.outputs[i], outputs[i]);
 }
 
 }  // namespace dlc::rt

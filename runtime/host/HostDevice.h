@@ -20,4 +20,13 @@ struct RunError : std::runtime_error {
 // every kernel and returns the outputs in signature order.
 std::vector<HostTensor> runOnHost(const Program& program, const std::vector<HostTensor>& inputs);
 
+// The same run over borrowed buffers (the C++ API's zero-copy path): inputs
+// are read where they are; output i is written into outputs[i], whose type
+// must be the signature's (RunError otherwise). An output that the memory
+// plan gives a buffer of its own is computed in place there; one in the
+// arena is copied out at the end. Output buffers may overlap inputs (they
+// are then written only after the run).
+void runOnHost(const Program& program, const std::vector<ConstTensorRef>& inputs,
+               const std::vector<TensorRef>& outputs);
+
 }  // namespace dlc::rt

@@ -144,6 +144,36 @@ TEST(HostDeviceTest, ArenaSlotsReusedAcrossKernels) {
   EXPECT_EQ(values(out[1]), (std::vector<double>{4, 16, 36, 64}));
 }
 
+// The borrowed-buffer run: y (a buffer of its own) is computed in the
+// caller's buffer, b (an arena value) is copied out; the results equal the
+// owning run's.
+TEST(HostDeviceTest, RunIntoCallerBuffers) {
+  Program p = reusePlan([](Program& p) { p.outputs = {kY, kB}; });
+  HostTensor x = std::move(oneInput({1, 2, 3, 4})[0]);
+  HostTensor y(kF32x4), b(kF32x4);
+  runOnHost(p, {x.cref()}, {y.ref(), b.ref()});
+  std::vector<HostTensor> expected = runOnHost(p, oneInput({1, 2, 3, 4}));
+  EXPECT_EQ(values(y), values(expected[0]));
+  EXPECT_EQ(values(b), values(expected[1]));
+}
+
+// An output buffer that is also the input: written only after the run reads x.
+TEST(HostDeviceTest, RunIntoTheInputBuffer) {
+  Program p = reusePlan([](Program&) {});
+  HostTensor x = std::move(oneInput({1, 2, 3, 4})[0]);
+  std::vector<HostTensor> expected = runOnHost(p, oneInput({1, 2, 3, 4}));
+  runOnHost(p, {x.cref()}, {x.ref()});
+  EXPECT_EQ(values(x), values(expected[0]));
+}
+
+TEST(HostDeviceTest, RunIntoWrongBufferIsRefused) {
+  Program p = reusePlan([](Program&) {});
+  HostTensor x = std::move(oneInput({1, 2, 3, 4})[0]);
+  HostTensor wrong(kF32x2x3);
+  EXPECT_THROW(runOnHost(p, {x.cref()}, {wrong.ref()}), RunError);
+  EXPECT_THROW(runOnHost(p, {x.cref()}, {}), RunError);
+}
+
 // In-place reuse: b = neg(a) takes a's arena slot (a dies in this kernel),
 // but the same kernel reads a again after computing b. A GPU thread reads
 // all inputs before writing; the host must stage b and give c = a + b = 0.

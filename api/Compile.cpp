@@ -1,0 +1,126 @@
+// compile(): the dlc tool's `compile` path (api/Driver.h: load, pipeline;
+// codegen/host: lowering) in-process, keeping the MLIR-free Program.
+#include "api/Driver.h"
+#include "api/Internal.h"
+#include "codegen/host/LowerToHost.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace dlc {
+namespace {
+
+int64_t planNumber(mlir::ModuleOp module, llvm::StringRef attr) {
+  auto main = module.lookupSymbol<mlir::func::FuncOp>("main");
+  if (!main) return -1;
+  if (auto a = main->getAttrOfType<mlir::IntegerAttr>(attr)) return a.getInt();
+  return -1;
+}
+
+std::vector<TensorSpec> specs(const rt::Program& p, const std::vector<int32_t>& ids) {
+  std::vector<TensorSpec> out;
+  for (int32_t id : ids) {
+    const rt::ValueInfo& v = p.values[id];
+    out.push_back({v.name, api::fromRt(v.type.dtype), v.type.shape});
+  }
+  return out;
+}
+
+CompileStats stats(const rt::Program& p, mlir::ModuleOp module) {
+  CompileStats s;
+  s.kernels = static_cast<int>(p.kernels.size());
+  for (const rt::Kernel& k : p.kernels) ++s.kernelsByKind[rt::kernelKindName(k.kind)];
+  s.peakBytes = p.arenaBytes;
+  s.naiveBytes = planNumber(module, "dlc.naive_bytes");
+  s.lowerBoundBytes = planNumber(module, "dlc.lower_bound_bytes");
+  for (const rt::ValueInfo& v : p.values)
+    if (v.kind == rt::ValueKind::Constant) s.constantBytes += v.type.byteSize();
+  return s;
+}
+
+// Loads the model as the tool loads the same file or bytes.
+mlir::OwningOpRef<mlir::ModuleOp> load(mlir::MLIRContext& ctx, const Model::Impl& m,
+                                       const driver::CompileOptions& opts, driver::Failure& f) {
+  using Source = Model::Impl::Source;
+  switch (m.source) {
+    case Source::OnnxFile:
+    case Source::DslFile:
+    case Source::IrFile: return driver::loadModel(ctx, m.name, opts, f);
+    case Source::OnnxBytes:
+    case Source::Built:
+      return driver::loadModel(ctx, driver::InMemoryModel{driver::ModelFormat::Onnx, m.text, m.name, m.baseDir},
+                               opts, f);
+    case Source::DslString:
+      return driver::loadModel(ctx, driver::InMemoryModel{driver::ModelFormat::Dsl, m.text, m.name, m.baseDir},
+                               opts, f);
+  }
+  f = {2, m.name + ": internal error: unknown model source"};
+  return nullptr;
+}
+
+Executable compileChecked(const Model& model, const CompileOptions& options) {
+  if (model.isEmpty()) throw Error(1, "compile: the model is empty (a default-constructed Model)");
+  if (options.target == Target::Cuda)
+    throw Error(1, model.name() + ": target cuda: the CUDA backend is not available in this build yet");
+  driver::CompileOptions opts;
+  opts.inputShapes = options.inputShapes;
+  opts.optimize = options.optimize;
+
+  mlir::MLIRContext ctx;
+  driver::Failure f;
+  auto module = load(ctx, *model.impl(), opts, f);
+  if (f) throw Error(f.exitCode, f.message);
+  if ((f = driver::runPipeline(*module, opts))) throw Error(f.exitCode, f.message);
+  auto program = std::make_shared<rt::Program>();
+  std::string error;
+  if (!lowerToHost(*module, *program, error)) throw Error(2, model.name() + ": " + error);
+
+  auto impl = std::make_shared<Executable::Impl>();
+  impl->modelName = model.name();
+  impl->target = options.target;
+  impl->inputs = specs(*program, program->inputs);
+  impl->outputs = specs(*program, program->outputs);
+  impl->stats = stats(*program, *module);
+  impl->program = std::move(program);
+  return Executable(std::move(impl));
+}
+
+const Executable::Impl& nonEmpty(const Executable::Impl* impl) {
+  if (!impl) throw Error(1, "an empty Executable (default-constructed): compile a model first");
+  return *impl;
+}
+
+}  // namespace
+
+std::string TensorSpec::typeString() const {
+  return rt::TensorType{api::toRt(dtype), shape}.str();
+}
+
+Executable::Executable() = default;
+Executable::~Executable() = default;
+Executable::Executable(const Executable&) = default;
+Executable& Executable::operator=(const Executable&) = default;
+Executable::Executable(Executable&&) noexcept = default;
+Executable& Executable::operator=(Executable&&) noexcept = default;
+Executable::Executable(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+
+bool Executable::isEmpty() const { return !impl_; }
+const std::string& Executable::modelName() const { return nonEmpty(impl_.get()).modelName; }
+Target Executable::target() const { return nonEmpty(impl_.get()).target; }
+const std::vector<TensorSpec>& Executable::inputs() const { return nonEmpty(impl_.get()).inputs; }
+const std::vector<TensorSpec>& Executable::outputs() const { return nonEmpty(impl_.get()).outputs; }
+const CompileStats& Executable::stats() const { return nonEmpty(impl_.get()).stats; }
+
+Executable compile(const Model& model, const CompileOptions& options) {
+  Executable exe;
+  api::translateExceptions([&] { exe = compileChecked(model, options); });
+  return exe;
+}
+
+Status tryCompile(const Model& model, const CompileOptions& options, Executable& out) {
+  Executable exe;
+  Status s = api::catchStatus([&] { exe = compileChecked(model, options); });
+  if (s.ok()) out = std::move(exe);
+  return s;
+}
+
+}  // namespace dlc
