@@ -140,9 +140,8 @@ void ModelBuilder::addInitializer(const std::string& name, const rt::HostTensor&
 }
 
 std::string ModelBuilder::addConstant(const rt::HostTensor& value, const std::string& hint) {
-  std::string name = freshName(hint);
-  addInitializer(name, value);
-  return name;
+  return addNode("Constant", {}, 1, {Attr::tensorValue("value", rt::HostTensor(value.type(), value.data()))},
+                 hint)[0];
 }
 
 std::vector<std::string> ModelBuilder::addNode(const std::string& opType,

@@ -70,7 +70,9 @@ class ModelBuilder {
   void addInput(const std::string& name, rt::DType dtype, const std::vector<Dim>& dims);
   // A named initializer (a parameter: trainable, exported under its name).
   void addInitializer(const std::string& name, const rt::HostTensor& value);
-  // An anonymous constant (an initializer under a fresh name); returns the name.
+  // An anonymous constant (a shape, a number literal): a Constant node, so
+  // that the initializers are exactly the parameters (what training updates
+  // and export names). Returns the value's fresh name.
   std::string addConstant(const rt::HostTensor& value, const std::string& hint = "const");
   // A node; returns its `numOutputs` output names (fresh names from
   // `nodeName` or the op type). `nodeName` empty: a fresh one.

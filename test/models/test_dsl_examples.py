@@ -221,21 +221,19 @@ def exports(dlc_bin, tmp_path_factory):
     return Exports(dlc_bin, tmp_path_factory.mktemp("dsl_exports"))
 
 
-# The translation's anonymous constants (reshape shapes, number literals)
-# are initializers too, under fresh names made from "const" in the scope
-# that used them (ModelBuilder::addConstant): `const`, `layer0.attn.const_1`.
-# No parameter of these examples is named like that (`const` itself is a
-# keyword; a `const_1` would be taken for a constant and fail the mapping).
-CONSTANT_NAME = re.compile(r"(.*\.)?const(_[0-9]+)?")
-
-
 def initializers(model):
     return {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
 
 
 def parameters(model):
-    """The initializers that are parameters: the DSL's `param`s."""
-    return {k: v for k, v in initializers(model).items() if not CONSTANT_NAME.fullmatch(k)}
+    """The DSL's `param`s: exactly the initializers (anonymous constants such
+    as reshape shapes and number literals are Constant nodes)."""
+    return initializers(model)
+
+
+def constants(model):
+    return {n.output[0]: numpy_helper.to_array(n.attribute[0].t)
+            for n in model.graph.node if n.op_type == "Constant"}
 
 
 def value_info(v):
@@ -263,11 +261,9 @@ def test_export_signature(exports, name):
     _, model = exports[name]
     spec = EXAMPLE_SPECS[name]
     params = parameters(model)
-    constants = {k: v for k, v in initializers(model).items() if k not in params}
-    for k, v in constants.items():  # shapes and scalars, not weights in disguise
+    for k, v in constants(model).items():  # shapes and scalars, not weights in disguise
         assert v.size <= 4, f"{name}: constant {k} has {v.size} elements"
-    inputs = {v.name: value_info(v) for v in model.graph.input
-              if v.name not in params and v.name not in constants}
+    inputs = {v.name: value_info(v) for v in model.graph.input if v.name not in params}
     assert inputs == {n: (onnx.TensorProto.FLOAT, s) for n, s in spec.inputs.items()}
     outputs = {v.name: value_info(v) for v in model.graph.output}
     assert outputs == {n: (onnx.TensorProto.FLOAT, s) for n, s in spec.outputs.items()}
