@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <optional>
 
 #include "frontend/dsl/Init.h"
 #include "frontend/dsl/Parser.h"
@@ -573,8 +574,34 @@ Value Translator::neg(Value v, SourceLoc loc, Scope& sc, const std::string& hint
   return outs.empty() ? Value::none() : Value::tensor(outs[0], v.dtype);
 }
 
+namespace {
+
+// A comparison of two numbers as 0/1, exact for two integers; nullopt for
+// an arithmetic operator.
+template <typename T>
+std::optional<int64_t> compareNumbers(BinOp op, T a, T b) {
+  switch (op) {
+    case BinOp::Eq: return a == b;
+    case BinOp::Ne: return a != b;
+    case BinOp::Lt: return a < b;
+    case BinOp::Le: return a <= b;
+    case BinOp::Gt: return a > b;
+    case BinOp::Ge: return a >= b;
+    default: return std::nullopt;
+  }
+}
+
+}  // namespace
+
 Value Translator::foldBinary(BinOp op, const Value& l, const Value& r, SourceLoc loc) {
-  if (l.kind == Value::Kind::Int && r.kind == Value::Kind::Int) {
+  if (op == BinOp::MatMul) {
+    error(loc, "'@' multiplies tensors, not numbers");
+    return Value::none();
+  }
+  bool ints = l.kind == Value::Kind::Int && r.kind == Value::Kind::Int;
+  if (auto c = ints ? compareNumbers(op, l.i, r.i) : compareNumbers(op, l.asDouble(), r.asDouble()))
+    return Value::integer(*c);
+  if (ints) {
     int64_t a = l.i, b = r.i, out = 0;
     bool overflow = false;
     switch (op) {
@@ -605,15 +632,8 @@ Value Translator::foldBinary(BinOp op, const Value& l, const Value& r, SourceLoc
           for (int64_t k = 0; k < b && !overflow; ++k) overflow = __builtin_mul_overflow(out, a, &out);
         }
         break;
-      case BinOp::MatMul:
-        error(loc, "'@' multiplies tensors, not numbers");
-        return Value::none();
-      case BinOp::Eq: return Value::integer(a == b);
-      case BinOp::Ne: return Value::integer(a != b);
-      case BinOp::Lt: return Value::integer(a < b);
-      case BinOp::Le: return Value::integer(a <= b);
-      case BinOp::Gt: return Value::integer(a > b);
-      case BinOp::Ge: return Value::integer(a >= b);
+      default:  // '@' and the comparisons: handled above
+        break;
     }
     if (overflow) {
       error(loc, "the integer arithmetic overflows 64 bits");
@@ -629,15 +649,8 @@ Value Translator::foldBinary(BinOp op, const Value& l, const Value& r, SourceLoc
     case BinOp::Div: out = a / b; break;
     case BinOp::Mod: out = std::fmod(a, b); break;
     case BinOp::Pow: out = std::pow(a, b); break;
-    case BinOp::MatMul:
-      error(loc, "'@' multiplies tensors, not numbers");
-      return Value::none();
-    case BinOp::Eq: return Value::integer(a == b);
-    case BinOp::Ne: return Value::integer(a != b);
-    case BinOp::Lt: return Value::integer(a < b);
-    case BinOp::Le: return Value::integer(a <= b);
-    case BinOp::Gt: return Value::integer(a > b);
-    case BinOp::Ge: return Value::integer(a >= b);
+    default:  // '@' and the comparisons: handled above
+      break;
   }
   return Value::real(out);
 }
