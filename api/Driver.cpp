@@ -2,10 +2,10 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 
 #include "frontend/dsl/Dsl.h"
 #include "frontend/onnx/Importer.h"
+#include "frontend/onnx/ModelFile.h"
 #include "ir/Dialect.h"
 #include "passes/Passes.h"
 
@@ -136,15 +136,12 @@ mlir::OwningOpRef<mlir::ModuleOp> importDsl(mlir::MLIRContext& ctx, const std::s
 }
 
 std::string readFile(const std::string& path, Failure& failure) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) {
-    failure = {1, path + ": no such file"};
+  try {
+    return onnx_io::readFileBytes(path, path + ": no such file");
+  } catch (const onnx_io::ModelFileError& e) {
+    failure = {1, e.what()};
     return {};
   }
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) failure = {1, path + ": cannot read the file"};
-  return bytes;
 }
 
 }  // namespace

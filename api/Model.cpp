@@ -3,10 +3,10 @@
 // the input shapes are known. The messages are those the importer and the
 // driver give the dlc tool for the same failure; ApiTest compares them.
 #include <filesystem>
-#include <fstream>
 
 #include "api/Internal.h"
 #include "frontend/dsl/Dsl.h"
+#include "frontend/onnx/ModelFile.h"
 
 #include "onnx/onnx_pb.h"
 
@@ -19,21 +19,21 @@ using Source = Model::Impl::Source;
 
 // The file's bytes; `missing` is the message for a path that is not a file.
 std::string readFile(const std::string& path, const std::string& missing) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throw Error(1, missing);
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) throw Error(1, path + ": cannot read the file");
-  return bytes;
+  try {
+    return onnx_io::readFileBytes(path, missing);
+  } catch (const onnx_io::ModelFileError& e) {
+    throw Error(1, e.what());
+  }
 }
 
-// The importer's first checks (frontend/onnx/Importer.cpp, loadModel).
+// The importer's first checks, at load (frontend/onnx/ModelFile.h).
 void checkOnnx(const std::string& bytes, const std::string& name) {
-  if (bytes.empty()) throw Error(1, name + ": the model is empty, not an ONNX model");
   onnx::ModelProto model;
-  if (!model.ParseFromString(bytes))
-    throw Error(1, name + ": not an ONNX model (it does not parse as onnx.ModelProto)");
-  if (!model.has_graph()) throw Error(1, name + ": the model has no graph");
+  try {
+    onnx_io::parseModel(bytes, name, model);
+  } catch (const onnx_io::ModelFileError& e) {
+    throw Error(1, e.what());
+  }
 }
 
 // DSL source -> its ONNX translation; syntax and meaning errors are the

@@ -3,7 +3,6 @@
 #include "frontend/onnx/Importer.h"
 
 #include <filesystem>
-#include <fstream>
 #include <set>
 
 #include <sstream>
@@ -15,6 +14,7 @@
 #include <onnx/defs/schema.h>
 
 #include "frontend/onnx/ConstantFolding.h"
+#include "frontend/onnx/ModelFile.h"
 #include "frontend/onnx/OnnxNode.h"
 #include "frontend/onnx/TensorProtoIO.h"
 #include "ir/TensorConversions.h"
@@ -88,19 +88,12 @@ class Importer {
 
  private:
   void loadModel() {
-    std::string fileBytes;
-    if (!bytes_) {
-      std::error_code ec;
-      if (!fs::is_regular_file(path_, ec)) throw ModelError(path_ + ": no such model file");
-      std::ifstream in(path_, std::ios::binary);
-      fileBytes.assign((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (!in.good() && !in.eof()) throw ModelError(path_ + ": cannot read the file");
+    try {
+      if (bytes_) onnx_io::parseModel(*bytes_, path_, model_);
+      else onnx_io::parseModel(onnx_io::readFileBytes(path_, path_ + ": no such model file"), path_, model_);
+    } catch (const onnx_io::ModelFileError& e) {
+      throw ModelError(e.what());
     }
-    const std::string& bytes = bytes_ ? *bytes_ : fileBytes;
-    if (bytes.empty()) throw ModelError(path_ + ": the model is empty, not an ONNX model");
-    if (!model_.ParseFromString(bytes))
-      throw ModelError(path_ + ": not an ONNX model (it does not parse as onnx.ModelProto)");
-    if (!model_.has_graph()) throw ModelError(path_ + ": the model has no graph");
     for (const auto& op : model_.opset_import())
       if (op.domain().empty() || op.domain() == "ai.onnx") opset_ = op.version();
     // A model without the default opset may still be all other domains'

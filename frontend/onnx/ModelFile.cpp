@@ -1,0 +1,26 @@
+#include "frontend/onnx/ModelFile.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "onnx/onnx_pb.h"
+
+namespace dlc::onnx_io {
+
+std::string readFileBytes(const std::string& path, const std::string& missing) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw ModelFileError(missing);
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) throw ModelFileError(path + ": cannot read the file");
+  return bytes;
+}
+
+void parseModel(const std::string& bytes, const std::string& name, onnx::ModelProto& model) {
+  if (bytes.empty()) throw ModelFileError(name + ": the model is empty, not an ONNX model");
+  if (!model.ParseFromString(bytes))
+    throw ModelFileError(name + ": not an ONNX model (it does not parse as onnx.ModelProto)");
+  if (!model.has_graph()) throw ModelFileError(name + ": the model has no graph");
+}
+
+}  // namespace dlc::onnx_io
