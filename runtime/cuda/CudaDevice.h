@@ -1,0 +1,62 @@
+// The CUDA device: runs a Program with its CudaPlan on a GPU through the
+// driver API, which is loaded with dlopen (libcuda.so.1) so that binaries
+// start on machines without a driver. cuBLASLt and cuDNN are loaded the same
+// way when a plan calls them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "runtime/Program.h"
+#include "runtime/Tensor.h"
+#include "runtime/cuda/CudaPlan.h"
+
+namespace dlc::rt::cuda {
+
+// A failure of the device or a library (no driver, out of memory, a failed
+// launch); the message names the call, the CUDA error and, for a step, the
+// source op.
+struct DeviceError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Why no CUDA device can be used here ("" when one can): no libcuda.so.1,
+// cuInit failed, no device.
+std::string unavailableReason();
+
+struct DeviceInfo {
+  std::string name;         // "NVIDIA H100 80GB HBM3"
+  std::string arch;         // "sm_90"
+  int smCount = 0;
+  int64_t totalMemory = 0;  // bytes
+  int driverVersion = 0;    // cuDriverGetVersion: 13000 for 13.0
+};
+DeviceInfo deviceInfo(int ordinal = 0);  // throws DeviceError
+
+struct RunOptions {
+  int device = 0;
+  bool cudaGraph = false;  // capture the steps once, replay the graph on each run
+};
+
+// One loaded executable on one GPU: module loaded, arena and constants
+// allocated once; run() may be called many times.
+class CudaExecutor {
+ public:
+  CudaExecutor(const Program& program, const CudaPlan& plan, const RunOptions& options);
+  ~CudaExecutor();
+  CudaExecutor(const CudaExecutor&) = delete;
+  CudaExecutor& operator=(const CudaExecutor&) = delete;
+
+  // Checks the inputs against the signature (RunError), copies them to the
+  // device, runs every step on the stream, copies the outputs back.
+  std::vector<HostTensor> run(const std::vector<HostTensor>& inputs);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dlc::rt::cuda
