@@ -46,6 +46,7 @@ RTOL, ATOL = 1e-3, 1e-5
 DIFF_RTOL, DIFF_ATOL = 1e-4, 1e-6
 DIFFERENTIAL = "differential"
 TIMEOUT_S = 120
+DEVICE = "host"  # --device
 
 # Reason categories of exclusions.txt: the issue's list, plus "precision"
 # for an expected output that the ONNX reference computes in reduced
@@ -184,7 +185,7 @@ def classify(message):
 
 def run_dlc(dlc, model, ds_dir, out, flags):
     """None if `dlc run` wrote its outputs to `out`, else why not."""
-    cmd = [dlc, "run", model, "--device", "host", "--input-dir", ds_dir, "--output-dir", out, *flags]
+    cmd = [dlc, "run", model, "--device", DEVICE, "--input-dir", ds_dir, "--output-dir", out, *flags]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S)
     except subprocess.TimeoutExpired:
@@ -262,12 +263,16 @@ def main():
     p.add_argument("--exclusions", required=True)
     p.add_argument("--differential", action="store_true",
                    help="also run each test with --no-opt and compare the two runs")
+    p.add_argument("--device", default="host", choices=["host", "cuda"],
+                   help="the device dlc runs the tests on (the GPU suite uses cuda)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     p.add_argument("--filter", default="", help="only tests whose name matches this regex")
     p.add_argument("--update", action="store_true", help="rewrite the exclusion list")
     p.add_argument("-v", "--verbose", action="store_true", help="print every failure's message")
     p.add_argument("extra", nargs="*", help="extra arguments for dlc run (after --)")
     args = p.parse_args()
+    global DEVICE
+    DEVICE = args.device
 
     all_excluded = read_exclusions(args.exclusions)
     # Without --differential nothing checks the entries of that category.

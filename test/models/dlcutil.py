@@ -1,5 +1,6 @@
 """Running `dlc run` on a model with the ONNX test-data directory layout."""
 
+import os
 import subprocess
 
 import numpy as np
@@ -8,6 +9,9 @@ import onnxruntime as ort
 from onnx import numpy_helper
 
 RTOL, ATOL = 1e-4, 1e-5
+# The device the model tests run on: host (the default, and CI's), or cuda
+# for the GPU suite (scripts/gpu-suite.sh sets DLC_TEST_DEVICE=cuda).
+DEVICE = os.environ.get("DLC_TEST_DEVICE", "host")
 # The differential check of the passes: dlc's optimised run against its
 # --no-opt run (same ops, same precision; reassociation may move last bits).
 DIFF_RTOL, DIFF_ATOL = 1e-4, 1e-6
@@ -39,11 +43,11 @@ def dlc(dlc_bin, *args, timeout=600):
 
 
 def run_dlc(dlc_bin, model_path, inputs, workdir, *flags):
-    """`dlc run MODEL --device host [flags]`; returns the outputs in graph order."""
+    """`dlc run MODEL --device DEVICE [flags]`; returns the outputs in graph order."""
     in_dir, out_dir = workdir / "in", workdir / "out"
     write_inputs(inputs, in_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    proc = dlc(dlc_bin, "run", model_path, "--device", "host",
+    proc = dlc(dlc_bin, "run", model_path, "--device", DEVICE,
                "--input-dir", in_dir, "--output-dir", out_dir, *flags)
     assert proc.returncode == 0, (
         f"dlc run {model_path} exited {proc.returncode}:\n{proc.stderr}")

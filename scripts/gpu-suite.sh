@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The GPU suite, run on the GPU machine from the bundle that
+# scripts/gpu-bundle.sh packs here (device tool: carry [".gpu"], command
+# `bash .gpu/gpu-suite.sh`). Logs go to $OUT (the device tool brings them
+# back); the summary is printed last.
+#   1. the GPU unit tests (hand-built programs on the CUDA device vs host);
+#   2. the ONNX conformance suite with --device cuda (test data generated
+#      there from the onnx package of that machine);
+#   3. the model tests (torch/onnxruntime references) with DLC_TEST_DEVICE=cuda;
+#   4. compute-sanitizer memcheck over the example models;
+#   5. the C++ example program through the JIT API on the GPU.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=${OUT:-/tmp/dlc-gpu-out}
+root=/tmp/dlc-gpu
+mkdir -p "$out" "$root"
+tar -C "$root" -xJf "$here/bundle.tar.xz"
+export LD_LIBRARY_PATH="$root/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}"
+export PYTHONUNBUFFERED=1
+dlc=$root/bin/dlc
+summary=()
+step() {  # step NAME COMMAND...: runs it, logs to $out/NAME.log, records the result
+  local name=$1; shift
+  local t0=$SECONDS
+  "$@" >"$out/$name.log" 2>&1
+  local rc=$?
+  summary+=("$(printf '%-14s rc=%-3s %4ss  %s' "$name" "$rc" $((SECONDS - t0)) "$(tail -1 "$out/$name.log")")")
+}
+
+{ date -u; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+  "$dlc" --version 2>/dev/null || true; } | tee "$out/machine.txt"
+
+step gpu_unit "$root/bin/dlc_cuda_gpu_tests"
+step generate python3 "$root/test/conformance/generate.py" "$root/node"
+step conformance python3 "$root/test/conformance/run_conformance.py" --dlc "$dlc" \
+  --data "$root/node" --exclusions "$root/test/conformance/exclusions.txt" --device cuda --jobs 8
+if [[ -d $root/test/models ]]; then
+  step models env DLC_BIN="$dlc" DLC_TEST_DEVICE=cuda python3 -m pytest -q -x -p no:cacheprovider \
+    "$root/test/models/test_models.py" "$root/test/models/test_real_models.py"
+fi
+mkdir -p "$root/io/in" "$root/io/out"
+python3 - "$root/io/in" <<'PY'
+import sys, numpy as np
+from onnx import numpy_helper
+x = np.random.default_rng(1).standard_normal((4, 784)).astype(np.float32)
+open(f"{sys.argv[1]}/input_0.pb", "wb").write(numpy_helper.from_array(x).SerializeToString())
+PY
+step memcheck compute-sanitizer --tool memcheck --error-exitcode 3 "$dlc" run \
+  "$root/examples/mlp.onnx" --device cuda --input-dir "$root/io/in" --output-dir "$root/io/out"
+step example_jit "$root/bin/run_model" "$root/examples/mlp.onnx" --device cuda
+
+printf '%s\n' "${summary[@]}" | tee "$out/summary.txt"
