@@ -24,7 +24,7 @@ Loaded load() {
   std::string why;
   l.library = DynamicLibrary::open(candidates, why);
   if (!l.library.loaded()) {
-    l.why = "no CUDA driver: " + why;
+    l.why = why;  // names the library and the loader's error
     return l;
   }
   l.driver.libraryPath = l.library.path();
