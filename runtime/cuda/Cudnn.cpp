@@ -40,6 +40,7 @@ struct Dnn {
   DLC_CUDNN_CALLS(DLC_DECLARE)
 #undef DLC_DECLARE
   DynamicLibrary library;
+  cudnnHandle_t handle = nullptr;  // one per process (cudnnCreate is slow), made on first use
   std::string why;
 };
 
@@ -107,7 +108,7 @@ struct CudnnConvRunner::Impl {
   std::string where;
   ConvCall call;
   CudnnConv map;
-  cudnnHandle_t handle = nullptr;
+  CUstream stream = nullptr;
   cudnnTensorDescriptor_t x = nullptr, y = nullptr, bias = nullptr;
   cudnnFilterDescriptor_t w = nullptr;
   cudnnConvolutionDescriptor_t conv = nullptr;
@@ -116,13 +117,13 @@ struct CudnnConvRunner::Impl {
   size_t workspace = 0;
 
   ~Impl() {
+    if (!x) return;  // nothing was created (cuDNN may not even be loaded)
     Dnn& d = dnn();
     if (relu) d.cudnnDestroyActivationDescriptor(relu);
     if (conv) d.cudnnDestroyConvolutionDescriptor(conv);
     if (w) d.cudnnDestroyFilterDescriptor(w);
     for (auto* t : {x, y, bias})
       if (t) d.cudnnDestroyTensorDescriptor(t);
-    if (handle) d.cudnnDestroy(handle);
   }
 };
 
@@ -140,10 +141,10 @@ CudnnConvRunner::CudnnConvRunner(const ConvCall& call, CUstream stream, const st
   cudnnDataType_t type = dataType(call.dtype, where);
   bool f64 = call.dtype == DType::F64;
   const CudnnConv& m = c.map;
-  // One handle per convolution step: handles are cheap, and each is bound
-  // to the executor's stream once, here.
-  DLC_DNN(cudnnCreate, &c.handle);
-  DLC_DNN(cudnnSetStream, c.handle, reinterpret_cast<cudaStream_t>(stream));
+  c.stream = stream;
+  Dnn& lib = dnn();
+  if (!lib.handle) DLC_DNN(cudnnCreate, &lib.handle);
+  cudnnHandle_t handle = lib.handle;
   DLC_DNN(cudnnCreateTensorDescriptor, &c.x);
   DLC_DNN(cudnnSetTensorNdDescriptor, c.x, type, m.nbDims, m.xDims.data(), m.xStrides.data());
   DLC_DNN(cudnnCreateTensorDescriptor, &c.y);
@@ -171,7 +172,7 @@ CudnnConvRunner::CudnnConvRunner(const ConvCall& call, CUstream stream, const st
 
   cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
   int found = 0;
-  DLC_DNN(cudnnGetConvolutionForwardAlgorithm_v7, c.handle, c.x, c.w, c.conv, c.y,
+  DLC_DNN(cudnnGetConvolutionForwardAlgorithm_v7, handle, c.x, c.w, c.conv, c.y,
           CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &found, perf);
   bool chosen = false;
   for (int i = 0; i < found && !chosen; ++i) {
@@ -186,7 +187,7 @@ CudnnConvRunner::CudnnConvRunner(const ConvCall& call, CUstream stream, const st
     throw DeviceError(where + ": cuDNN offers no forward algorithm for this convolution (input " +
                       shapeString(call.xShape) + ", filter " + shapeString(call.wShape) + ", " +
                       std::to_string(m.groups) + " group(s))");
-  DLC_DNN(cudnnGetConvolutionForwardWorkspaceSize, c.handle, c.x, c.w, c.conv, c.y, c.algo, &c.workspace);
+  DLC_DNN(cudnnGetConvolutionForwardWorkspaceSize, handle, c.x, c.w, c.conv, c.y, c.algo, &c.workspace);
 
   if (call.bias >= 0) {
     DLC_DNN(cudnnCreateTensorDescriptor, &c.bias);
@@ -212,10 +213,12 @@ void CudnnConvRunner::enqueue(const ConvBuffers& buf, CUdeviceptr workspace, siz
   const void* one = f64 ? static_cast<const void*>(&one64) : &one32;
   const void* zero = f64 ? static_cast<const void*>(&zero64) : &zero32;
   auto ptr = [](CUdeviceptr p) { return reinterpret_cast<void*>(p); };
-  DLC_DNN(cudnnConvolutionForward, c.handle, one, c.x, ptr(buf.x), c.w, ptr(buf.w), c.conv, c.algo,
+  cudnnHandle_t handle = dnn().handle;
+  DLC_DNN(cudnnSetStream, handle, reinterpret_cast<cudaStream_t>(c.stream));
+  DLC_DNN(cudnnConvolutionForward, handle, one, c.x, ptr(buf.x), c.w, ptr(buf.w), c.conv, c.algo,
           ptr(workspace), workspaceSize, zero, c.y, ptr(buf.y));
-  if (c.bias) DLC_DNN(cudnnAddTensor, c.handle, one, c.bias, ptr(buf.bias), one, c.y, ptr(buf.y));
-  if (c.relu) DLC_DNN(cudnnActivationForward, c.handle, c.relu, one, c.y, ptr(buf.y), zero, c.y, ptr(buf.y));
+  if (c.bias) DLC_DNN(cudnnAddTensor, handle, one, c.bias, ptr(buf.bias), one, c.y, ptr(buf.y));
+  if (c.relu) DLC_DNN(cudnnActivationForward, handle, c.relu, one, c.y, ptr(buf.y), zero, c.y, ptr(buf.y));
 }
 
 }  // namespace dlc::rt::cuda

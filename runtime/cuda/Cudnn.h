@@ -2,7 +2,8 @@
 // built once (ConvLayout.h's derivation), the forward algorithm chosen once
 // by cuDNN's heuristic (cudnnGetConvolutionForwardAlgorithm_v7), then
 // convolution, bias (cudnnAddTensor) and ReLU (cudnnActivationForward, in
-// place) enqueued on each run. cuDNN 9 keeps these calls as its legacy API;
+// place) enqueued on each run, through one cuDNN handle per process (bound
+// to the executor's stream at each call). cuDNN 9 keeps these calls as its legacy API;
 // they work for every group count, dilation and dtype the runtime uses,
 // which the fused bias-activation call does not. Internal to runtime/cuda.
 #pragma once
