@@ -1,21 +1,444 @@
+// The CUDA device. Buffers are placed as on the host device: Intermediates
+// with an arena offset in one arena allocation, every other value the steps
+// touch (inputs, constants, outputs with a buffer of their own, Locals a
+// library call writes) in a second, fixed allocation together with one
+// status word per step and the scratch of library calls whose output would
+// overwrite an operand. Everything is allocated when the executor is made,
+// so run() never allocates and a captured CUDA graph stays valid.
 #include "runtime/cuda/CudaDevice.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "runtime/cuda/CublasLt.h"
+#include "runtime/cuda/CudaDriver.h"
+#include "runtime/cuda/Cudnn.h"
+#include "runtime/cuda/PlanCheck.h"
+#include "runtime/host/HostDevice.h"
 
 namespace dlc::rt::cuda {
 
-// Placeholders until the CUDA runtime lands.
-std::string unavailableReason() { return "the CUDA device is not implemented yet"; }
-
-DeviceInfo deviceInfo(int) { throw DeviceError(unavailableReason()); }
-
-struct CudaExecutor::Impl {};
-
-CudaExecutor::CudaExecutor(const Program&, const CudaPlan&, const RunOptions&) {
-  throw DeviceError(unavailableReason());
+std::string unavailableReason() {
+  std::string why;
+  loadDriver(why);
+  return why;
 }
+
+DeviceInfo deviceInfo(int ordinal) {
+  const Driver& d = driver();
+  CUdevice dev = 0;
+  std::string what = "device " + std::to_string(ordinal);
+  DLC_CU(what, cuDeviceGet, &dev, ordinal);
+  DeviceInfo info;
+  char name[256] = {};
+  DLC_CU(what, cuDeviceGetName, name, sizeof name - 1, dev);
+  info.name = name;
+  int major = 0, minor = 0;
+  DLC_CU(what, cuDeviceGetAttribute, &major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev);
+  DLC_CU(what, cuDeviceGetAttribute, &minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev);
+  info.arch = "sm_" + std::to_string(major) + std::to_string(minor);
+  DLC_CU(what, cuDeviceGetAttribute, &info.smCount, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev);
+  size_t total = 0;
+  DLC_CU(what, cuDeviceTotalMem, &total, dev);
+  info.totalMemory = static_cast<int64_t>(total);
+  DLC_CU(what, cuDriverGetVersion, &info.driverVersion);
+  (void)d;
+  return info;
+}
+
+namespace {
+
+int64_t roundUp(int64_t v) { return (v + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment; }
+
+// One device allocation, freed when it goes.
+class DeviceMemory {
+ public:
+  DeviceMemory() = default;
+  DeviceMemory(int64_t bytes, const std::string& what) : bytes_(bytes) {
+    if (bytes <= 0) return;
+    CUresult r = driver().cuMemAlloc(&ptr_, static_cast<size_t>(bytes));
+    if (r == CUDA_ERROR_OUT_OF_MEMORY) {
+      size_t free = 0, total = 0;
+      driver().cuMemGetInfo(&free, &total);
+      ptr_ = 0;
+      throw DeviceUnavailable("out of device memory: " DLC_CU_NAME(cuMemAlloc) " of " + std::to_string(bytes) +
+                              " bytes for " + what + " failed; " + std::to_string(free) + " bytes free of " +
+                              std::to_string(total));
+    }
+    check(r, DLC_CU_NAME(cuMemAlloc), "allocating " + std::to_string(bytes) + " bytes for " + what);
+  }
+  ~DeviceMemory() {
+    if (ptr_) driver().cuMemFree(ptr_);
+  }
+  DeviceMemory(DeviceMemory&& o) noexcept : ptr_(o.ptr_), bytes_(o.bytes_) { o.ptr_ = 0; }
+  DeviceMemory& operator=(DeviceMemory&& o) noexcept {
+    std::swap(ptr_, o.ptr_);
+    std::swap(bytes_, o.bytes_);
+    return *this;
+  }
+  CUdeviceptr ptr() const { return ptr_; }
+  int64_t bytes() const { return bytes_; }
+
+ private:
+  CUdeviceptr ptr_ = 0;
+  int64_t bytes_ = 0;
+};
+
+struct Launch {
+  int32_t kernel = -1;  // index into CudaPlan::kernels (-1: none)
+  std::vector<CUdeviceptr> args;
+  std::vector<void*> params;  // into args (built last, args never move after)
+};
+
+struct StepExec {
+  StepKind kind = StepKind::Kernel;
+  std::string where;     // the Program kernel's source op, for errors
+  Launch launch;         // Kernel: the kernel; Gemm/Conv: the epilogue
+  std::unique_ptr<LtGemmRunner> gemm;
+  GemmBuffers gemmBuffers;
+  std::unique_ptr<CudnnConvRunner> conv;
+  ConvBuffers convBuffers;
+  bool empty = false;    // nothing to compute (a zero-size output)
+  // A library call whose output overlaps an operand writes to scratch and is
+  // copied into place afterwards.
+  int32_t stagedValue = -1;
+  int64_t scratchOffset = -1;  // in the fixed block
+};
+
+bool emptyGrid(const Dim3& d) { return d.x == 0 || d.y == 0 || d.z == 0; }
+
+}  // namespace
+
+struct CudaExecutor::Impl {
+  const Program& program;
+  const CudaPlan& plan;
+  RunOptions options;
+  CUdevice device = 0;
+  CUcontext ctx = nullptr;
+  CUstream stream = nullptr;
+  CUmodule module = nullptr;
+  std::vector<CUfunction> functions;
+  DeviceMemory arena, fixed, workspace;
+  std::vector<CUdeviceptr> valuePtr;  // by value id; 0: the value has no device buffer
+  CUdeviceptr status = 0;             // one int32 per step
+  std::vector<StepExec> steps;
+  CUgraphExec graph = nullptr;
+
+  Impl(const Program& p, const CudaPlan& pl, const RunOptions& o) : program(p), plan(pl), options(o) {}
+
+  ~Impl() {
+    if (!ctx) return;
+    const Driver& d = driver();
+    d.cuCtxSetCurrent(ctx);
+    if (stream) d.cuStreamSynchronize(stream);
+    if (graph) d.cuGraphExecDestroy(graph);
+    steps.clear();  // library descriptors and handles before the memory
+    arena = DeviceMemory();
+    fixed = DeviceMemory();
+    workspace = DeviceMemory();
+    if (module) d.cuModuleUnload(module);
+    if (stream) d.cuStreamDestroy(stream);
+    d.cuDevicePrimaryCtxRelease(device);
+  }
+
+  void makeCurrent() { DLC_CU("", cuCtxSetCurrent, ctx); }
+
+  void open();
+  void loadModule();
+  void place();
+  void prepareSteps();
+  void enqueueSteps();
+  void enqueueLaunch(const Launch& l, const std::string& where);
+};
+
+void CudaExecutor::Impl::open() {
+  const Driver& d = driver();
+  (void)d;
+  std::string what = "device " + std::to_string(options.device);
+  DLC_CU(what, cuDeviceGet, &device, options.device);
+  DLC_CU(what, cuDevicePrimaryCtxRetain, &ctx, device);
+  makeCurrent();
+  DLC_CU(what, cuStreamCreate, &stream, CU_STREAM_NON_BLOCKING);
+}
+
+// The CUBIN when it was built for this device, else the PTX (the driver
+// JIT-compiles it, also for a newer GPU than the one it was made for).
+void CudaExecutor::Impl::loadModule() {
+  if (plan.kernels.empty()) return;
+  DeviceInfo info = deviceInfo(options.device);
+  bool cubinFits = !plan.cubin.empty() && (plan.arch == info.arch || plan.arch == info.arch + "a");
+  if (!cubinFits && plan.ptx.empty()) {
+    if (plan.cubin.empty())
+      throw DeviceError("the CUDA plan holds neither PTX nor CUBIN (was the module compiled with NVRTC?)");
+    throw DeviceError("the CUDA plan holds a CUBIN for " + plan.arch + " and no PTX; the device (" + info.name +
+                      ") is " + info.arch + ": compile for " + info.arch + " or keep the PTX");
+  }
+  const std::string& image = cubinFits ? plan.cubin : plan.ptx;
+  char log[8192] = {};
+  CUjit_option opts[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+  void* values[] = {log, reinterpret_cast<void*>(static_cast<uintptr_t>(sizeof log - 1))};
+  CUresult r = driver().cuModuleLoadDataEx(&module, image.c_str(), 2, opts, values);
+  if (r != CUDA_SUCCESS) {
+    module = nullptr;
+    std::string msg = std::string(DLC_CU_NAME(cuModuleLoadDataEx)) + " failed: " + errorText(r) + ": loading the " +
+                      (cubinFits ? "CUBIN" : "PTX") + " built for " + plan.arch + " on " + info.name + " (" +
+                      info.arch + ")";
+    if (log[0]) msg += "\n" + std::string(log);
+    throw DeviceError(msg);
+  }
+  for (const CudaKernel& k : plan.kernels) {
+    CUfunction f = nullptr;
+    DLC_CU("kernel '" + k.name + "' (" + k.fused + ")", cuModuleGetFunction, &f, module, k.name.c_str());
+    if (k.sharedBytes > 48 * 1024)
+      DLC_CU("kernel '" + k.name + "': " + std::to_string(k.sharedBytes) + " bytes of shared memory",
+             cuFuncSetAttribute, f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+             static_cast<int>(k.sharedBytes));
+    functions.push_back(f);
+  }
+}
+
+// Decides where every value lives and allocates the two blocks.
+void CudaExecutor::Impl::place() {
+  const size_t n = program.values.size();
+  std::vector<bool> used(n, false);
+  for (const CudaKernel& k : plan.kernels)
+    for (int32_t id : k.args) used[id] = true;
+  for (const CudaStep& s : plan.steps) {
+    if (s.kind == StepKind::Gemm)
+      for (int32_t id : {s.gemm.a.value, s.gemm.b.value, s.gemm.c.value, s.gemm.d.value, s.gemm.bias})
+        if (id >= 0) used[id] = true;
+    if (s.kind == StepKind::Conv)
+      for (int32_t id : {s.conv.x, s.conv.w, s.conv.y, s.conv.bias})
+        if (id >= 0) used[id] = true;
+  }
+  for (int32_t id : program.inputs) used[id] = true;
+  for (int32_t id : program.outputs) used[id] = true;
+
+  int64_t fixedBytes = roundUp(static_cast<int64_t>(plan.steps.size()) * 4);
+  std::vector<int64_t> fixedOffset(n, -1);
+  for (size_t id = 0; id < n; ++id) {
+    const ValueInfo& v = program.values[id];
+    bool inArena = v.kind == ValueKind::Intermediate && v.offset >= 0;
+    if (!used[id] || inArena) continue;
+    fixedOffset[id] = fixedBytes;
+    fixedBytes += roundUp(v.type.byteSize());
+  }
+  // Library calls whose output overlaps an operand in the arena (the memory
+  // plan lets an output take over the buffer of an input that dies there;
+  // a generated kernel copes, cuBLASLt and cuDNN do not).
+  auto inArena = [&](int32_t id) {
+    return id >= 0 && program.values[id].kind == ValueKind::Intermediate && program.values[id].offset >= 0;
+  };
+  auto overlap = [&](int32_t a, int32_t b) {
+    if (!inArena(a) || !inArena(b) || a == b) return false;
+    const ValueInfo &x = program.values[a], &y = program.values[b];
+    return x.offset < y.offset + y.type.byteSize() && y.offset < x.offset + x.type.byteSize();
+  };
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    const CudaStep& s = plan.steps[i];
+    StepExec& e = steps[i];
+    int32_t out = -1;
+    std::vector<int32_t> reads;
+    bool selfRead = false;  // the output read as another view of itself
+    if (s.kind == StepKind::Gemm) {
+      out = s.gemm.d.value;
+      reads = {s.gemm.a.value, s.gemm.b.value, s.gemm.bias, s.gemm.c.value};
+      const MatrixView &c = s.gemm.c, &d = s.gemm.d;
+      selfRead = out == s.gemm.a.value || out == s.gemm.b.value || out == s.gemm.bias ||
+                 (c.value == d.value && (c.offset != d.offset || c.rowStride != d.rowStride ||
+                                         c.colStride != d.colStride));
+      for (const BatchDim& b : s.gemm.batch) selfRead |= c.value == d.value && b.strideC != b.strideD;
+    } else if (s.kind == StepKind::Conv) {
+      out = s.conv.y;
+      reads = {s.conv.x, s.conv.w, s.conv.bias};
+      selfRead = out == s.conv.x || out == s.conv.w || out == s.conv.bias;
+    } else {
+      continue;
+    }
+    bool stage = selfRead;
+    for (int32_t r : reads) stage |= overlap(out, r);
+    if (!stage) continue;
+    e.stagedValue = out;
+    e.scratchOffset = fixedBytes;
+    fixedBytes += roundUp(program.values[out].type.byteSize());
+  }
+
+  arena = DeviceMemory(roundUp(program.arenaBytes), "the arena");
+  fixed = DeviceMemory(fixedBytes, "inputs, constants, outputs and status words");
+  status = fixed.ptr();
+  valuePtr.assign(n, 0);
+  for (size_t id = 0; id < n; ++id) {
+    const ValueInfo& v = program.values[id];
+    if (v.kind == ValueKind::Intermediate && v.offset >= 0) valuePtr[id] = arena.ptr() + v.offset;
+    else if (fixedOffset[id] >= 0) valuePtr[id] = fixed.ptr() + fixedOffset[id];
+  }
+  for (size_t id = 0; id < n; ++id) {
+    const ValueInfo& v = program.values[id];
+    if (v.kind != ValueKind::Constant || !used[id] || v.type.byteSize() == 0) continue;
+    DLC_CU("uploading constant value " + std::to_string(id) + " (" + v.type.str() + ")", cuMemcpyHtoDAsync,
+           valuePtr[id], v.constant.data(), static_cast<size_t>(v.type.byteSize()), stream);
+  }
+  DLC_CU("uploading the constants", cuStreamSynchronize, stream);
+}
+
+void CudaExecutor::Impl::prepareSteps() {
+  size_t workspaceBytes = 0;
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    const CudaStep& s = plan.steps[i];
+    StepExec& e = steps[i];
+    e.kind = s.kind;
+    CUdeviceptr out = 0;
+    if (s.kind == StepKind::Kernel) {
+      e.launch.kernel = s.kernel;
+    } else if (s.kind == StepKind::Gemm) {
+      const GemmCall& g = s.gemm;
+      bool batchEmpty = false;
+      for (const BatchDim& b : g.batch) batchEmpty |= b.count == 0;
+      e.empty = g.m == 0 || g.n == 0 || batchEmpty;
+      if (!e.empty && g.k == 0)
+        throw DeviceError(e.where + ": a GEMM with k = 0 (an empty contraction) is not a library call");
+      auto ptr = [&](int32_t id) { return id >= 0 ? valuePtr[id] : CUdeviceptr(0); };
+      e.gemmBuffers = {ptr(g.a.value), ptr(g.b.value), ptr(g.c.value), ptr(g.d.value), ptr(g.bias)};
+      if (e.stagedValue >= 0) e.gemmBuffers.d = fixed.ptr() + e.scratchOffset;
+      if (!e.empty) {
+        e.gemm = std::make_unique<LtGemmRunner>(g, e.where);
+        workspaceBytes = std::max(workspaceBytes, e.gemm->workspaceBytes());
+      }
+      out = valuePtr[g.d.value];
+      e.launch.kernel = s.epilogue;
+    } else {
+      const ConvCall& c = s.conv;
+      e.empty = numElements(c.yShape) == 0;
+      e.convBuffers = {valuePtr[c.x], valuePtr[c.w], valuePtr[c.y], c.bias >= 0 ? valuePtr[c.bias] : 0};
+      if (e.stagedValue >= 0) e.convBuffers.y = fixed.ptr() + e.scratchOffset;
+      if (!e.empty) {
+        e.conv = std::make_unique<CudnnConvRunner>(c, stream, e.where);
+        workspaceBytes = std::max(workspaceBytes, e.conv->workspaceBytes());
+      }
+      out = valuePtr[c.y];
+      e.launch.kernel = s.epilogue;
+    }
+    (void)out;
+    if (e.launch.kernel >= 0) {
+      const CudaKernel& k = plan.kernels[e.launch.kernel];
+      for (int32_t id : k.args) e.launch.args.push_back(valuePtr[id]);
+      e.launch.args.push_back(status + 4 * i);
+      for (CUdeviceptr& a : e.launch.args) e.launch.params.push_back(&a);
+    }
+  }
+  workspace = DeviceMemory(static_cast<int64_t>(workspaceBytes), "the cuBLASLt/cuDNN workspace");
+}
+
+void CudaExecutor::Impl::enqueueLaunch(const Launch& l, const std::string& where) {
+  if (l.kernel < 0) return;
+  const CudaKernel& k = plan.kernels[l.kernel];
+  if (emptyGrid(k.grid)) return;  // an empty tensor: nothing to compute
+  DLC_CU(where + ": kernel '" + k.name + "' (" + k.fused + ")", cuLaunchKernel, functions[l.kernel], k.grid.x,
+         k.grid.y, k.grid.z, k.block.x, k.block.y, k.block.z, k.sharedBytes, stream,
+         const_cast<void**>(l.params.data()), nullptr);
+}
+
+void CudaExecutor::Impl::enqueueSteps() {
+  for (StepExec& e : steps) {
+    if (e.kind == StepKind::Kernel) {
+      enqueueLaunch(e.launch, e.where);
+      continue;
+    }
+    if (!e.empty) {
+      if (e.gemm) e.gemm->enqueue(stream, e.gemmBuffers, workspace.ptr(), static_cast<size_t>(workspace.bytes()));
+      if (e.conv) e.conv->enqueue(e.convBuffers, workspace.ptr(), static_cast<size_t>(workspace.bytes()));
+      if (e.stagedValue >= 0) {
+        int64_t bytes = program.values[e.stagedValue].type.byteSize();
+        DLC_CU(e.where + ": moving the library call's output into place", cuMemcpyDtoDAsync,
+               valuePtr[e.stagedValue], fixed.ptr() + e.scratchOffset, static_cast<size_t>(bytes), stream);
+      }
+    }
+    enqueueLaunch(e.launch, e.where);
+  }
+}
+
+CudaExecutor::CudaExecutor(const Program& program, const CudaPlan& plan, const RunOptions& options)
+    : impl_(new Impl(program, plan, options)) {
+  verifyProgram(program);
+  verifyPlan(program, plan);
+  Impl& x = *impl_;
+  x.steps.resize(plan.steps.size());
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    const Kernel& k = program.kernels[plan.steps[i].programKernel];
+    x.steps[i].where = k.location.empty() ? "kernel " + std::to_string(i) : k.location;
+  }
+  x.open();
+  x.loadModule();
+  x.place();
+  x.prepareSteps();
+}
+
 CudaExecutor::~CudaExecutor() = default;
 
-std::vector<HostTensor> CudaExecutor::run(const std::vector<HostTensor>&) {
-  throw DeviceError(unavailableReason());
+int64_t CudaExecutor::deviceBytes() const {
+  return impl_->arena.bytes() + impl_->fixed.bytes() + impl_->workspace.bytes();
+}
+
+bool CudaExecutor::graphCaptured() const { return impl_->graph != nullptr; }
+
+std::vector<HostTensor> CudaExecutor::run(const std::vector<HostTensor>& inputs) {
+  Impl& x = *impl_;
+  const Program& p = x.program;
+  std::vector<ConstTensorRef> refs;
+  for (const HostTensor& t : inputs) refs.push_back(t.cref());
+  checkRunInputs(p, refs);
+  x.makeCurrent();
+  try {
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      int32_t id = p.inputs[i];
+      int64_t bytes = inputs[i].byteSize();
+      if (bytes > 0)
+        DLC_CU("copying input " + std::to_string(i) + " to the device", cuMemcpyHtoDAsync, x.valuePtr[id],
+               inputs[i].data(), static_cast<size_t>(bytes), x.stream);
+    }
+    if (!x.steps.empty())
+      DLC_CU("clearing the status words", cuMemsetD32Async, x.status, 0, x.steps.size(), x.stream);
+    if (x.options.cudaGraph) {
+      if (!x.graph) {
+        DLC_CU("capturing the CUDA graph", cuStreamBeginCapture, x.stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+        CUgraph g = nullptr;
+        try {
+          x.enqueueSteps();
+        } catch (...) {
+          driver().cuStreamEndCapture(x.stream, &g);
+          if (g) driver().cuGraphDestroy(g);
+          throw;
+        }
+        DLC_CU("capturing the CUDA graph", cuStreamEndCapture, x.stream, &g);
+        CUresult r = driver().cuGraphInstantiate(&x.graph, g, 0);
+        driver().cuGraphDestroy(g);
+        if (r != CUDA_SUCCESS) x.graph = nullptr;
+        check(r, DLC_CU_NAME(cuGraphInstantiate), "instantiating the captured CUDA graph");
+      }
+      DLC_CU("replaying the CUDA graph", cuGraphLaunch, x.graph, x.stream);
+    } else {
+      x.enqueueSteps();
+    }
+    std::vector<int32_t> codes(x.steps.size(), 0);
+    if (!codes.empty())
+      DLC_CU("reading the status words", cuMemcpyDtoHAsync, codes.data(), x.status, codes.size() * 4, x.stream);
+    std::vector<HostTensor> outs;
+    for (int32_t id : p.outputs) {
+      outs.emplace_back(p.values[id].type);
+      if (outs.back().byteSize() > 0)
+        DLC_CU("copying output value " + std::to_string(id) + " to the host", cuMemcpyDtoHAsync,
+               outs.back().data(), x.valuePtr[id], static_cast<size_t>(outs.back().byteSize()), x.stream);
+    }
+    DLC_CU("running the model", cuStreamSynchronize, x.stream);
+    for (size_t i = 0; i < codes.size(); ++i)
+      if (codes[i] != 0)
+        throw RunError(statusMessage(p, p.kernels[x.plan.steps[i].programKernel], codes[i]));
+    return outs;
+  } catch (...) {
+    // Leave the stream idle for the next run (errors here are the ones above).
+    driver().cuStreamSynchronize(x.stream);
+    throw;
+  }
 }
 
 }  // namespace dlc::rt::cuda

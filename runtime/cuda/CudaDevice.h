@@ -23,8 +23,17 @@ struct DeviceError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A DeviceError that is the machine's, not the compiler's: no driver, no
+// device, a library (cuBLASLt, cuDNN) missing, out of device memory. The CLI
+// reports it as a user error (exit 1); other DeviceErrors are internal.
+struct DeviceUnavailable : DeviceError {
+  using DeviceError::DeviceError;
+};
+
 // Why no CUDA device can be used here ("" when one can): no libcuda.so.1,
-// cuInit failed, no device.
+// cuInit failed (its error name and text), no device. $DLC_LIBCUDA names
+// another driver library to load instead of libcuda.so.1 (tests point it at
+// a missing file to simulate a machine without a driver).
 std::string unavailableReason();
 
 struct DeviceInfo {
@@ -41,8 +50,12 @@ struct RunOptions {
   bool cudaGraph = false;  // capture the steps once, replay the graph on each run
 };
 
-// One loaded executable on one GPU: module loaded, arena and constants
-// allocated once; run() may be called many times.
+// One loaded executable on one GPU: module loaded, functions looked up,
+// library calls planned, arena and every other buffer allocated and the
+// constants uploaded once; run() may be called many times. The program and
+// the plan must outlive the executor. Construction throws InvalidProgram for
+// a broken program or plan, DeviceUnavailable (no device, a missing library,
+// out of memory: nothing is left allocated) or DeviceError.
 class CudaExecutor {
  public:
   CudaExecutor(const Program& program, const CudaPlan& plan, const RunOptions& options);
@@ -50,9 +63,17 @@ class CudaExecutor {
   CudaExecutor(const CudaExecutor&) = delete;
   CudaExecutor& operator=(const CudaExecutor&) = delete;
 
-  // Checks the inputs against the signature (RunError), copies them to the
-  // device, runs every step on the stream, copies the outputs back.
+  // Checks the inputs against the signature (RunError, the host device's
+  // messages) before anything is launched, copies them to the device, runs
+  // every step on the stream (or replays the captured graph), copies the
+  // outputs back, and turns a kernel's status code into a RunError naming the
+  // source op. A failed run leaves the executor usable.
   std::vector<HostTensor> run(const std::vector<HostTensor>& inputs);
+
+  // Device bytes this executor holds (arena, values, workspace, status).
+  int64_t deviceBytes() const;
+  // Whether run() replays a captured CUDA graph (after the first run).
+  bool graphCaptured() const;
 
  private:
   struct Impl;

@@ -150,11 +150,7 @@ void execute(const Instr& in, Frame& f) {
 
 }  // namespace
 
-namespace {
-
-// The checks before a run: the program (InvalidProgram) and the inputs
-// against its signature (RunError).
-void checkInputs(const Program& program, const std::vector<ConstTensorRef>& inputs) {
+void checkRunInputs(const Program& program, const std::vector<ConstTensorRef>& inputs) {
   verifyProgram(program);
   if (inputs.size() != program.inputs.size())
     throw RunError("the model takes " + std::to_string(program.inputs.size()) +
@@ -173,6 +169,8 @@ void checkInputs(const Program& program, const std::vector<ConstTensorRef>& inpu
     }
   }
 }
+
+namespace {
 
 void runKernels(const Program& program, Frame& frame) {
   for (const Kernel& k : program.kernels) {
@@ -200,7 +198,7 @@ bool overlaps(const void* a, int64_t aBytes, const void* b, int64_t bBytes) {
 std::vector<HostTensor> runOnHost(const Program& program, const std::vector<HostTensor>& inputs) {
   std::vector<ConstTensorRef> refs;
   for (const HostTensor& t : inputs) refs.push_back(t.cref());
-  checkInputs(program, refs);
+  checkRunInputs(program, refs);
   Frame frame(program, refs, {});
   runKernels(program, frame);
   std::vector<HostTensor> outs;
@@ -210,7 +208,7 @@ std::vector<HostTensor> runOnHost(const Program& program, const std::vector<Host
 
 void runOnHost(const Program& program, const std::vector<ConstTensorRef>& inputs,
                const std::vector<TensorRef>& outputs) {
-  checkInputs(program, inputs);
+  checkRunInputs(program, inputs);
   if (outputs.size() != program.outputs.size())
     throw RunError("the model has " + std::to_string(program.outputs.size()) + " output(s), " +
                    std::to_string(outputs.size()) + " given");

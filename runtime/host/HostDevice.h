@@ -15,6 +15,11 @@ struct RunError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The checks every device makes before a run, with the same messages: the
+// program (verifyProgram: InvalidProgram) and the inputs against its
+// signature (count, types, specialised values: RunError).
+void checkRunInputs(const Program& program, const std::vector<ConstTensorRef>& inputs);
+
 // Checks the program (verifyProgram: a broken one throws InvalidProgram, the
 // compiler's fault) and the inputs against its signature (RunError), runs
 // every kernel and returns the outputs in signature order.

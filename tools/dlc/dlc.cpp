@@ -16,6 +16,7 @@
 #include "runtime/host/HostDevice.h"
 #include "passes/MemoryPlan.h"
 #include "api/Driver.h"
+#include "tools/dlc/DeviceRun.h"
 #include "tools/dlc/Export.h"
 #include "tools/dlc/Stats.h"
 
@@ -77,8 +78,12 @@ inputs); outputs are written to output_0.pb ... in the order of the graph's
 outputs.
 
 options:
-  --device auto|host|cuda    where to run (auto: the host device until the CUDA
-                             backend lands; cuda: not available yet)
+  --device auto|host|cuda    where to run (default auto: the CUDA device when a GPU,
+                             its driver and NVRTC can be used, else the host device;
+                             auto says on stderr which it picked and why; cuda where
+                             none can be used is an error that gives the reason)
+  --cuda-graph               on the CUDA device, capture the model's kernels and
+                             library calls as a CUDA graph and replay it
   --input-dir DIR            the input tensors
   --output-dir DIR           where the outputs go (created if missing)
   --input-shape NAME=D0xD1   fix a symbolic input shape (repeatable)
@@ -257,11 +262,13 @@ int runCommand(int argc, char** argv) {
   Args args(argc, argv, 2);
   CompileOptions opts;
   std::string model, device = "auto", inputDir, outputDir;
+  bool cudaGraph = false;
   while (!args.done()) {
     std::string a = args.next();
     if (a == "-h" || a == "--help") return std::cout << kRunHelp, 0;
     if (commonOption(args, a, opts)) continue;
     if (args.value(a, "--device", device)) continue;
+    if (a == "--cuda-graph") { cudaGraph = true; continue; }
     if (args.value(a, "--input-dir", inputDir)) continue;
     if (args.value(a, "--output-dir", outputDir)) continue;
     if (a.rfind("-", 0) == 0) throw UsageError{"unknown option '" + a + "' (see dlc run --help)"};
@@ -270,8 +277,12 @@ int runCommand(int argc, char** argv) {
   }
   if (model.empty()) throw UsageError{"no model given (see dlc run --help)"};
   if (inputDir.empty() || outputDir.empty()) throw UsageError{"dlc run needs --input-dir and --output-dir"};
-  if (device == "cuda") throw UsageError{"--device cuda: the CUDA backend is not available in this build yet"};
-  if (device != "auto" && device != "host") throw UsageError{"--device '" + device + "': expected auto, host or cuda"};
+  if (device != "auto" && device != "host" && device != "cuda")
+    throw UsageError{"--device '" + device + "': expected auto, host or cuda"};
+  if (cudaGraph && device == "host") throw UsageError{"--cuda-graph needs the CUDA device (--device cuda or auto)"};
+  dlc::tool::DeviceChoice choice = dlc::tool::chooseDevice(device);
+  if (!choice.error.empty()) throw UsageError{"--device cuda: " + choice.error};
+  if (!choice.note.empty()) std::cerr << choice.note << "\n";
   std::error_code ec;
   if (!fs::is_directory(inputDir, ec)) throw UsageError{"--input-dir '" + inputDir + "' is not a directory"};
 
@@ -310,9 +321,11 @@ int runCommand(int argc, char** argv) {
 
   std::vector<dlc::rt::HostTensor> outputs;
   try {
-    outputs = dlc::rt::runOnHost(program, inputs);
+    outputs = choice.cuda ? dlc::tool::runOnCuda(program, inputs, cudaGraph) : dlc::rt::runOnHost(program, inputs);
   } catch (const dlc::rt::RunError& e) {
     return report({1, model + ": " + e.what()});
+  } catch (const dlc::tool::CudaRunError& e) {
+    return report({e.exitCode, model + ": " + e.message});
   }
   fs::create_directories(outputDir, ec);
   if (ec) return report({1, outputDir + ": cannot create the output directory: " + ec.message()});

@@ -1,0 +1,25 @@
+// The CUDA device of a build without the CUDA toolkit's headers: the same
+// interface, always unavailable, so that every caller handles that one case.
+#include "runtime/cuda/CudaDevice.h"
+
+namespace dlc::rt::cuda {
+
+std::string unavailableReason() {
+  return "this dlc was built without the CUDA toolkit (no cuda.h when it was configured)";
+}
+
+DeviceInfo deviceInfo(int) { throw DeviceUnavailable(unavailableReason()); }
+
+struct CudaExecutor::Impl {};
+
+CudaExecutor::CudaExecutor(const Program&, const CudaPlan&, const RunOptions&) {
+  throw DeviceUnavailable(unavailableReason());
+}
+CudaExecutor::~CudaExecutor() = default;
+std::vector<HostTensor> CudaExecutor::run(const std::vector<HostTensor>&) {
+  throw DeviceUnavailable(unavailableReason());
+}
+int64_t CudaExecutor::deviceBytes() const { return 0; }
+bool CudaExecutor::graphCaptured() const { return false; }
+
+}  // namespace dlc::rt::cuda

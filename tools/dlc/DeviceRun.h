@@ -1,0 +1,39 @@
+// `dlc run --device auto|host|cuda [--cuda-graph]`: which device runs the
+// model, and the CUDA path (plan, NVRTC, the CUDA executor). Kept out of
+// dlc.cpp so that the command stays a list of flags.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "runtime/Program.h"
+
+namespace dlc::tool {
+
+struct DeviceChoice {
+  bool cuda = false;
+  // For auto: the line printed on stderr saying which device and why
+  // ("dlc: running on host (no CUDA device: ...)").
+  std::string note;
+  // For cuda where none can be used: the reason (the caller exits 1).
+  std::string error;
+};
+
+// `device` is auto, host or cuda (already validated).
+DeviceChoice chooseDevice(const std::string& device);
+
+// A failure of the CUDA path with its exit code: 1 for what the machine
+// lacks (driver, library, memory), 2 for the compiler's or runtime's fault.
+struct CudaRunError {
+  int exitCode;
+  std::string message;
+};
+
+// Plans the program for the GPU present (codegen::planCuda for its arch and
+// SM count), compiles the module (codegen::compileModule) and runs it once
+// with the CUDA executor. Throws rt::RunError for the caller's inputs (as the
+// host device does) and CudaRunError for everything else.
+std::vector<rt::HostTensor> runOnCuda(const rt::Program& program, const std::vector<rt::HostTensor>& inputs,
+                                      bool cudaGraph);
+
+}  // namespace dlc::tool
