@@ -115,7 +115,7 @@ std::string decodeCacheEntry(const std::string& bytes, const std::string& key, C
   at += 32;
   uint64_t total = kHeaderLen;
   for (uint64_t n : sizes) {
-    if (n > bytes.size()) return "a section size exceeds the file";
+    if (n > (uint64_t(1) << 40)) return "an implausible section size";  // no overflow below
     total += n;
   }
   if (bytes.size() < total)
