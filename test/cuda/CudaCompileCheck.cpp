@@ -180,7 +180,11 @@ int main(int argc, char** argv) {
   // shape a failure depends on: one plan per model, compiled per arch).
   auto start = std::chrono::steady_clock::now();
   std::vector<ModelCase> models;
-  for (const std::string& p : o.paths) collect(p, models);
+  for (const std::string& p : o.paths) {
+    // A missing path would otherwise check nothing and pass.
+    if (!fs::exists(p)) return usage(p + ": no such file or directory");
+    collect(p, models);
+  }
   std::map<std::string, Module> modules;  // by source hash: identical modules compile once
   int hostFailures = 0, planned = 0, kernels = 0;
   std::vector<std::string> codegenErrors;
