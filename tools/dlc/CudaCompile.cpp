@@ -9,6 +9,9 @@
 namespace dlc::driver {
 
 Failure prepareCudaTarget(CudaCompileOptions& options, std::string& archOrigin) {
+  // A malformed --arch is reported first: it needs no NVRTC to be wrong.
+  if (!options.arch.empty())
+    if (std::string e = codegen::archError(options.arch); !e.empty()) return {1, "--arch " + e};
   if (std::string why = codegen::nvrtcUnavailableReason(); !why.empty())
     return {1, "--target cuda needs NVRTC to compile kernels: " + why};
   if (options.arch.empty()) {
