@@ -60,6 +60,11 @@ void printStatsText(const CompileStats& s, std::ostream& os) {
   auto bytes = [](const std::optional<int64_t>& b) {
     return b ? std::to_string(*b) + " bytes" : std::string("n/a (no memory plan)");
   };
+  if (s.cuda)
+    os << "CUDA " << s.cuda->arch << ": " << s.cuda->generatedKernels << " generated kernels, "
+       << s.cuda->libraryCalls << " library calls; NVRTC "
+       << (s.cuda->cacheHit ? std::string("kernel cache hit") : std::to_string(int(s.cuda->nvrtcMs + 0.5)) + " ms")
+       << "\n";
   os << "arena peak: " << bytes(s.peakBytes) << "\nlower bound: " << bytes(s.lowerBoundBytes)
      << "\nnaive: " << bytes(s.naiveBytes) << "\ncompile time (ms):";
   double total = 0;
@@ -73,7 +78,14 @@ void printStatsText(const CompileStats& s, std::ostream& os) {
 void printStatsJson(const std::string& model, const CompileStats& s, std::ostream& os) {
   auto num = [](const std::optional<int64_t>& b) { return b ? std::to_string(*b) : std::string("null"); };
   os << "{\"model\": " << quoted(model) << ", \"kernels\": " << s.kernels
-     << ", \"library_calls\": " << s.libraryCalls << ", \"kernels_by_kind\": {";
+     << ", \"library_calls\": " << (s.cuda ? s.cuda->libraryCalls : s.libraryCalls);
+  if (s.cuda)
+    os << ", \"target\": \"cuda\", \"arch\": " << quoted(s.cuda->arch) << ", \"generated_kernels\": "
+       << s.cuda->generatedKernels << ", \"nvrtc_ms\": " << std::fixed << std::setprecision(3) << s.cuda->nvrtcMs
+       << ", \"cache_hit\": " << (s.cuda->cacheHit ? "true" : "false");
+  else
+    os << ", \"target\": \"host\"";
+  os << ", \"kernels_by_kind\": {";
   const char* sep = "";
   for (const auto& [kind, n] : s.byKind) os << sep << quoted(kind) << ": " << n, sep = ", ";
   os << "}, \"peak_bytes\": " << num(s.peakBytes) << ", \"naive_bytes\": " << num(s.naiveBytes)

@@ -16,6 +16,7 @@
 #include "runtime/host/HostDevice.h"
 #include "passes/MemoryPlan.h"
 #include "api/Driver.h"
+#include "tools/dlc/CudaCompile.h"
 #include "tools/dlc/DeviceRun.h"
 #include "tools/dlc/Export.h"
 #include "tools/dlc/Stats.h"
@@ -60,7 +61,13 @@ options:
   --json                     with --stats: one JSON object instead of text
   --explain-fusion           for each producer/consumer pair left in two kernels, print
                              the fusion rule that kept them apart
-  --target host              the device to compile for (cuda: not available yet)
+  --target host|cuda         the device to compile for (default host). cuda: the kernels are
+                             generated and compiled by NVRTC (no GPU needed); the summary and
+                             --stats add NVRTC's time and whether the kernel cache hit
+  --arch sm_XY               with --target cuda: the GPU architecture (sm_80, sm_90 ...;
+                             default: the GPU present, else sm_90)
+  --no-kernel-cache          with --target cuda: neither read nor write the kernel cache
+                             ($DLC_CACHE_DIR, else $XDG_CACHE_HOME/dlc, else ~/.cache/dlc)
   --input-shape NAME=D0xD1   fix a symbolic input shape (repeatable)
   --print-ir-after-all       print the IR after import and after every pass (stderr)
   --print-ir-after=PASS      print the IR after the named pass (stderr; repeatable)
@@ -174,7 +181,7 @@ int report(const Failure& f) {
 
 void printSummary(const std::string& path, const dlc::driver::CompileStats& stats,
                   const dlc::rt::Program& program) {
-  std::cout << "compiled " << path << " for the host device\n";
+  std::cout << "compiled " << path << " for the " << (stats.cuda ? "CUDA" : "host") << " device\n";
   for (size_t i = 0; i < program.inputs.size(); ++i) {
     const auto& v = program.values[program.inputs[i]];
     std::cout << "  input  " << i << " '" << v.name << "': " << v.type.str() << "\n";
@@ -198,12 +205,15 @@ int compileCommand(int argc, char** argv) {
   CompileOptions opts;
   std::string model, emit, target = "host";
   bool elide = true, stats = false, json = false;
+  dlc::driver::CudaCompileOptions cuda;
   while (!args.done()) {
     std::string a = args.next(), v;
     if (a == "-h" || a == "--help") return std::cout << kCompileHelp, 0;
     if (commonOption(args, a, opts)) continue;
     if (args.value(a, "--emit", emit)) continue;
     if (args.value(a, "--target", target)) continue;
+    if (args.value(a, "--arch", cuda.arch)) continue;
+    if (a == "--no-kernel-cache") { cuda.useCache = false; continue; }
     if (a == "--no-elide") { elide = false; continue; }
     if (a == "--stats") { stats = true; continue; }
     if (a == "--json") { json = true; continue; }
@@ -213,8 +223,9 @@ int compileCommand(int argc, char** argv) {
     model = a;
   }
   if (model.empty()) throw UsageError{"no model given (see dlc compile --help)"};
-  if (target == "cuda") throw UsageError{"--target cuda: the CUDA backend is not available in this build yet"};
-  if (target != "host") throw UsageError{"--target '" + target + "': expected host or cuda"};
+  if (target != "host" && target != "cuda") throw UsageError{"--target '" + target + "': expected host or cuda"};
+  if (target != "cuda" && (!cuda.arch.empty() || !cuda.useCache))
+    throw UsageError{"--arch and --no-kernel-cache go with --target cuda"};
   if (!emit.empty() && emit != "ir" && emit != "fused-ir" && emit != "plan")
     throw UsageError{"--emit '" + emit + "': expected ir, fused-ir or plan (cuda comes with the CUDA backend)"};
   if (json && !stats) throw UsageError{"--json goes with --stats"};
@@ -222,8 +233,12 @@ int compileCommand(int argc, char** argv) {
   if (emit == "ir" && (stats || opts.explainFusion))
     throw UsageError{"--emit ir stops before fusion; --stats and --explain-fusion need the whole pipeline"};
 
-  mlir::MLIRContext ctx;
   Failure f;
+  std::string archOrigin;
+  if (target == "cuda" && (f = dlc::driver::prepareCudaTarget(cuda, archOrigin)))
+    return report({f.exitCode, "dlc compile: " + f.message});
+
+  mlir::MLIRContext ctx;
   auto start = std::chrono::steady_clock::now();
   auto module = dlc::driver::loadModel(ctx, model, opts, f);
   if (f) return report(f);
@@ -244,17 +259,25 @@ int compileCommand(int argc, char** argv) {
     dlc::printMemoryPlan(main, llvm::outs());
     return 0;
   }
+  auto s = dlc::driver::collectStats(*module, pipeline, importMs);
+  dlc::rt::Program program;
+  std::optional<dlc::driver::CudaCompileResult> gpu;
+  if (target == "cuda" || (!stats && !opts.explainFusion)) {
+    std::string error;
+    if (!dlc::lowerToHost(*module, program, error)) return report({2, model + ": " + error});
+  }
+  if (target == "cuda") {
+    if ((f = dlc::driver::compileForCuda(model, program, cuda, gpu.emplace()))) return report(f);
+    s.cuda = dlc::driver::cudaStats(*gpu);
+  }
   if (stats) {
-    auto s = dlc::driver::collectStats(*module, pipeline, importMs);
     if (json) dlc::driver::printStatsJson(model, s, std::cout);
     else dlc::driver::printStatsText(s, std::cout);
     return 0;
   }
   if (opts.explainFusion) return 0;
-  dlc::rt::Program program;
-  std::string error;
-  if (!dlc::lowerToHost(*module, program, error)) return report({2, model + ": " + error});
-  printSummary(model, dlc::driver::collectStats(*module, pipeline, importMs), program);
+  printSummary(model, s, program);
+  if (gpu) dlc::driver::printCudaSummary(*gpu, archOrigin, std::cout);
   return 0;
 }
 
