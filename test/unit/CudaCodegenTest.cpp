@@ -1,0 +1,265 @@
+// codegen/cuda: the generated module against the host device. Each test
+// builds a Program by hand, plans it for CUDA, runs the plan's module
+// compiled by the host C++ compiler (test/cuda/EmulatedDevice) and compares
+// every output with runOnHost on the same random inputs. Plus the emitter's
+// shape of code: names, comments, index types, no #include in the CUDA branch.
+#include <gtest/gtest.h>
+
+#include "ProgramBuilder.h"
+#include "codegen/cuda/PlanCuda.h"
+#include "runtime/host/HostDevice.h"
+#include "test/cuda/EmulatedDevice.h"
+
+namespace dlc::rt::test {
+namespace {
+
+using dlc::codegen::CudaTarget;
+using dlc::codegen::planCuda;
+
+TensorType T(DType d, Shape s) { return {d, std::move(s)}; }
+
+// Runs `p` on the host and emulated; every output must agree.
+void expectSame(const Program& p, double rtol = 1e-5, double atol = 1e-6,
+                const std::vector<HostTensor>& given = {}, CudaTarget target = {}) {
+  CudaPlan plan = planCuda(p, target);
+  std::vector<HostTensor> random;
+  if (given.empty()) random = dlc::test::randomInputs(p, 7);
+  const std::vector<HostTensor>& inputs = given.empty() ? random : given;
+  std::vector<HostTensor> want = runOnHost(p, inputs);
+  std::vector<HostTensor> got = dlc::test::runEmulated(p, plan, inputs);
+  ASSERT_EQ(want.size(), got.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    std::string diff = dlc::test::compareTensors(want[i], got[i], rtol, atol);
+    EXPECT_EQ(diff, "") << "output " << i << "\n" << plan.source.substr(plan.source.find("//===--- kernels"));
+  }
+}
+
+// A program of one kernel with one instruction over fresh inputs.
+Program single(OpCode op, std::vector<TensorType> ins, TensorType out, uint8_t kind = 0,
+               std::function<void(Instr&)> setup = {}) {
+  ProgramBuilder b;
+  std::vector<int32_t> ids;
+  for (auto& t : ins) ids.push_back(b.input(t));
+  b.beginKernel(op == OpCode::Reduce ? KernelKind::Reduction
+                : op == OpCode::Argsort ? KernelKind::Sort
+                : op == OpCode::Scatter ? KernelKind::Scatter : KernelKind::Loop);
+  int32_t r = b.output(op, ids, out, -1, kind);
+  if (setup) setup(b.program.instrs.back());
+  b.endKernel();
+  b.program.outputs = {r};
+  return std::move(b.program);
+}
+
+const DType kFloats[] = {DType::F32, DType::F16, DType::BF16, DType::F64};
+const DType kInts[] = {DType::I64, DType::I32, DType::I16, DType::I8,
+                       DType::U8, DType::U16, DType::U32, DType::U64};
+
+TEST(CudaCodegenTest, FloatUnaryEveryKind) {
+  for (DType d : kFloats)
+    for (int k = 0; k <= int(UnaryKind::Sign); ++k) {
+      SCOPED_TRACE(std::string(dtypeName(d)) + " " + std::string(unaryKindName(UnaryKind(k))));
+      double tol = d == DType::F32 || d == DType::F64 ? 1e-6 : 1e-2;
+      expectSame(single(OpCode::Unary, {T(d, {3, 5})}, T(d, {3, 5}), k), tol, tol);
+    }
+}
+
+TEST(CudaCodegenTest, IntUnaryAndBinaryEveryKind) {
+  for (DType d : kInts) {
+    for (UnaryKind k : {UnaryKind::Neg, UnaryKind::Abs, UnaryKind::Sign, UnaryKind::Not}) {
+      SCOPED_TRACE(std::string(dtypeName(d)) + " " + std::string(unaryKindName(k)));
+      expectSame(single(OpCode::Unary, {T(d, {17})}, T(d, {17}), uint8_t(k)));
+    }
+    for (int k = 0; k <= int(BinaryKind::ShiftRight); ++k) {
+      auto kind = BinaryKind(k);
+      if (kind == BinaryKind::Atan2) continue;
+      SCOPED_TRACE(std::string(dtypeName(d)) + " " + std::string(binaryKindName(kind)));
+      Program p = single(OpCode::Binary, {T(d, {4, 6}), T(d, {4, 6})}, T(d, {4, 6}), uint8_t(k));
+      std::vector<HostTensor> in = dlc::test::randomInputs(p, 3);
+      if (kind == BinaryKind::Div || kind == BinaryKind::Rem)  // no zero divisor
+        for (int64_t i = 0; i < 24; ++i)
+          if (loadAsDouble(in[1].cref(), i) == 0) storeFromDouble(in[1].ref(), i, 3);
+      expectSame(p, 0, 0, in);
+    }
+  }
+}
+
+TEST(CudaCodegenTest, FloatBinaryCompareSelect) {
+  for (DType d : kFloats) {
+    double tol = d == DType::F32 || d == DType::F64 ? 1e-6 : 1e-2;
+    for (BinaryKind k : {BinaryKind::Add, BinaryKind::Sub, BinaryKind::Mul, BinaryKind::Div, BinaryKind::Pow,
+                         BinaryKind::Max, BinaryKind::Min, BinaryKind::Rem, BinaryKind::Atan2}) {
+      SCOPED_TRACE(std::string(dtypeName(d)) + " " + std::string(binaryKindName(k)));
+      expectSame(single(OpCode::Binary, {T(d, {2, 9}), T(d, {2, 9})}, T(d, {2, 9}), uint8_t(k)), tol, tol);
+    }
+    for (int k = 0; k < 6; ++k)
+      expectSame(single(OpCode::Compare, {T(d, {11}), T(d, {11})}, T(DType::I1, {11}), uint8_t(k)));
+    expectSame(single(OpCode::Select, {T(DType::I1, {11}), T(d, {11}), T(d, {11})}, T(d, {11})));
+  }
+}
+
+TEST(CudaCodegenTest, ConvertAndBitcastEveryPair) {
+  std::vector<DType> all = {DType::F32, DType::F16, DType::BF16, DType::F64, DType::I64, DType::I32,
+                            DType::I8, DType::I1, DType::I16, DType::U8, DType::U16, DType::U32, DType::U64};
+  for (DType from : all)
+    for (DType to : all) {
+      SCOPED_TRACE(std::string(dtypeName(from)) + " -> " + std::string(dtypeName(to)));
+      Program p = single(OpCode::Convert, {T(from, {13})}, T(to, {13}));
+      std::vector<HostTensor> in = dlc::test::randomInputs(p, 5);
+      if (isFloat(from))  // large values: saturation and rounding
+        for (int64_t i = 0; i < 13; i += 3) storeFromDouble(in[0].ref(), i, (i - 6) * 1e5 + 0.5);
+      expectSame(p, 0, 0, in);
+      if (dtypeSize(from) == dtypeSize(to) && from != DType::I1 && to != DType::I1)
+        expectSame(single(OpCode::BitcastConvert, {T(from, {13})}, T(to, {13})), 0, 0);
+    }
+}
+
+TEST(CudaCodegenTest, DataMovement) {
+  DType f = DType::F32;
+  expectSame(single(OpCode::BroadcastInDim, {T(f, {3, 1})}, T(f, {2, 3, 4}), 0,
+                    [](Instr& i) { i.dims = {1, 2}; }));
+  expectSame(single(OpCode::Reshape, {T(f, {6, 4})}, T(f, {2, 3, 4})));
+  expectSame(single(OpCode::Transpose, {T(DType::F16, {2, 3, 4})}, T(DType::F16, {4, 2, 3}), 0,
+                    [](Instr& i) { i.dims = {2, 0, 1}; }));
+  expectSame(single(OpCode::Slice, {T(f, {7, 9})}, T(f, {3, 4}), 0, [](Instr& i) {
+    i.start = {1, 0}; i.limit = {7, 8}; i.strides = {2, 2};
+  }));
+  expectSame(single(OpCode::Concatenate, {T(f, {2, 3}), T(f, {2, 0}), T(f, {2, 5})}, T(f, {2, 8}), 0,
+                    [](Instr& i) { i.axis = 1; }));
+  expectSame(single(OpCode::Pad, {T(f, {3, 4}), T(f, {})}, T(f, {7, 9}), 0, [](Instr& i) {
+    i.low = {1, -1}; i.high = {1, 1}; i.interior = {1, 2};
+  }));
+  expectSame(single(OpCode::Reverse, {T(DType::I8, {3, 4})}, T(DType::I8, {3, 4}), 0,
+                    [](Instr& i) { i.dims = {0, 1}; }));
+  expectSame(single(OpCode::Iota, {}, T(DType::F16, {3, 5}), 0, [](Instr& i) { i.axis = 1; }));
+}
+
+TEST(CudaCodegenTest, GatherAndItsIndexCheck) {
+  Program p = single(OpCode::Gather, {T(DType::F32, {5, 4}), T(DType::I64, {2, 3})}, T(DType::F32, {5, 2, 3}), 0,
+                     [](Instr& i) { i.axis = 1; });
+  std::vector<HostTensor> in = dlc::test::randomInputs(p, 1);
+  int64_t idx[] = {0, -1, 3, 2, -4, 1};
+  std::memcpy(in[1].data(), idx, sizeof idx);
+  expectSame(p, 0, 0, in);
+  idx[4] = 4;  // out of range
+  std::memcpy(in[1].data(), idx, sizeof idx);
+  CudaPlan plan = planCuda(p, {});
+  EXPECT_THROW(dlc::test::runEmulated(p, plan, in), RunError);
+}
+
+TEST(CudaCodegenTest, IntegerDivisionByZeroSetsStatus) {
+  Program p = single(OpCode::Binary, {T(DType::I32, {4}), T(DType::I32, {4})}, T(DType::I32, {4}),
+                     uint8_t(BinaryKind::Div));
+  std::vector<HostTensor> in = dlc::test::randomInputs(p, 1);
+  std::memset(in[1].data(), 0, 16);
+  EXPECT_THROW(dlc::test::runEmulated(p, planCuda(p, {}), in), RunError);
+}
+
+TEST(CudaCodegenTest, ReduceEveryKindAndDtype) {
+  for (DType d : {DType::F32, DType::F16, DType::F64, DType::I32, DType::U8, DType::I1})
+    for (int k = 0; k < 4; ++k) {
+      SCOPED_TRACE(std::string(dtypeName(d)) + " " + std::string(reduceKindName(ReduceKind(k))));
+      if (d == DType::I1) continue;
+      double tol = d == DType::F16 ? 1e-2 : 1e-5;
+      expectSame(single(OpCode::Reduce, {T(d, {3, 4, 5})}, T(d, {4}), uint8_t(k),
+                        [](Instr& i) { i.dims = {0, 2}; }), tol, tol);
+    }
+}
+
+TEST(CudaCodegenTest, DotGeneralBatched) {
+  for (DType d : {DType::F32, DType::BF16, DType::I32}) {
+    Program p = single(OpCode::DotGeneral, {T(d, {2, 3, 4}), T(d, {2, 5, 3})}, T(d, {2, 4, 5}), 0,
+                       [](Instr& i) { i.dot = {{0}, {0}, {1}, {2}}; });
+    expectSame(p, d == DType::BF16 ? 2e-2 : 1e-5, 1e-5);
+  }
+}
+
+TEST(CudaCodegenTest, ConvolutionGroupsStridesPadding) {
+  Program p = single(OpCode::Convolution, {T(DType::F32, {2, 4, 7, 6}), T(DType::F32, {6, 2, 3, 2})},
+                     T(DType::F32, {2, 6, 4, 4}), 0, [](Instr& i) {
+                       i.conv = {{2, 2}, {1, 1}, {1, 1}, {1, 2}, 2};
+                     });
+  expectSame(p, 1e-5, 1e-5);
+}
+
+TEST(CudaCodegenTest, ReduceWindowMaxAndSum) {
+  for (int k : {0, 1}) {
+    Program p = single(OpCode::ReduceWindow, {T(DType::F32, {1, 2, 5, 5})}, T(DType::F32, {1, 2, 3, 3}),
+                       uint8_t(k), [](Instr& i) {
+                         i.window = {{1, 1, 3, 3}, {1, 1, 2, 2}, {0, 0, 1, 1}, {0, 0, 1, 1}, {1, 1, 1, 1}};
+                       });
+    expectSame(p, 1e-5, 1e-5);
+  }
+}
+
+TEST(CudaCodegenTest, ArgsortStableBothDirections) {
+  for (uint8_t desc : {0, 1}) {
+    Program p = single(OpCode::Argsort, {T(DType::F32, {3, 6, 2})}, T(DType::I64, {3, 6, 2}), desc,
+                       [](Instr& i) { i.axis = 1; });
+    std::vector<HostTensor> in = dlc::test::randomInputs(p, 2);
+    float* x = in[0].as<float>();
+    x[0] = x[2] = x[4] = 1.0f;  // ties
+    x[6] = std::numeric_limits<float>::quiet_NaN();
+    x[8] = -0.0f, x[10] = 0.0f;
+    expectSame(p, 0, 0, in);
+  }
+}
+
+TEST(CudaCodegenTest, ScatterEveryKindInIndexOrder) {
+  for (int k = 0; k <= int(ScatterKind::Replace); ++k) {
+    Program p = single(OpCode::Scatter, {T(DType::F32, {3, 5}), T(DType::I32, {4}), T(DType::F32, {3, 4})},
+                       T(DType::F32, {3, 5}), uint8_t(k), [](Instr& i) { i.axis = 1; });
+    std::vector<HostTensor> in = dlc::test::randomInputs(p, 4);
+    int32_t idx[] = {1, -1, 1, 0};  // a duplicate
+    std::memcpy(in[1].data(), idx, sizeof idx);
+    expectSame(p, 1e-6, 1e-6, in);
+  }
+}
+
+// A fused kernel with locals, two outputs of different counts (a row
+// kernel) and a second kernel computing in place in the arena.
+TEST(CudaCodegenTest, FusedSoftmaxRowKernelAndInPlaceLoop) {
+  ProgramBuilder b;
+  TensorType full = T(DType::F32, {4, 7}), row = T(DType::F32, {4});
+  int32_t x = b.input(full);
+  b.beginKernel(KernelKind::Reduction);
+  int32_t mx = b.output(OpCode::Reduce, {x}, row, 0, uint8_t(ReduceKind::Max));
+  b.program.instrs.back().dims = {1};
+  int32_t bm = b.local(OpCode::BroadcastInDim, {mx}, full);
+  b.program.instrs.back().dims = {0};
+  int32_t sub = b.local(OpCode::Binary, {x, bm}, full, uint8_t(BinaryKind::Sub));
+  int32_t ex = b.local(OpCode::Unary, {sub}, full, uint8_t(UnaryKind::Exp));
+  int32_t sum = b.local(OpCode::Reduce, {ex}, row, uint8_t(ReduceKind::Sum));
+  b.program.instrs.back().dims = {1};
+  int32_t bs = b.local(OpCode::BroadcastInDim, {sum}, full);
+  b.program.instrs.back().dims = {0};
+  int32_t sm = b.output(OpCode::Binary, {ex, bs}, full, 256, uint8_t(BinaryKind::Div));
+  b.endKernel();
+  b.beginKernel(KernelKind::Loop);
+  int32_t y = b.output(OpCode::Unary, {sm}, full, 256, uint8_t(UnaryKind::Neg));  // in place
+  b.endKernel();
+  b.program.arenaBytes = 512;
+  b.program.outputs = {y, mx};
+  expectSame(b.program, 1e-5, 1e-6);
+}
+
+TEST(CudaCodegenTest, SourceIsReadableAndSelfContained) {
+  Program p = single(OpCode::Binary, {T(DType::F32, {8}), T(DType::F32, {8})}, T(DType::F32, {8}),
+                     uint8_t(BinaryKind::Add));
+  p.kernels[0].location = "node 'plus'";
+  CudaPlan plan = planCuda(p, {});
+  ASSERT_EQ(plan.kernels.size(), 1u);
+  EXPECT_EQ(plan.kernels[0].name, "k0_loop_add");
+  EXPECT_EQ(plan.kernels[0].fused, "add");
+  EXPECT_NE(plan.source.find("// k0_loop_add: Program kernel 0 (loop), node 'plus'"), std::string::npos);
+  EXPECT_NE(plan.source.find("extern \"C\" __global__ void k0_loop_add("), std::string::npos);
+  // Every #include is inside the host-emulation branch.
+  size_t emu = plan.source.find("#ifdef DLC_HOST_EMULATION"), end = plan.source.find("#endif  // DLC_HOST_EMULATION");
+  for (size_t at = plan.source.find("\n#include"); at != std::string::npos; at = plan.source.find("\n#include", at + 1))
+    EXPECT_TRUE(at > emu && at < end) << "an #include outside the emulation branch at " << at;
+  EXPECT_EQ(plan.steps.size(), 1u);
+  EXPECT_EQ(plan.steps[0].kind, StepKind::Kernel);
+  EXPECT_EQ(plan.kernels[0].args, (std::vector<int32_t>{0, 1, 2}));
+}
+
+}  // namespace
+}  // namespace dlc::rt::test
