@@ -7,6 +7,7 @@
 
 #include "ProgramBuilder.h"
 #include "codegen/cuda/PlanCuda.h"
+#include "codegen/cuda/Prelude.h"
 #include "runtime/host/HostDevice.h"
 #include "test/cuda/EmulatedDevice.h"
 
@@ -297,6 +298,47 @@ TEST(CudaCodegenTest, SourceIsReadableAndSelfContained) {
   EXPECT_EQ(plan.steps.size(), 1u);
   EXPECT_EQ(plan.steps[0].kind, StepKind::Kernel);
   EXPECT_EQ(plan.kernels[0].args, (std::vector<int32_t>{0, 1, 2}));
+}
+
+// The prelude's emulation of block synchronisation, warp shuffles and shared
+// memory (for the row-reduction kernels): a hand-written block sum over two
+// blocks of 64 threads, checked against the host's reduce.
+TEST(CudaCodegenTest, EmulationOfSyncShuffleAndSharedMemory) {
+  Program p = single(OpCode::Reduce, {T(DType::F32, {2, 64})}, T(DType::F32, {2}), uint8_t(ReduceKind::Sum),
+                     [](Instr& i) { i.dims = {1}; });
+  CudaPlan plan = planCuda(p, {});
+  plan.source = std::string(dlc::codegen::cuda::preludeSource()) + R"(
+extern "C" __global__ void block_sum(const float* x, float* y, int* status) {
+  __shared__ float partial[2];
+  float v = x[blockIdx.x * 64 + threadIdx.x];
+  for (int m = 16; m > 0; m /= 2) v += __shfl_xor_sync(0xffffffffu, v, m);
+  if (threadIdx.x % 32 == 0) partial[threadIdx.x / 32] = v;
+  __syncthreads();
+  if (threadIdx.x == 0) y[blockIdx.x] = partial[0] + partial[1];
+}
+#ifdef DLC_HOST_EMULATION
+extern "C" void block_sum_emulate(void** a, const unsigned* g) {
+  dlc_emu::launch({g[0], g[1], g[2]}, {g[3], g[4], g[5]}, true, [&] {
+    block_sum(static_cast<const float*>(a[0]), static_cast<float*>(a[1]), static_cast<int*>(a[2]));
+  });
+}
+#endif
+)";
+  plan.kernels[0].name = "block_sum";
+  plan.kernels[0].grid = {2, 1, 1};
+  plan.kernels[0].block = {64, 1, 1};
+  std::vector<HostTensor> in = dlc::test::randomInputs(p, 9);
+  std::vector<HostTensor> want = runOnHost(p, in), got = dlc::test::runEmulated(p, plan, in);
+  EXPECT_EQ(dlc::test::compareTensors(want[0], got[0], 1e-5, 1e-6), "");
+}
+
+TEST(CudaCodegenTest, CompareTensorsCatchesADifference) {
+  HostTensor a(T(DType::F32, {3})), b(T(DType::F32, {3}));
+  b.as<float>()[1] = 1.0f;
+  EXPECT_NE(dlc::test::compareTensors(a, b, 1e-3, 1e-3), "");
+  HostTensor c(T(DType::I32, {2})), d(T(DType::I32, {2}));
+  d.as<int32_t>()[0] = 1;
+  EXPECT_NE(dlc::test::compareTensors(c, d, 0, 0), "");
 }
 
 }  // namespace
