@@ -57,12 +57,15 @@ void* loadModule(const std::string& source, const EmulationOptions& o) {
     std::string prelude = codegen::cuda::preludeSource();
     size_t at = text.find(prelude);
     if (at != std::string::npos) {
-      fs::path header = dir / "dlc_prelude.h";
+      // Named by the prelude's hash: a changed prelude gets a header of its own.
+      char preludeName[48];
+      std::snprintf(preludeName, sizeof preludeName, "dlc_prelude_%016zx.h", std::hash<std::string>{}(prelude));
+      fs::path header = dir / preludeName;
       if (!fs::exists(fs::path(header.string() + ".gch"))) {
         // Written under names of this process, then renamed: tests run in
         // parallel processes.
         std::string pid = std::to_string(::getpid());
-        fs::path tmpHeader = dir / ("dlc_prelude." + pid + ".h");
+        fs::path tmpHeader = dir / (std::string(preludeName) + "." + pid);
         { std::ofstream(tmpHeader) << "#pragma once\n" << prelude; }
         if (!fs::exists(header)) fs::rename(tmpHeader, header);
         else fs::remove(tmpHeader);
@@ -71,7 +74,7 @@ void* loadModule(const std::string& source, const EmulationOptions& o) {
             dir / ("dlc_prelude." + pid + ".log"), header);
         fs::rename(header.string() + "." + pid + ".gch", header.string() + ".gch");
       }
-      text.replace(at, prelude.size(), "#include \"dlc_prelude.h\"\n");
+      text.replace(at, prelude.size(), "#include \"" + std::string(preludeName) + "\"\n");
     }
     fs::path tmpCu = dir / (std::string(name) + "." + std::to_string(::getpid()) + ".cpp");
     { std::ofstream(tmpCu) << text; }
