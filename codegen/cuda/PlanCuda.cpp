@@ -1,10 +1,233 @@
+// planCuda: one CUDA C++ module for a Program. Every Program kernel becomes
+// one generated __global__ function (elemental code, KernelEmitter), except
+// argsort and scatter kernels (SpecialKernels) and the GEMM/convolution
+// kernels that LibraryCalls hands to cuBLASLt/cuDNN.
 #include "codegen/cuda/PlanCuda.h"
+
+#include <algorithm>
+#include <set>
+
+#include "codegen/cuda/CudaTypes.h"
+#include "codegen/cuda/KernelEmitter.h"
+#include "codegen/cuda/Prelude.h"
+#include "codegen/cuda/SpecialKernels.h"
 
 namespace dlc::codegen {
 
-// Placeholder until the CUDA code generator lands.
-rt::CudaPlan planCuda(const rt::Program&, const CudaTarget&) {
-  throw CodegenError("CUDA code generation is not implemented yet");
+using namespace cuda;
+
+namespace {
+
+constexpr uint32_t kBlock = 256;
+
+std::string opName(const rt::Instr& in) {
+  switch (in.op) {
+    case rt::OpCode::Unary: return std::string(rt::unaryKindName(static_cast<rt::UnaryKind>(in.kind)));
+    case rt::OpCode::Binary: return std::string(rt::binaryKindName(static_cast<rt::BinaryKind>(in.kind)));
+    case rt::OpCode::Compare: return "compare_" + std::string(rt::compareKindName(static_cast<rt::CompareKind>(in.kind)));
+    case rt::OpCode::Select: return "select";
+    case rt::OpCode::Convert: return "convert";
+    case rt::OpCode::Iota: return "iota";
+    case rt::OpCode::BroadcastInDim: return "broadcast_in_dim";
+    case rt::OpCode::Reshape: return "reshape";
+    case rt::OpCode::Transpose: return "transpose";
+    case rt::OpCode::Slice: return "slice";
+    case rt::OpCode::Concatenate: return "concatenate";
+    case rt::OpCode::Pad: return "pad";
+    case rt::OpCode::Gather: return "gather";
+    case rt::OpCode::Scatter: return "scatter_" + std::string(rt::scatterKindName(static_cast<rt::ScatterKind>(in.kind)));
+    case rt::OpCode::Reverse: return "reverse";
+    case rt::OpCode::Reduce: return "reduce_" + std::string(rt::reduceKindName(static_cast<rt::ReduceKind>(in.kind)));
+    case rt::OpCode::DotGeneral: return "dot_general";
+    case rt::OpCode::Convolution: return "convolution";
+    case rt::OpCode::ReduceWindow: return "reduce_window_" + std::string(rt::reduceKindName(static_cast<rt::ReduceKind>(in.kind)));
+    case rt::OpCode::BitcastConvert: return "bitcast_convert";
+    case rt::OpCode::Argsort: return "argsort";
+  }
+  return "op";
+}
+
+// Ops that only move or re-type data do not name a kernel.
+bool salient(const rt::Instr& in) {
+  switch (in.op) {
+    case rt::OpCode::BroadcastInDim: case rt::OpCode::Reshape: case rt::OpCode::Convert:
+    case rt::OpCode::Iota: return false;
+    default: return true;
+  }
+}
+
+std::string kindName(rt::KernelKind k) { return rt::kernelKindName(k); }
+
+std::string lowerIdent(std::string s) {
+  for (char& c : s) c = (std::isalnum(static_cast<unsigned char>(c)) ? std::tolower(c) : '_');
+  return s;
+}
+
+// k<index>_<kind>_<up to three salient ops>, e.g. k3_reduction_reduce_max_exp_div.
+std::string kernelName(const rt::Program& p, size_t index, const rt::Kernel& k) {
+  std::string name = "k" + std::to_string(index) + "_" + lowerIdent(kindName(k.kind));
+  std::vector<std::string> seen;
+  for (int32_t i = k.begin; i < k.end && seen.size() < 3; ++i) {
+    const rt::Instr& in = p.instrs[i];
+    if (!salient(in)) continue;
+    std::string n = opName(in);
+    if (std::find(seen.begin(), seen.end(), n) == seen.end()) seen.push_back(n);
+  }
+  if (seen.empty() && k.begin < k.end) seen.push_back(opName(p.instrs[k.begin]));
+  for (const std::string& s : seen) name += "_" + s;
+  return name;
+}
+
+std::string fusedList(const rt::Program& p, const rt::Kernel& k) {
+  std::string s;
+  for (int32_t i = k.begin; i < k.end; ++i) s += (s.empty() ? "" : ", ") + opName(p.instrs[i]);
+  return s;
+}
+
+// int32 index arithmetic when every element count of the kernel (and a grid
+// stride past it) stays far from 2^31.
+std::string indexType(const rt::Program& p, const rt::Kernel& k) {
+  int64_t most = 0;
+  auto see = [&](int32_t v) { most = std::max(most, p.values[v].type.numElements()); };
+  for (int32_t v : k.inputs) see(v);
+  for (int32_t i = k.begin; i < k.end; ++i) {
+    see(p.instrs[i].result);
+    for (int32_t v : p.instrs[i].operands) see(v);
+  }
+  return most < (int64_t(1) << 30) ? "int" : "dlc_i64";
+}
+
+uint32_t gridFor(int64_t work, const CudaTarget& target) {
+  int64_t blocks = (work + kBlock - 1) / kBlock;
+  int64_t cap = std::max<int64_t>(1, int64_t(target.smCount) * 8);
+  return static_cast<uint32_t>(std::clamp<int64_t>(blocks, 1, cap));
+}
+
+// The parameter list and the emulation trampoline of a generated kernel.
+std::string signature(const rt::Program& p, const std::vector<int32_t>& args, size_t outputsFrom) {
+  std::string s;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const rt::TensorType& t = p.values[args[i]].type;
+    s += (i < outputsFrom ? "const " : "") + storageType(t.dtype) + "* " + KernelEmitter::ptr(args[i]) + ", ";
+  }
+  return s + "int* status";
+}
+
+std::string trampoline(const rt::Program& p, const std::string& name, const std::vector<int32_t>& args,
+                       size_t outputsFrom, bool synchronises) {
+  std::string call;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string t = storageType(p.values[args[i]].type.dtype);
+    call += "static_cast<" + std::string(i < outputsFrom ? "const " : "") + t + "*>(a[" + std::to_string(i) + "]), ";
+  }
+  call += "static_cast<int*>(a[" + std::to_string(args.size()) + "])";
+  return "#ifdef DLC_HOST_EMULATION\n"
+         "extern \"C\" void " + name + "_emulate(void** a, const unsigned* g) {\n"
+         "  dlc_emu::launch({g[0], g[1], g[2]}, {g[3], g[4], g[5]}, " + (synchronises ? "true" : "false") +
+         ", [&] { " + name + "(" + call + "); });\n"
+         "}\n"
+         "#endif\n";
+}
+
+// The elemental kernel: one grid-stride loop per distinct output element
+// count (a loop kernel has one; a row kernel's per-row and per-element
+// outputs get one each), computing every output of that count at the
+// loop's flat index, all loads before any store.
+struct Generated {
+  std::string body;
+  std::vector<int32_t> reads;
+  int64_t work = 0;
+};
+
+Generated elementalBody(const rt::Program& p, const rt::Kernel& k, const std::string& idx) {
+  CodeWriter w;
+  w.setIndent(1);
+  KernelEmitter e(p, k, w, idx);
+  std::vector<int64_t> counts;
+  for (int32_t o : k.outputs) {
+    int64_t n = p.values[o].type.numElements();
+    if (std::find(counts.begin(), counts.end(), n) == counts.end()) counts.push_back(n);
+  }
+  Generated g;
+  for (size_t c = 0; c < counts.size(); ++c) {
+    int64_t n = counts[c];
+    g.work = std::max(g.work, n);
+    std::string i = counts.size() == 1 ? "e" : "e" + std::to_string(c);
+    w.open("for (" + idx + " " + i + " = static_cast<" + idx + ">(blockIdx.x) * blockDim.x + threadIdx.x; " + i +
+           " < " + std::to_string(n) + "; " + i + " += static_cast<" + idx + ">(gridDim.x) * blockDim.x)");
+    e.pushScope();
+    std::vector<std::pair<int32_t, std::string>> stores;
+    for (int32_t o : k.outputs) {
+      const rt::TensorType& t = p.values[o].type;
+      if (t.numElements() != n) continue;
+      stores.emplace_back(o, e.emit(o, e.unflatten(i, t.shape)));
+    }
+    for (auto& [o, v] : stores) w.line("dlc_st(" + KernelEmitter::ptr(o) + ", " + i + ", " + v + ");");
+    e.popScope();
+    w.close();
+  }
+  g.body = w.str();
+  g.reads = e.memoryReads();
+  return g;
+}
+
+}  // namespace
+
+rt::CudaPlan planCuda(const rt::Program& program, const CudaTarget& target) {
+  rt::verifyProgram(program);
+  rt::CudaPlan plan;
+  plan.arch = target.arch;
+  std::string kernels;
+  for (size_t ki = 0; ki < program.kernels.size(); ++ki) {
+    const rt::Kernel& k = program.kernels[ki];
+    rt::CudaStep step;
+    step.programKernel = static_cast<int32_t>(ki);
+    std::string name = kernelName(program, ki, k);
+    std::string idx = indexType(program, k);
+    Generated g;
+    bool synchronises = false;
+    const rt::Instr& first = program.instrs[k.begin];
+    try {
+      if (k.kind == rt::KernelKind::Sort && first.op == rt::OpCode::Argsort) {
+        g.body = argsortBody(program, first, idx, g.work);
+        g.reads = {first.operands[0]};
+      } else if (k.kind == rt::KernelKind::Scatter && first.op == rt::OpCode::Scatter) {
+        g.body = scatterBody(program, first, idx, g.work);
+        g.reads = {first.operands[0], first.operands[1], first.operands[2]};
+      } else {
+        g = elementalBody(program, k, idx);
+      }
+    } catch (const std::exception& e) {
+      throw CodegenError(k.location + ": CUDA code generation failed for Program kernel " +
+                         std::to_string(ki) + " (" + kindName(k.kind) + "): " + e.what());
+    }
+    // Parameters: the kernel's inputs, constants it reads that are not
+    // inputs, then its outputs.
+    std::vector<int32_t> args = k.inputs;
+    for (int32_t v : g.reads)
+      if (std::find(args.begin(), args.end(), v) == args.end()) args.push_back(v);
+    size_t outputsFrom = args.size();
+    args.insert(args.end(), k.outputs.begin(), k.outputs.end());
+
+    rt::CudaKernel ck;
+    ck.name = name;
+    ck.fused = fusedList(program, k);
+    ck.block = {kBlock, 1, 1};
+    ck.grid = {gridFor(g.work, target), 1, 1};
+    ck.args = args;
+    kernels += "// " + name + ": Program kernel " + std::to_string(ki) + " (" + kindName(k.kind) +
+               "), " + k.location + "\n//   fuses: " + ck.fused + "\n//   writes:";
+    for (int32_t o : k.outputs) kernels += " p" + std::to_string(o) + " " + program.values[o].type.str();
+    kernels += "\nextern \"C\" __global__ void " + name + "(" + signature(program, args, outputsFrom) + ") {\n" +
+               g.body + "}\n" + trampoline(program, name, args, outputsFrom, synchronises) + "\n";
+    step.kind = rt::StepKind::Kernel;
+    step.kernel = static_cast<int32_t>(plan.kernels.size());
+    plan.kernels.push_back(std::move(ck));
+    plan.steps.push_back(std::move(step));
+  }
+  plan.source = "// CUDA module generated by dlc: the prelude, then one kernel per Program kernel.\n" +
+                std::string(preludeSource()) + "\n//===--- kernels ---===//\n\n" + kernels;
+  return plan;
 }
 
 }  // namespace dlc::codegen

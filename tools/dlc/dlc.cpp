@@ -10,6 +10,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "codegen/cuda/PlanCuda.h"
 #include "codegen/host/LowerToHost.h"
 #include "frontend/onnx/Importer.h"
 #include "frontend/onnx/TensorProtoIO.h"
@@ -54,6 +55,8 @@ options:
   --emit ir                  print the optimised core-op IR, before fusion
   --emit fused-ir            print the final IR: dlc.fusion kernels with the memory plan
   --emit plan                print the memory plan: each kernel's buffers, offsets, lifetimes
+  --emit cuda                print the generated CUDA C++ module (one kernel per fused
+                             kernel, named after it; needs no GPU)
   --no-elide                 print every constant in full (IR output elides those with
                              more than 64 elements)
   --stats                    print kernels by kind, library calls, the arena's peak bytes,
@@ -226,8 +229,8 @@ int compileCommand(int argc, char** argv) {
   if (target != "host" && target != "cuda") throw UsageError{"--target '" + target + "': expected host or cuda"};
   if (target != "cuda" && (!cuda.arch.empty() || !cuda.useCache))
     throw UsageError{"--arch and --no-kernel-cache go with --target cuda"};
-  if (!emit.empty() && emit != "ir" && emit != "fused-ir" && emit != "plan")
-    throw UsageError{"--emit '" + emit + "': expected ir, fused-ir or plan (cuda comes with the CUDA backend)"};
+  if (!emit.empty() && emit != "ir" && emit != "fused-ir" && emit != "plan" && emit != "cuda")
+    throw UsageError{"--emit '" + emit + "': expected ir, fused-ir, plan or cuda"};
   if (json && !stats) throw UsageError{"--json goes with --stats"};
   if (emit == "ir") opts.fuse = false;
   if (emit == "ir" && (stats || opts.explainFusion))
@@ -262,9 +265,19 @@ int compileCommand(int argc, char** argv) {
   auto s = dlc::driver::collectStats(*module, pipeline, importMs);
   dlc::rt::Program program;
   std::optional<dlc::driver::CudaCompileResult> gpu;
-  if (target == "cuda" || (!stats && !opts.explainFusion)) {
+  if (target == "cuda" || emit == "cuda" || (!stats && !opts.explainFusion)) {
     std::string error;
     if (!dlc::lowerToHost(*module, program, error)) return report({2, model + ": " + error});
+  }
+  if (emit == "cuda") {  // the module's source, before NVRTC
+    dlc::codegen::CudaTarget t;
+    if (!cuda.arch.empty()) t.arch = cuda.arch;
+    try {
+      std::cout << dlc::codegen::planCuda(program, t).source;
+    } catch (const dlc::codegen::CodegenError& e) {
+      return report({2, model + ": " + e.what()});
+    }
+    return 0;
   }
   if (target == "cuda") {
     if ((f = dlc::driver::compileForCuda(model, program, cuda, gpu.emplace()))) return report(f);

@@ -1,0 +1,246 @@
+#include "test/cuda/EmulatedDevice.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+
+#include "codegen/cuda/Prelude.h"
+#include "runtime/DTypeTraits.h"
+#include "runtime/host/HostDevice.h"
+
+namespace dlc::test {
+
+namespace fs = std::filesystem;
+using namespace rt;
+
+namespace {
+
+constexpr const char* kFlags = "-std=c++20 -O1 -fPIC -pthread -w";
+
+// Runs a compiler command; on failure throws with its output.
+void run(const std::string& cmd, const fs::path& log, const fs::path& what) {
+  if (std::system((cmd + " > '" + log.string() + "' 2>&1").c_str()) != 0) {
+    std::ifstream in(log);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    throw std::runtime_error(what.string() + " does not compile as C++:\n" + text.substr(0, 4000));
+  }
+}
+
+// One loaded module per distinct source, kept for the process.
+void* loadModule(const std::string& source, const EmulationOptions& o) {
+  static std::mutex mutex;
+  static std::map<size_t, void*> loaded;
+  std::lock_guard<std::mutex> lock(mutex);
+  size_t hash = std::hash<std::string>{}(source);
+  if (auto it = loaded.find(hash); it != loaded.end()) return it->second;
+  fs::path dir = o.workDir.empty() ? fs::temp_directory_path() / "dlc-cuda-emulation" : fs::path(o.workDir);
+  fs::create_directories(dir);
+  char name[32];
+  std::snprintf(name, sizeof name, "%016zx", hash);
+  fs::path cu = dir / (std::string(name) + ".cpp"), so = dir / (std::string(name) + ".so");
+  if (!fs::exists(so)) {
+    // The prelude (the same text in every module) is precompiled once per
+    // directory and included, so a module costs only its kernels.
+    std::string text = source;
+    std::string prelude = codegen::cuda::preludeSource();
+    size_t at = text.find(prelude);
+    if (at != std::string::npos) {
+      // Named by the prelude's hash: a changed prelude gets a header of its own.
+      char preludeName[48];
+      std::snprintf(preludeName, sizeof preludeName, "dlc_prelude_%016zx.h", std::hash<std::string>{}(prelude));
+      fs::path header = dir / preludeName;
+      if (!fs::exists(fs::path(header.string() + ".gch"))) {
+        // Written under names of this process, then renamed: tests run in
+        // parallel processes.
+        std::string pid = std::to_string(::getpid());
+        fs::path tmpHeader = dir / (std::string(preludeName) + "." + pid);
+        { std::ofstream(tmpHeader) << "#pragma once\n" << prelude; }
+        if (!fs::exists(header)) fs::rename(tmpHeader, header);
+        else fs::remove(tmpHeader);
+        run("c++ " + std::string(kFlags) + " -x c++-header -o '" + header.string() + "." + pid + ".gch' '" +
+                header.string() + "'",
+            dir / ("dlc_prelude." + pid + ".log"), header);
+        fs::rename(header.string() + "." + pid + ".gch", header.string() + ".gch");
+      }
+      text.replace(at, prelude.size(), "#include \"" + std::string(preludeName) + "\"\n");
+    }
+    fs::path tmpCu = dir / (std::string(name) + "." + std::to_string(::getpid()) + ".cpp");
+    { std::ofstream(tmpCu) << text; }
+    fs::rename(tmpCu, cu);
+    fs::path tmp = dir / (std::string(name) + "." + std::to_string(::getpid()) + ".so");
+    run("c++ " + std::string(kFlags) + " -shared -o '" + tmp.string() + "' '" + cu.string() + "'",
+        dir / (std::string(name) + ".log"), cu);
+    fs::rename(tmp, so);
+  }
+  void* handle = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) throw std::runtime_error(std::string("dlopen ") + so.string() + ": " + dlerror());
+  loaded[hash] = handle;
+  return handle;
+}
+
+// A strided element of a MatrixView.
+double viewAt(const std::vector<void*>& ptrs, const Program& p, const MatrixView& v, int64_t batchOffset,
+              int64_t r, int64_t c) {
+  ConstTensorRef t{ptrs[v.value], p.values[v.value].type};
+  return loadAsDouble(t, v.offset + batchOffset + r * v.rowStride + c * v.colStride);
+}
+
+double gelu(double x) { return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0))); }
+
+void runGemm(const Program& p, const GemmCall& g, std::vector<void*>& ptrs) {
+  // Batch offsets of every batch index, outermost first.
+  std::vector<std::array<int64_t, 4>> offsets{{0, 0, 0, 0}};
+  for (const BatchDim& b : g.batch) {
+    std::vector<std::array<int64_t, 4>> next;
+    for (auto& o : offsets)
+      for (int64_t i = 0; i < b.count; ++i)
+        next.push_back({o[0] + i * b.strideA, o[1] + i * b.strideB, o[2] + i * b.strideC, o[3] + i * b.strideD});
+    offsets = next;
+  }
+  TensorRef d{ptrs[g.d.value], p.values[g.d.value].type};
+  for (auto& o : offsets)
+    for (int64_t i = 0; i < g.m; ++i)
+      for (int64_t j = 0; j < g.n; ++j) {
+        double acc = 0;
+        for (int64_t k = 0; k < g.k; ++k) acc += viewAt(ptrs, p, g.a, o[0], i, k) * viewAt(ptrs, p, g.b, o[1], k, j);
+        double v = g.alpha * acc;
+        if (g.c.value >= 0) v += g.beta * viewAt(ptrs, p, g.c, o[2], i, j);
+        bool bias = g.epilogue == GemmEpilogue::Bias || g.epilogue == GemmEpilogue::BiasRelu ||
+                    g.epilogue == GemmEpilogue::BiasGelu;
+        if (bias) v += loadAsDouble({ptrs[g.bias], p.values[g.bias].type}, j);
+        if (g.epilogue == GemmEpilogue::Relu || g.epilogue == GemmEpilogue::BiasRelu) v = v < 0 ? 0 : v;
+        if (g.epilogue == GemmEpilogue::Gelu || g.epilogue == GemmEpilogue::BiasGelu) v = gelu(v);
+        storeFromDouble(d, g.d.offset + o[3] + i * g.d.rowStride + j * g.d.colStride, v);
+      }
+}
+
+void runConv(const Program& p, const ConvCall& c, std::vector<void*>& ptrs) {
+  ConstTensorRef x{ptrs[c.x], p.values[c.x].type}, w{ptrs[c.w], p.values[c.w].type};
+  HostTensor y(TensorType{c.dtype, c.yShape});
+  ConvParams params{c.strides, c.padLow, c.padHigh, c.dilations, c.groups};
+  convolution(x, w, params, y.ref());
+  TensorRef out{ptrs[c.y], p.values[c.y].type};
+  int64_t channels = c.yShape[1], inner = 1;
+  for (size_t d = 2; d < c.yShape.size(); ++d) inner *= c.yShape[d];
+  for (int64_t i = 0; i < y.numElements(); ++i) {
+    double v = loadAsDouble(y.cref(), i);
+    if (c.bias >= 0) v += loadAsDouble({ptrs[c.bias], p.values[c.bias].type}, (i / inner) % channels);
+    if (c.activation == ConvActivation::Relu) v = v < 0 ? 0 : v;
+    storeFromDouble(out, i, v);
+  }
+}
+
+}  // namespace
+
+std::vector<HostTensor> runEmulated(const Program& program, const CudaPlan& plan,
+                                    const std::vector<HostTensor>& inputs, const EmulationOptions& o) {
+  void* module = loadModule(plan.source, o);
+  // Buffers as the device places them: inputs and constants borrowed, the
+  // arena and buffers of their own filled with 0xff bytes (poison).
+  std::vector<void*> ptrs(program.values.size(), nullptr);
+  std::vector<std::unique_ptr<unsigned char[]>> owned;
+  auto poisoned = [&](int64_t bytes) {
+    owned.emplace_back(new unsigned char[static_cast<size_t>(std::max<int64_t>(bytes, 1))]);
+    std::memset(owned.back().get(), 0xff, static_cast<size_t>(std::max<int64_t>(bytes, 1)));
+    return owned.back().get();
+  };
+  // The arena, 256-byte aligned as on the device.
+  std::vector<unsigned char> arenaStore(static_cast<size_t>(program.arenaBytes + kArenaAlignment), 0xff);
+  auto* arena = reinterpret_cast<unsigned char*>(
+      (reinterpret_cast<uintptr_t>(arenaStore.data()) + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment);
+  for (size_t id = 0; id < program.values.size(); ++id) {
+    const ValueInfo& v = program.values[id];
+    if (v.kind == ValueKind::Input) ptrs[id] = const_cast<void*>(inputs[v.inputIndex].data());
+    else if (v.kind == ValueKind::Constant) ptrs[id] = const_cast<void*>(v.constant.data());
+    else if (v.kind == ValueKind::Intermediate) ptrs[id] = v.offset >= 0 ? arena + v.offset : poisoned(v.type.byteSize());
+  }
+  int status = 0;
+  auto launch = [&](int32_t kernelIndex, int32_t programKernel) {
+    const CudaKernel& k = plan.kernels[kernelIndex];
+    auto fn = reinterpret_cast<void (*)(void**, const unsigned*)>(dlsym(module, (k.name + "_emulate").c_str()));
+    if (!fn) throw std::runtime_error("the module has no " + k.name + "_emulate");
+    std::vector<void*> args;
+    for (int32_t v : k.args) args.push_back(ptrs[v]);
+    args.push_back(&status);
+    unsigned g[6] = {std::min(k.grid.x, o.maxBlocks), std::min(k.grid.y, o.maxBlocks),
+                     std::min(k.grid.z, o.maxBlocks), k.block.x, k.block.y, k.block.z};
+    fn(args.data(), g);
+    if (status != 0)
+      throw RunError(program.kernels[programKernel].location + ": kernel " + k.name + " reported status " +
+                     std::to_string(status) +
+                     (status == int(KernelStatus::IndexOutOfRange) ? " (index out of range)"
+                      : status == int(KernelStatus::IntegerDivByZero) ? " (integer division by zero)" : ""));
+  };
+  for (const CudaStep& s : plan.steps) {
+    switch (s.kind) {
+      case StepKind::Kernel: launch(s.kernel, s.programKernel); break;
+      case StepKind::Gemm: runGemm(program, s.gemm, ptrs); break;
+      case StepKind::Conv: runConv(program, s.conv, ptrs); break;
+    }
+    if (s.kind != StepKind::Kernel && s.epilogue >= 0) launch(s.epilogue, s.programKernel);
+  }
+  std::vector<HostTensor> outs;
+  for (int32_t id : program.outputs) outs.emplace_back(program.values[id].type, ptrs[id]);
+  return outs;
+}
+
+std::string compareTensors(const HostTensor& e, const HostTensor& a, double rtol, double atol) {
+  if (e.type() != a.type()) return "type " + a.type().str() + ", expected " + e.type().str();
+  bool isF = isFloat(e.dtype());
+  double worst = 0;
+  int64_t at = -1;
+  for (int64_t i = 0; i < e.numElements(); ++i) {
+    double x = loadAsDouble(e.cref(), i), y = loadAsDouble(a.cref(), i);
+    if (!isF) {
+      if (x != y) return "element " + std::to_string(i) + " is " + std::to_string(y) + ", expected " + std::to_string(x);
+      continue;
+    }
+    if (std::isnan(x) && std::isnan(y)) continue;
+    if (x == y) continue;
+    double excess = std::fabs(x - y) - (atol + rtol * std::fabs(x));
+    if (std::isnan(excess) || excess > worst) {
+      worst = std::isnan(excess) ? INFINITY : excess;
+      at = i;
+    }
+  }
+  if (at < 0) return "";
+  return "element " + std::to_string(at) + " is " + std::to_string(loadAsDouble(a.cref(), at)) + ", expected " +
+         std::to_string(loadAsDouble(e.cref(), at));
+}
+
+std::vector<HostTensor> randomInputs(const Program& program, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::vector<HostTensor> out;
+  for (int32_t id : program.inputs) {
+    const ValueInfo& v = program.values[id];
+    if (v.isSpecialized) {
+      out.push_back(HostTensor(v.specialized.type(), v.specialized.data()));
+      continue;
+    }
+    HostTensor t(v.type);
+    for (int64_t i = 0; i < t.numElements(); ++i) {
+      double x;
+      if (isFloat(v.type.dtype)) x = std::uniform_real_distribution<double>(-2, 2)(rng);
+      else if (v.type.dtype == DType::I1) x = rng() & 1;
+      else if (isUnsigned(v.type.dtype)) x = static_cast<double>(rng() % 11);
+      else x = static_cast<double>(static_cast<int>(rng() % 11) - 5);
+      storeFromDouble(t.ref(), i, x);
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace dlc::test

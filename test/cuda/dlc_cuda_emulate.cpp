@@ -1,0 +1,81 @@
+// dlc_cuda_emulate MODEL_OR_TEST_DIR...: the differential test of codegen/cuda
+// on whole models. Each argument is a model file (random inputs) or an ONNX
+// node-test directory (model.onnx with test_data_set_0/input_*.pb, whose
+// values the compiler may specialise on). Each is compiled as `dlc run`
+// compiles it, planned for CUDA, run on the emulated CUDA device and on the
+// host device; every output must agree (floats rtol 1e-3, atol 1e-4). A
+// model the compiler or the host device refuses is skipped, not failed:
+// that is the conformance suite's business. Exit 1 if any model differs.
+#include <filesystem>
+#include <iostream>
+
+#include "api/Driver.h"
+#include "codegen/cuda/PlanCuda.h"
+#include "codegen/host/LowerToHost.h"
+#include "frontend/onnx/TensorProtoIO.h"
+#include "runtime/host/HostDevice.h"
+#include "test/cuda/EmulatedDevice.h"
+
+namespace fs = std::filesystem;
+
+int main(int argc, char** argv) {
+  int failed = 0, passed = 0, skipped = 0;
+  for (int a = 1; a < argc; ++a) {
+    std::string arg = argv[a], model = arg;
+    std::vector<dlc::rt::HostTensor> inputs;
+    dlc::driver::CompileOptions opts;
+    if (fs::is_directory(arg)) {
+      model = (fs::path(arg) / "model.onnx").string();
+      try {
+        for (int i = 0;; ++i) {
+          fs::path p = fs::path(arg) / "test_data_set_0" / ("input_" + std::to_string(i) + ".pb");
+          if (!fs::exists(p)) break;
+          inputs.push_back(dlc::onnx_io::loadTensorFile(p.string()));
+        }
+      } catch (const std::exception& e) {
+        std::cout << "SKIP " << arg << ": " << e.what() << "\n";
+        ++skipped;
+        continue;
+      }
+      opts.inputValues = &inputs;
+    }
+    mlir::MLIRContext ctx;
+    dlc::driver::initContext(ctx);
+    dlc::driver::Failure f;
+    auto module = dlc::driver::loadModel(ctx, model, opts, f);
+    if (!f) f = dlc::driver::runPipeline(*module, opts);
+    dlc::rt::Program program;
+    std::string error;
+    if (f || !dlc::lowerToHost(*module, program, error)) {
+      std::cout << "SKIP " << arg << ": does not compile: " << (f ? f.message : error) << "\n";
+      ++skipped;
+      continue;
+    }
+    if (inputs.empty()) inputs = dlc::test::randomInputs(program, 1);
+    std::vector<dlc::rt::HostTensor> want;
+    try {
+      want = dlc::rt::runOnHost(program, inputs);
+    } catch (const std::exception& e) {
+      std::cout << "SKIP " << arg << ": the host device refuses it: " << e.what() << "\n";
+      ++skipped;
+      continue;
+    }
+    try {
+      dlc::rt::CudaPlan plan = dlc::codegen::planCuda(program, {});
+      std::vector<dlc::rt::HostTensor> got = dlc::test::runEmulated(program, plan, inputs);
+      std::string diff;
+      for (size_t i = 0; i < want.size() && diff.empty(); ++i) {
+        diff = dlc::test::compareTensors(want[i], got[i], 1e-3, 1e-4);
+        if (!diff.empty()) diff = "output " + std::to_string(i) + ": " + diff;
+      }
+      if (!diff.empty()) throw std::runtime_error(diff);
+      std::cout << "PASS " << arg << " (" << plan.kernels.size() << " kernels)\n";
+      ++passed;
+    } catch (const std::exception& e) {
+      std::cout << "FAIL " << arg << ": " << e.what() << "\n";
+      ++failed;
+    }
+  }
+  std::cout << passed << " passed, " << failed << " failed, " << skipped << " skipped\n";
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,345 @@
+// codegen/cuda: the generated module against the host device. Each test
+// builds a Program by hand, plans it for CUDA, runs the plan's module
+// compiled by the host C++ compiler (test/cuda/EmulatedDevice) and compares
+// every output with runOnHost on the same random inputs. Plus the emitter's
+// shape of code: names, comments, index types, no #include in the CUDA branch.
+#include <gtest/gtest.h>
+
+#include "ProgramBuilder.h"
+#include "codegen/cuda/PlanCuda.h"
+#include "codegen/cuda/Prelude.h"
+#include "runtime/host/HostDevice.h"
+#include "test/cuda/EmulatedDevice.h"
+
+namespace dlc::rt::test {
+namespace {
+
+using dlc::codegen::CudaTarget;
+using dlc::codegen::planCuda;
+
+TensorType T(DType d, Shape s) { return {d, std::move(s)}; }
+
+// Runs `p` on the host and emulated; every output must agree.
+void expectSame(const Program& p, double rtol = 1e-5, double atol = 1e-6,
+                const std::vector<HostTensor>& given = {}, CudaTarget target = {}) {
+  CudaPlan plan = planCuda(p, target);
+  std::vector<HostTensor> random;
+  if (given.empty()) random = dlc::test::randomInputs(p, 7);
+  const std::vector<HostTensor>& inputs = given.empty() ? random : given;
+  std::vector<HostTensor> want = runOnHost(p, inputs);
+  std::vector<HostTensor> got = dlc::test::runEmulated(p, plan, inputs);
+  ASSERT_EQ(want.size(), got.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    std::string diff = dlc::test::compareTensors(want[i], got[i], rtol, atol);
+    EXPECT_EQ(diff, "") << "output " << i << "\n" << plan.source.substr(plan.source.find("//===--- kernels"));
+  }
+}
+
+// A program of one kernel with one instruction over fresh inputs.
+Program single(OpCode op, std::vector<TensorType> ins, TensorType out, uint8_t kind = 0,
+               std::function<void(Instr&)> setup = {}) {
+  ProgramBuilder b;
+  std::vector<int32_t> ids;
+  for (auto& t : ins) ids.push_back(b.input(t));
+  b.beginKernel(op == OpCode::Reduce ? KernelKind::Reduction
+                : op == OpCode::Argsort ? KernelKind::Sort
+                : op == OpCode::Scatter ? KernelKind::Scatter : KernelKind::Loop);
+  int32_t r = b.output(op, ids, out, -1, kind);
+  if (setup) setup(b.program.instrs.back());
+  b.endKernel();
+  b.program.outputs = {r};
+  return std::move(b.program);
+}
+
+// Many one-op kernels in one Program, so that one module (one host compile)
+// covers a whole table of ops and dtypes. `nonzero` inputs get no zeros.
+struct Batch {
+  ProgramBuilder b;
+  std::vector<std::string> names;
+  std::vector<int32_t> nonzero;
+  void add(std::string name, OpCode op, std::vector<TensorType> ins, TensorType out, uint8_t kind = 0,
+           bool nonzeroLast = false) {
+    std::vector<int32_t> ids;
+    for (auto& t : ins) ids.push_back(b.input(t));
+    if (nonzeroLast) nonzero.push_back(static_cast<int32_t>(b.program.inputs.size() - 1));
+    b.beginKernel();
+    b.program.outputs.push_back(b.output(op, ids, out, -1, kind));
+    b.endKernel();
+    names.push_back(std::move(name));
+  }
+  void check(double rtolF16, double rtol32) {
+    Program& p = b.program;
+    CudaPlan plan = planCuda(p, {});
+    std::vector<HostTensor> in = dlc::test::randomInputs(p, 11);
+    for (int32_t i : nonzero)
+      for (int64_t e = 0; e < in[i].numElements(); ++e)
+        if (loadAsDouble(in[i].cref(), e) == 0) storeFromDouble(in[i].ref(), e, 3);
+    std::vector<HostTensor> want = runOnHost(p, in), got = dlc::test::runEmulated(p, plan, in);
+    for (size_t i = 0; i < want.size(); ++i) {
+      DType d = want[i].dtype();
+      double tol = d == DType::F16 || d == DType::BF16 ? rtolF16 : rtol32;
+      EXPECT_EQ(dlc::test::compareTensors(want[i], got[i], tol, tol), "") << names[i];
+    }
+  }
+};
+
+const DType kFloats[] = {DType::F32, DType::F16, DType::BF16, DType::F64};
+const DType kInts[] = {DType::I64, DType::I32, DType::I16, DType::I8,
+                       DType::U8, DType::U16, DType::U32, DType::U64};
+
+TEST(CudaCodegenTest, FloatUnaryEveryKind) {
+  Batch batch;
+  for (DType d : kFloats)
+    for (int k = 0; k <= int(UnaryKind::Sign); ++k)
+      batch.add(std::string(dtypeName(d)) + " " + std::string(unaryKindName(UnaryKind(k))), OpCode::Unary,
+                {T(d, {3, 5})}, T(d, {3, 5}), uint8_t(k));
+  batch.check(1e-2, 1e-6);
+}
+
+TEST(CudaCodegenTest, IntUnaryAndBinaryEveryKind) {
+  Batch batch;
+  for (DType d : kInts) {
+    for (UnaryKind k : {UnaryKind::Neg, UnaryKind::Abs, UnaryKind::Sign, UnaryKind::Not})
+      batch.add(std::string(dtypeName(d)) + " " + std::string(unaryKindName(k)), OpCode::Unary, {T(d, {17})},
+                T(d, {17}), uint8_t(k));
+    for (int k = 0; k <= int(BinaryKind::ShiftRight); ++k) {
+      auto kind = BinaryKind(k);
+      if (kind == BinaryKind::Atan2) continue;
+      batch.add(std::string(dtypeName(d)) + " " + std::string(binaryKindName(kind)), OpCode::Binary,
+                {T(d, {4, 6}), T(d, {4, 6})}, T(d, {4, 6}), uint8_t(k),
+                kind == BinaryKind::Div || kind == BinaryKind::Rem);
+    }
+  }
+  for (BinaryKind k : {BinaryKind::And, BinaryKind::Or, BinaryKind::Xor, BinaryKind::Max, BinaryKind::Min})
+    batch.add("i1 " + std::string(binaryKindName(k)), OpCode::Binary, {T(DType::I1, {9}), T(DType::I1, {9})},
+              T(DType::I1, {9}), uint8_t(k));
+  batch.add("i1 not", OpCode::Unary, {T(DType::I1, {9})}, T(DType::I1, {9}), uint8_t(UnaryKind::Not));
+  batch.check(0, 0);
+}
+
+TEST(CudaCodegenTest, FloatBinaryCompareSelect) {
+  Batch batch;
+  for (DType d : kFloats) {
+    std::string n(dtypeName(d));
+    for (BinaryKind k : {BinaryKind::Add, BinaryKind::Sub, BinaryKind::Mul, BinaryKind::Div, BinaryKind::Pow,
+                         BinaryKind::Max, BinaryKind::Min, BinaryKind::Rem, BinaryKind::Atan2})
+      batch.add(n + " " + std::string(binaryKindName(k)), OpCode::Binary, {T(d, {2, 9}), T(d, {2, 9})},
+                T(d, {2, 9}), uint8_t(k));
+    for (int k = 0; k < 6; ++k)
+      batch.add(n + " compare", OpCode::Compare, {T(d, {11}), T(d, {11})}, T(DType::I1, {11}), uint8_t(k));
+    batch.add(n + " select", OpCode::Select, {T(DType::I1, {11}), T(d, {11}), T(d, {11})}, T(d, {11}));
+  }
+  batch.check(1e-2, 1e-6);
+}
+
+TEST(CudaCodegenTest, ConvertAndBitcastEveryPair) {
+  std::vector<DType> all = {DType::F32, DType::F16, DType::BF16, DType::F64, DType::I64, DType::I32,
+                            DType::I8, DType::I1, DType::I16, DType::U8, DType::U16, DType::U32, DType::U64};
+  Batch batch;
+  for (DType from : all)
+    for (DType to : all) {
+      std::string n = std::string(dtypeName(from)) + " -> " + std::string(dtypeName(to));
+      batch.add("convert " + n, OpCode::Convert, {T(from, {13})}, T(to, {13}));
+      if (dtypeSize(from) == dtypeSize(to) && from != DType::I1 && to != DType::I1)
+        batch.add("bitcast " + n, OpCode::BitcastConvert, {T(from, {13})}, T(to, {13}));
+    }
+  // Large values: saturation and rounding.
+  for (DType to : all) {
+    Program dummy;
+    batch.add("convert big f64 -> " + std::string(dtypeName(to)), OpCode::Convert, {T(DType::F64, {13})},
+              T(to, {13}));
+  }
+  batch.check(0, 0);
+}
+
+TEST(CudaCodegenTest, DataMovement) {
+  DType f = DType::F32;
+  expectSame(single(OpCode::BroadcastInDim, {T(f, {3, 1})}, T(f, {2, 3, 4}), 0,
+                    [](Instr& i) { i.dims = {1, 2}; }));
+  expectSame(single(OpCode::Reshape, {T(f, {6, 4})}, T(f, {2, 3, 4})));
+  expectSame(single(OpCode::Transpose, {T(DType::F16, {2, 3, 4})}, T(DType::F16, {4, 2, 3}), 0,
+                    [](Instr& i) { i.dims = {2, 0, 1}; }));
+  expectSame(single(OpCode::Slice, {T(f, {7, 9})}, T(f, {3, 4}), 0, [](Instr& i) {
+    i.start = {1, 0}; i.limit = {7, 8}; i.strides = {2, 2};
+  }));
+  expectSame(single(OpCode::Concatenate, {T(f, {2, 3}), T(f, {2, 0}), T(f, {2, 5})}, T(f, {2, 8}), 0,
+                    [](Instr& i) { i.axis = 1; }));
+  expectSame(single(OpCode::Pad, {T(f, {3, 4}), T(f, {})}, T(f, {7, 9}), 0, [](Instr& i) {
+    i.low = {1, -1}; i.high = {1, 1}; i.interior = {1, 2};
+  }));
+  expectSame(single(OpCode::Reverse, {T(DType::I8, {3, 4})}, T(DType::I8, {3, 4}), 0,
+                    [](Instr& i) { i.dims = {0, 1}; }));
+  expectSame(single(OpCode::Iota, {}, T(DType::F16, {3, 5}), 0, [](Instr& i) { i.axis = 1; }));
+}
+
+TEST(CudaCodegenTest, GatherAndItsIndexCheck) {
+  Program p = single(OpCode::Gather, {T(DType::F32, {5, 4}), T(DType::I64, {2, 3})}, T(DType::F32, {5, 2, 3}), 0,
+                     [](Instr& i) { i.axis = 1; });
+  std::vector<HostTensor> in = dlc::test::randomInputs(p, 1);
+  int64_t idx[] = {0, -1, 3, 2, -4, 1};
+  std::memcpy(in[1].data(), idx, sizeof idx);
+  expectSame(p, 0, 0, in);
+  idx[4] = 4;  // out of range
+  std::memcpy(in[1].data(), idx, sizeof idx);
+  CudaPlan plan = planCuda(p, {});
+  EXPECT_THROW(dlc::test::runEmulated(p, plan, in), RunError);
+}
+
+TEST(CudaCodegenTest, IntegerDivisionByZeroSetsStatus) {
+  Program p = single(OpCode::Binary, {T(DType::I32, {4}), T(DType::I32, {4})}, T(DType::I32, {4}),
+                     uint8_t(BinaryKind::Div));
+  std::vector<HostTensor> in = dlc::test::randomInputs(p, 1);
+  std::memset(in[1].data(), 0, 16);
+  EXPECT_THROW(dlc::test::runEmulated(p, planCuda(p, {}), in), RunError);
+}
+
+TEST(CudaCodegenTest, ReduceEveryKindAndDtype) {
+  for (DType d : {DType::F32, DType::F16, DType::F64, DType::I32, DType::U8, DType::I1})
+    for (int k = 0; k < 4; ++k) {
+      SCOPED_TRACE(std::string(dtypeName(d)) + " " + std::string(reduceKindName(ReduceKind(k))));
+      if (d == DType::I1) continue;
+      double tol = d == DType::F16 ? 1e-2 : 1e-5;
+      expectSame(single(OpCode::Reduce, {T(d, {3, 4, 5})}, T(d, {4}), uint8_t(k),
+                        [](Instr& i) { i.dims = {0, 2}; }), tol, tol);
+    }
+}
+
+TEST(CudaCodegenTest, DotGeneralBatched) {
+  for (DType d : {DType::F32, DType::BF16, DType::I32}) {
+    Program p = single(OpCode::DotGeneral, {T(d, {2, 3, 4}), T(d, {2, 5, 3})}, T(d, {2, 4, 5}), 0,
+                       [](Instr& i) { i.dot = {{0}, {0}, {1}, {2}}; });
+    expectSame(p, d == DType::BF16 ? 2e-2 : 1e-5, 1e-5);
+  }
+}
+
+TEST(CudaCodegenTest, ConvolutionGroupsStridesPadding) {
+  Program p = single(OpCode::Convolution, {T(DType::F32, {2, 4, 7, 6}), T(DType::F32, {6, 2, 3, 2})},
+                     T(DType::F32, {2, 6, 4, 4}), 0, [](Instr& i) {
+                       i.conv = {{2, 2}, {1, 1}, {1, 1}, {1, 2}, 2};
+                     });
+  expectSame(p, 1e-5, 1e-5);
+}
+
+TEST(CudaCodegenTest, ReduceWindowMaxAndSum) {
+  for (int k : {0, 1}) {
+    Program p = single(OpCode::ReduceWindow, {T(DType::F32, {1, 2, 5, 5})}, T(DType::F32, {1, 2, 3, 3}),
+                       uint8_t(k), [](Instr& i) {
+                         i.window = {{1, 1, 3, 3}, {1, 1, 2, 2}, {0, 0, 1, 1}, {0, 0, 1, 1}, {1, 1, 1, 1}};
+                       });
+    expectSame(p, 1e-5, 1e-5);
+  }
+}
+
+TEST(CudaCodegenTest, ArgsortStableBothDirections) {
+  for (uint8_t desc : {0, 1}) {
+    Program p = single(OpCode::Argsort, {T(DType::F32, {3, 6, 2})}, T(DType::I64, {3, 6, 2}), desc,
+                       [](Instr& i) { i.axis = 1; });
+    std::vector<HostTensor> in = dlc::test::randomInputs(p, 2);
+    float* x = in[0].as<float>();
+    x[0] = x[2] = x[4] = 1.0f;  // ties
+    x[6] = std::numeric_limits<float>::quiet_NaN();
+    x[8] = -0.0f, x[10] = 0.0f;
+    expectSame(p, 0, 0, in);
+  }
+}
+
+TEST(CudaCodegenTest, ScatterEveryKindInIndexOrder) {
+  for (int k = 0; k <= int(ScatterKind::Replace); ++k) {
+    Program p = single(OpCode::Scatter, {T(DType::F32, {3, 5}), T(DType::I32, {4}), T(DType::F32, {3, 4})},
+                       T(DType::F32, {3, 5}), uint8_t(k), [](Instr& i) { i.axis = 1; });
+    std::vector<HostTensor> in = dlc::test::randomInputs(p, 4);
+    int32_t idx[] = {1, -1, 1, 0};  // a duplicate
+    std::memcpy(in[1].data(), idx, sizeof idx);
+    expectSame(p, 1e-6, 1e-6, in);
+  }
+}
+
+// A fused kernel with locals, two outputs of different counts (a row
+// kernel) and a second kernel computing in place in the arena.
+TEST(CudaCodegenTest, FusedSoftmaxRowKernelAndInPlaceLoop) {
+  ProgramBuilder b;
+  TensorType full = T(DType::F32, {4, 7}), row = T(DType::F32, {4});
+  int32_t x = b.input(full);
+  b.beginKernel(KernelKind::Reduction);
+  int32_t mx = b.output(OpCode::Reduce, {x}, row, 0, uint8_t(ReduceKind::Max));
+  b.program.instrs.back().dims = {1};
+  int32_t bm = b.local(OpCode::BroadcastInDim, {mx}, full);
+  b.program.instrs.back().dims = {0};
+  int32_t sub = b.local(OpCode::Binary, {x, bm}, full, uint8_t(BinaryKind::Sub));
+  int32_t ex = b.local(OpCode::Unary, {sub}, full, uint8_t(UnaryKind::Exp));
+  int32_t sum = b.local(OpCode::Reduce, {ex}, row, uint8_t(ReduceKind::Sum));
+  b.program.instrs.back().dims = {1};
+  int32_t bs = b.local(OpCode::BroadcastInDim, {sum}, full);
+  b.program.instrs.back().dims = {0};
+  int32_t sm = b.output(OpCode::Binary, {ex, bs}, full, 256, uint8_t(BinaryKind::Div));
+  b.endKernel();
+  b.beginKernel(KernelKind::Loop);
+  int32_t y = b.output(OpCode::Unary, {sm}, full, 256, uint8_t(UnaryKind::Neg));  // in place
+  b.endKernel();
+  b.program.arenaBytes = 512;
+  b.program.outputs = {y, mx};
+  expectSame(b.program, 1e-5, 1e-6);
+}
+
+TEST(CudaCodegenTest, SourceIsReadableAndSelfContained) {
+  Program p = single(OpCode::Binary, {T(DType::F32, {8}), T(DType::F32, {8})}, T(DType::F32, {8}),
+                     uint8_t(BinaryKind::Add));
+  p.kernels[0].location = "node 'plus'";
+  CudaPlan plan = planCuda(p, {});
+  ASSERT_EQ(plan.kernels.size(), 1u);
+  EXPECT_EQ(plan.kernels[0].name, "k0_loop_add");
+  EXPECT_EQ(plan.kernels[0].fused, "add");
+  EXPECT_NE(plan.source.find("// k0_loop_add: Program kernel 0 (loop), node 'plus'"), std::string::npos);
+  EXPECT_NE(plan.source.find("extern \"C\" __global__ void k0_loop_add("), std::string::npos);
+  // Every #include is inside the host-emulation branch.
+  size_t emu = plan.source.find("#ifdef DLC_HOST_EMULATION"), end = plan.source.find("#endif  // DLC_HOST_EMULATION");
+  for (size_t at = plan.source.find("\n#include"); at != std::string::npos; at = plan.source.find("\n#include", at + 1))
+    EXPECT_TRUE(at > emu && at < end) << "an #include outside the emulation branch at " << at;
+  EXPECT_EQ(plan.steps.size(), 1u);
+  EXPECT_EQ(plan.steps[0].kind, StepKind::Kernel);
+  EXPECT_EQ(plan.kernels[0].args, (std::vector<int32_t>{0, 1, 2}));
+}
+
+// The prelude's emulation of block synchronisation, warp shuffles and shared
+// memory (for the row-reduction kernels): a hand-written block sum over two
+// blocks of 64 threads, checked against the host's reduce.
+TEST(CudaCodegenTest, EmulationOfSyncShuffleAndSharedMemory) {
+  Program p = single(OpCode::Reduce, {T(DType::F32, {2, 64})}, T(DType::F32, {2}), uint8_t(ReduceKind::Sum),
+                     [](Instr& i) { i.dims = {1}; });
+  CudaPlan plan = planCuda(p, {});
+  plan.source = std::string(dlc::codegen::cuda::preludeSource()) + R"(
+extern "C" __global__ void block_sum(const float* x, float* y, int* status) {
+  __shared__ float partial[2];
+  float v = x[blockIdx.x * 64 + threadIdx.x];
+  for (int m = 16; m > 0; m /= 2) v += __shfl_xor_sync(0xffffffffu, v, m);
+  if (threadIdx.x % 32 == 0) partial[threadIdx.x / 32] = v;
+  __syncthreads();
+  if (threadIdx.x == 0) y[blockIdx.x] = partial[0] + partial[1];
+}
+#ifdef DLC_HOST_EMULATION
+extern "C" void block_sum_emulate(void** a, const unsigned* g) {
+  dlc_emu::launch({g[0], g[1], g[2]}, {g[3], g[4], g[5]}, true, [&] {
+    block_sum(static_cast<const float*>(a[0]), static_cast<float*>(a[1]), static_cast<int*>(a[2]));
+  });
+}
+#endif
+)";
+  plan.kernels[0].name = "block_sum";
+  plan.kernels[0].grid = {2, 1, 1};
+  plan.kernels[0].block = {64, 1, 1};
+  std::vector<HostTensor> in = dlc::test::randomInputs(p, 9);
+  std::vector<HostTensor> want = runOnHost(p, in), got = dlc::test::runEmulated(p, plan, in);
+  EXPECT_EQ(dlc::test::compareTensors(want[0], got[0], 1e-5, 1e-6), "");
+}
+
+TEST(CudaCodegenTest, CompareTensorsCatchesADifference) {
+  HostTensor a(T(DType::F32, {3})), b(T(DType::F32, {3}));
+  b.as<float>()[1] = 1.0f;
+  EXPECT_NE(dlc::test::compareTensors(a, b, 1e-3, 1e-3), "");
+  HostTensor c(T(DType::I32, {2})), d(T(DType::I32, {2}));
+  d.as<int32_t>()[0] = 1;
+  EXPECT_NE(dlc::test::compareTensors(c, d, 0, 0), "");
+}
+
+}  // namespace
+}  // namespace dlc::rt::test
