@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 
 #include "runtime/cuda/CublasLt.h"
 #include "runtime/cuda/CudaDriver.h"
@@ -149,6 +150,7 @@ struct CudaExecutor::Impl {
   void prepareSteps();
   void enqueueSteps();
   void enqueueLaunch(const Launch& l, const std::string& where);
+  void execute(const std::function<void()>& copyIn, const std::function<void()>& copyOut);
 };
 
 void CudaExecutor::Impl::open() {
@@ -381,64 +383,112 @@ int64_t CudaExecutor::deviceBytes() const {
 
 bool CudaExecutor::graphCaptured() const { return impl_->graph != nullptr; }
 
+// Runs the steps (or the captured graph) on the stream after the inputs were
+// enqueued by `copyIn`, lets `copyOut` enqueue the output copies, waits, and
+// turns the first nonzero status word into a RunError.
+void CudaExecutor::Impl::execute(const std::function<void()>& copyIn, const std::function<void()>& copyOut) {
+  makeCurrent();
+  try {
+    copyIn();
+    if (!steps.empty())
+      DLC_CU("clearing the status words", cuMemsetD32Async, status, 0, steps.size(), stream);
+    if (options.cudaGraph) {
+      if (!graph) {
+        DLC_CU("capturing the CUDA graph", cuStreamBeginCapture, stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+        CUgraph g = nullptr;
+        try {
+          enqueueSteps();
+        } catch (...) {
+          driver().cuStreamEndCapture(stream, &g);
+          if (g) driver().cuGraphDestroy(g);
+          throw;
+        }
+        DLC_CU("capturing the CUDA graph", cuStreamEndCapture, stream, &g);
+        CUresult r = driver().cuGraphInstantiate(&graph, g, 0);
+        driver().cuGraphDestroy(g);
+        if (r != CUDA_SUCCESS) graph = nullptr;
+        check(r, DLC_CU_NAME(cuGraphInstantiate), "instantiating the captured CUDA graph");
+      }
+      DLC_CU("replaying the CUDA graph", cuGraphLaunch, graph, stream);
+    } else {
+      enqueueSteps();
+    }
+    std::vector<int32_t> codes(steps.size(), 0);
+    if (!codes.empty())
+      DLC_CU("reading the status words", cuMemcpyDtoHAsync, codes.data(), status, codes.size() * 4, stream);
+    copyOut();
+    DLC_CU("running the model", cuStreamSynchronize, stream);
+    for (size_t i = 0; i < codes.size(); ++i)
+      if (codes[i] != 0)
+        throw RunError(statusMessage(program, program.kernels[plan.steps[i].programKernel], codes[i]));
+  } catch (...) {
+    // Leave the stream idle for the next run (errors here are the ones above).
+    driver().cuStreamSynchronize(stream);
+    throw;
+  }
+}
+
 std::vector<HostTensor> CudaExecutor::run(const std::vector<HostTensor>& inputs) {
   Impl& x = *impl_;
   const Program& p = x.program;
   std::vector<ConstTensorRef> refs;
   for (const HostTensor& t : inputs) refs.push_back(t.cref());
   checkRunInputs(p, refs);
-  x.makeCurrent();
-  try {
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      int32_t id = p.inputs[i];
-      int64_t bytes = inputs[i].byteSize();
-      if (bytes > 0)
-        DLC_CU("copying input " + std::to_string(i) + " to the device", cuMemcpyHtoDAsync, x.valuePtr[id],
-               inputs[i].data(), static_cast<size_t>(bytes), x.stream);
-    }
-    if (!x.steps.empty())
-      DLC_CU("clearing the status words", cuMemsetD32Async, x.status, 0, x.steps.size(), x.stream);
-    if (x.options.cudaGraph) {
-      if (!x.graph) {
-        DLC_CU("capturing the CUDA graph", cuStreamBeginCapture, x.stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
-        CUgraph g = nullptr;
-        try {
-          x.enqueueSteps();
-        } catch (...) {
-          driver().cuStreamEndCapture(x.stream, &g);
-          if (g) driver().cuGraphDestroy(g);
-          throw;
+  std::vector<HostTensor> outs;
+  for (int32_t id : p.outputs) outs.emplace_back(p.values[id].type);
+  x.execute(
+      [&] {
+        for (size_t i = 0; i < inputs.size(); ++i) {
+          int64_t bytes = inputs[i].byteSize();
+          if (bytes > 0)
+            DLC_CU("copying input " + std::to_string(i) + " to the device", cuMemcpyHtoDAsync,
+                   x.valuePtr[p.inputs[i]], inputs[i].data(), static_cast<size_t>(bytes), x.stream);
         }
-        DLC_CU("capturing the CUDA graph", cuStreamEndCapture, x.stream, &g);
-        CUresult r = driver().cuGraphInstantiate(&x.graph, g, 0);
-        driver().cuGraphDestroy(g);
-        if (r != CUDA_SUCCESS) x.graph = nullptr;
-        check(r, DLC_CU_NAME(cuGraphInstantiate), "instantiating the captured CUDA graph");
-      }
-      DLC_CU("replaying the CUDA graph", cuGraphLaunch, x.graph, x.stream);
-    } else {
-      x.enqueueSteps();
-    }
-    std::vector<int32_t> codes(x.steps.size(), 0);
-    if (!codes.empty())
-      DLC_CU("reading the status words", cuMemcpyDtoHAsync, codes.data(), x.status, codes.size() * 4, x.stream);
-    std::vector<HostTensor> outs;
-    for (int32_t id : p.outputs) {
-      outs.emplace_back(p.values[id].type);
-      if (outs.back().byteSize() > 0)
-        DLC_CU("copying output value " + std::to_string(id) + " to the host", cuMemcpyDtoHAsync,
-               outs.back().data(), x.valuePtr[id], static_cast<size_t>(outs.back().byteSize()), x.stream);
-    }
-    DLC_CU("running the model", cuStreamSynchronize, x.stream);
-    for (size_t i = 0; i < codes.size(); ++i)
-      if (codes[i] != 0)
-        throw RunError(statusMessage(p, p.kernels[x.plan.steps[i].programKernel], codes[i]));
-    return outs;
-  } catch (...) {
-    // Leave the stream idle for the next run (errors here are the ones above).
-    driver().cuStreamSynchronize(x.stream);
-    throw;
-  }
+      },
+      [&] {
+        for (size_t i = 0; i < outs.size(); ++i) {
+          int32_t id = p.outputs[i];
+          if (outs[i].byteSize() > 0)
+            DLC_CU("copying output value " + std::to_string(id) + " to the host", cuMemcpyDtoHAsync,
+                   outs[i].data(), x.valuePtr[id], static_cast<size_t>(outs[i].byteSize()), x.stream);
+        }
+      });
+  return outs;
+}
+
+void CudaExecutor::runDevice(const std::vector<DeviceTensorRef>& inputs, const std::vector<DeviceTensorRef>& outputs) {
+  Impl& x = *impl_;
+  const Program& p = x.program;
+  // The input checks look only at types, never at the (device) data.
+  std::vector<ConstTensorRef> refs;
+  for (const DeviceTensorRef& t : inputs) refs.push_back({nullptr, t.type});
+  checkRunInputs(p, refs);
+  if (outputs.size() != p.outputs.size())
+    throw RunError("the model has " + std::to_string(p.outputs.size()) + " output(s), " +
+                   std::to_string(outputs.size()) + " buffers given");
+  for (size_t i = 0; i < outputs.size(); ++i)
+    if (outputs[i].type != p.values[p.outputs[i]].type)
+      throw RunError("output " + std::to_string(i) + " is " + p.values[p.outputs[i]].type.str() +
+                     ", the buffer given for it is " + outputs[i].type.str());
+  x.execute(
+      [&] {
+        for (size_t i = 0; i < inputs.size(); ++i) {
+          int64_t bytes = inputs[i].type.byteSize();
+          if (bytes > 0)
+            DLC_CU("copying input " + std::to_string(i) + " on the device", cuMemcpyDtoDAsync,
+                   x.valuePtr[p.inputs[i]], static_cast<CUdeviceptr>(inputs[i].ptr), static_cast<size_t>(bytes),
+                   x.stream);
+        }
+      },
+      [&] {
+        for (size_t i = 0; i < outputs.size(); ++i) {
+          int64_t bytes = outputs[i].type.byteSize();
+          if (bytes > 0)
+            DLC_CU("copying output " + std::to_string(i) + " on the device", cuMemcpyDtoDAsync,
+                   static_cast<CUdeviceptr>(outputs[i].ptr), x.valuePtr[p.outputs[i]], static_cast<size_t>(bytes),
+                   x.stream);
+        }
+      });
 }
 
 }  // namespace dlc::rt::cuda

@@ -45,6 +45,12 @@ struct DeviceInfo {
 };
 DeviceInfo deviceInfo(int ordinal = 0);  // throws DeviceError
 
+// A tensor in device memory: a CUdeviceptr (as an integer) and its type.
+struct DeviceTensorRef {
+  uint64_t ptr = 0;
+  TensorType type;
+};
+
 struct RunOptions {
   int device = 0;
   bool cudaGraph = false;  // capture the steps once, replay the graph on each run
@@ -69,6 +75,13 @@ class CudaExecutor {
   // outputs back, and turns a kernel's status code into a RunError naming the
   // source op. A failed run leaves the executor usable.
   std::vector<HostTensor> run(const std::vector<HostTensor>& inputs);
+  // The same run over device memory the caller owns (allocated on this
+  // executor's device, e.g. with cudaMalloc, which uses the same primary
+  // context): inputs are copied device-to-device into the executor's buffers
+  // (so a captured graph stays valid), outputs copied out the same way; no
+  // host copy. Types are checked as by run(); the outputs' types must be the
+  // signature's (RunError).
+  void runDevice(const std::vector<DeviceTensorRef>& inputs, const std::vector<DeviceTensorRef>& outputs);
 
   // Device bytes this executor holds (arena, values, workspace, status).
   int64_t deviceBytes() const;

@@ -19,6 +19,9 @@ CudaExecutor::~CudaExecutor() = default;
 std::vector<HostTensor> CudaExecutor::run(const std::vector<HostTensor>&) {
   throw DeviceUnavailable(unavailableReason());
 }
+void CudaExecutor::runDevice(const std::vector<DeviceTensorRef>&, const std::vector<DeviceTensorRef>&) {
+  throw DeviceUnavailable(unavailableReason());
+}
 int64_t CudaExecutor::deviceBytes() const { return 0; }
 bool CudaExecutor::graphCaptured() const { return false; }
 
