@@ -1,6 +1,7 @@
 // dlc: the command-line driver (DESIGN.md "Command-line contract").
 //   dlc compile MODEL ...   compile and show what was compiled
-//   dlc run MODEL ...       compile and execute on a device
+//   dlc compile MODEL -o OUT.dlcx   write the executable file
+//   dlc run MODEL ...       compile and execute on a device (or run a .dlcx)
 //   dlc export MODEL.dlc -o OUT.onnx   write a DSL model as ONNX
 // Exit codes: 0 success, 1 the user's error, 2 an internal error.
 #include <chrono>
@@ -16,6 +17,9 @@
 #include "runtime/host/HostDevice.h"
 #include "passes/MemoryPlan.h"
 #include "api/Driver.h"
+#include "api/MakeExecutable.h"
+#include "runtime/Executable.h"
+#include "tools/dlc/RunExecutable.h"
 #include "tools/dlc/Export.h"
 #include "tools/dlc/Stats.h"
 
@@ -33,8 +37,10 @@ const char* kMainHelp = R"(dlc: a deep-learning graph compiler and JIT runtime
 usage: dlc <command> [options]
 
 commands:
-  compile   compile a model and show what was compiled (IR, summary)
-  run       compile a model and run it on inputs in the ONNX test-data layout
+  compile   compile a model and show what was compiled (IR, summary), or write
+            the executable file (-o OUT.dlcx)
+  run       compile a model, or load an executable file, and run it on inputs
+            in the ONNX test-data layout
   export    write a model of the DSL (.dlc) as an ONNX model
   ops       list the ONNX operators the importer supports (--markdown: as a table)
   help      show this text; `dlc <command> --help` for one command
@@ -46,9 +52,12 @@ const char* kCompileHelp = R"(usage: dlc compile MODEL [options]
 
 Compiles MODEL (.onnx, a .dlc model of dlc's DSL, or .mlir text in the dlc
 dialect) and prints a summary of what was compiled: the signature, the
-kernels and the memory plan.
+kernels and the memory plan. With -o, also writes the executable file that
+`dlc run` runs without compiling (docs/executable.md).
 
 options:
+  -o, --output OUT.dlcx      write the executable: the kernels, the memory plan,
+                             the weights and, for --target cuda, the CUDA module
   --emit ir                  print the optimised core-op IR, before fusion
   --emit fused-ir            print the final IR: dlc.fusion kernels with the memory plan
   --emit plan                print the memory plan: each kernel's buffers, offsets, lifetimes
@@ -59,7 +68,8 @@ options:
   --json                     with --stats: one JSON object instead of text
   --explain-fusion           for each producer/consumer pair left in two kernels, print
                              the fusion rule that kept them apart
-  --target host              the device to compile for (cuda: not available yet)
+  --target host|cuda         the device to compile for (default host); cuda
+                             generates and compiles the CUDA module (no GPU needed)
   --input-shape NAME=D0xD1   fix a symbolic input shape (repeatable)
   --print-ir-after-all       print the IR after import and after every pass (stderr)
   --print-ir-after=PASS      print the IR after the named pass (stderr; repeatable)
@@ -71,10 +81,11 @@ options:
 
 const char* kRunHelp = R"(usage: dlc run MODEL --input-dir DIR --output-dir DIR [options]
 
-Compiles MODEL and runs it. Inputs are read from DIR/input_0.pb, input_1.pb ...
-(serialised onnx.TensorProto, in the order of the graph's non-initializer
-inputs); outputs are written to output_0.pb ... in the order of the graph's
-outputs.
+Compiles MODEL and runs it; an executable file (written by `dlc compile -o`,
+recognised by its contents, whatever its name) is loaded and run without
+compiling. Inputs are read from DIR/input_0.pb, input_1.pb ... (serialised
+onnx.TensorProto, in the order of the graph's non-initializer inputs);
+outputs are written to output_0.pb ... in the order of the graph's outputs.
 
 options:
   --device auto|host|cuda    where to run (auto: the host device until the CUDA
@@ -85,6 +96,7 @@ options:
   --print-ir-after-all, --print-ir-after=PASS, --dump-dir DIR, --no-opt
                              as for compile; running a model with and without
                              --no-opt is the differential check of the passes
+                             (none of these apply to an executable file)
   -h, --help                 show this text
 )";
 
@@ -152,8 +164,10 @@ void parseInputShape(const std::string& spec, CompileOptions& opts) {
 }
 
 // Handles the options compile and run share; returns false if not one of them.
-bool commonOption(Args& args, const std::string& a, CompileOptions& opts) {
+// `seen` (if given) gets the flag's name.
+bool commonOption(Args& args, const std::string& a, CompileOptions& opts, std::string* seen = nullptr) {
   std::string v;
+  if (seen) *seen = a.substr(0, a.find('='));
   if (args.value(a, "--input-shape", v)) return parseInputShape(v, opts), true;
   if (a == "--print-ir-after-all") return opts.printIrAfterAll = true, true;
   if (args.value(a, "--print-ir-after", v)) return opts.printIrAfter.push_back(v), true;
@@ -168,8 +182,8 @@ int report(const Failure& f) {
 }
 
 void printSummary(const std::string& path, const dlc::driver::CompileStats& stats,
-                  const dlc::rt::Program& program) {
-  std::cout << "compiled " << path << " for the host device\n";
+                  const dlc::rt::Program& program, const std::string& target) {
+  std::cout << "compiled " << path << " for the " << target << " device\n";
   for (size_t i = 0; i < program.inputs.size(); ++i) {
     const auto& v = program.values[program.inputs[i]];
     std::cout << "  input  " << i << " '" << v.name << "': " << v.type.str() << "\n";
@@ -191,11 +205,12 @@ void printSummary(const std::string& path, const dlc::driver::CompileStats& stat
 int compileCommand(int argc, char** argv) {
   Args args(argc, argv, 2);
   CompileOptions opts;
-  std::string model, emit, target = "host";
+  std::string model, emit, target = "host", output;
   bool elide = true, stats = false, json = false;
   while (!args.done()) {
     std::string a = args.next(), v;
     if (a == "-h" || a == "--help") return std::cout << kCompileHelp, 0;
+    if (args.value(a, "-o", output) || args.value(a, "--output", output)) continue;
     if (commonOption(args, a, opts)) continue;
     if (args.value(a, "--emit", emit)) continue;
     if (args.value(a, "--target", target)) continue;
@@ -208,8 +223,11 @@ int compileCommand(int argc, char** argv) {
     model = a;
   }
   if (model.empty()) throw UsageError{"no model given (see dlc compile --help)"};
-  if (target == "cuda") throw UsageError{"--target cuda: the CUDA backend is not available in this build yet"};
-  if (target != "host") throw UsageError{"--target '" + target + "': expected host or cuda"};
+  if (target != "host" && target != "cuda") throw UsageError{"--target '" + target + "': expected host or cuda"};
+  if (!output.empty() && (!emit.empty() || stats || opts.explainFusion))
+    throw UsageError{"-o writes the executable; it does not go with --emit, --stats or --explain-fusion"};
+  if (dlc::rt::isExecutableFile(model))
+    return report({1, model + ": an executable file (compiled already): run it with `dlc run " + model + "`"});
   if (!emit.empty() && emit != "ir" && emit != "fused-ir" && emit != "plan")
     throw UsageError{"--emit '" + emit + "': expected ir, fused-ir or plan (cuda comes with the CUDA backend)"};
   if (json && !stats) throw UsageError{"--json goes with --stats"};
@@ -249,18 +267,39 @@ int compileCommand(int argc, char** argv) {
   dlc::rt::Program program;
   std::string error;
   if (!dlc::lowerToHost(*module, program, error)) return report({2, model + ": " + error});
-  printSummary(model, dlc::driver::collectStats(*module, pipeline, importMs), program);
+  // The whole command line's options (values included) as the record of how
+  // the executable was made.
+  dlc::driver::ExecutableRequest request;
+  request.target = target;
+  request.modelName = model;
+  request.producer = "dlc compile";
+  for (int i = 2; i < argc; ++i)
+    if (argv[i] != model) request.compileOptions += (request.compileOptions.empty() ? "" : " ") + std::string(argv[i]);
+  dlc::rt::Executable exe;
+  if ((f = dlc::driver::makeExecutable(std::move(program), request, exe))) return report(f);
+  printSummary(model, dlc::driver::collectStats(*module, pipeline, importMs), exe.program, target);
+  if (output.empty()) return 0;
+  try {
+    dlc::rt::saveExecutable(exe, output);
+  } catch (const dlc::rt::ExecutableError& e) {
+    return report({1, e.what()});
+  }
+  std::cout << "  wrote " << output << " (" << fs::file_size(output) << " bytes)\n";
   return 0;
 }
 
 int runCommand(int argc, char** argv) {
   Args args(argc, argv, 2);
   CompileOptions opts;
-  std::string model, device = "auto", inputDir, outputDir;
+  std::string model, device = "auto", inputDir, outputDir, compileFlag;
   while (!args.done()) {
     std::string a = args.next();
     if (a == "-h" || a == "--help") return std::cout << kRunHelp, 0;
-    if (commonOption(args, a, opts)) continue;
+    std::string seen;
+    if (commonOption(args, a, opts, &seen)) {
+      if (compileFlag.empty()) compileFlag = seen;
+      continue;
+    }
     if (args.value(a, "--device", device)) continue;
     if (args.value(a, "--input-dir", inputDir)) continue;
     if (args.value(a, "--output-dir", outputDir)) continue;
@@ -270,9 +309,18 @@ int runCommand(int argc, char** argv) {
   }
   if (model.empty()) throw UsageError{"no model given (see dlc run --help)"};
   if (inputDir.empty() || outputDir.empty()) throw UsageError{"dlc run needs --input-dir and --output-dir"};
+  std::error_code ec;
+  if (dlc::rt::isExecutableFile(model)) {
+    if (!compileFlag.empty())
+      throw UsageError{compileFlag + " does not apply to '" + model + "', an executable file (compiled already)"};
+    if (device != "auto" && device != "host" && device != "cuda")
+      throw UsageError{"--device '" + device + "': expected auto, host or cuda"};
+    if (!fs::is_directory(inputDir, ec)) throw UsageError{"--input-dir '" + inputDir + "' is not a directory"};
+    Failure f = dlc::driver::runExecutableFile(model, device, inputDir, outputDir);
+    return f ? report(f) : 0;
+  }
   if (device == "cuda") throw UsageError{"--device cuda: the CUDA backend is not available in this build yet"};
   if (device != "auto" && device != "host") throw UsageError{"--device '" + device + "': expected auto, host or cuda"};
-  std::error_code ec;
   if (!fs::is_directory(inputDir, ec)) throw UsageError{"--input-dir '" + inputDir + "' is not a directory"};
 
   // The inputs are read first: the compiler may specialise on their values.
