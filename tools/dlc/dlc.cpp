@@ -267,14 +267,18 @@ int compileCommand(int argc, char** argv) {
   dlc::rt::Program program;
   std::string error;
   if (!dlc::lowerToHost(*module, program, error)) return report({2, model + ": " + error});
-  // The whole command line's options (values included) as the record of how
-  // the executable was made.
+  // The command line's options (values included, but not the model or the
+  // output path) as the record of how the executable was made.
   dlc::driver::ExecutableRequest request;
   request.target = target;
   request.modelName = model;
   request.producer = "dlc compile";
-  for (int i = 2; i < argc; ++i)
-    if (argv[i] != model) request.compileOptions += (request.compileOptions.empty() ? "" : " ") + std::string(argv[i]);
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "-o" || arg == "--output") ++i;  // where it went is not how it was made
+    else if (arg != model && arg.rfind("--output=", 0) != 0)
+      request.compileOptions += (request.compileOptions.empty() ? "" : " ") + arg;
+  }
   dlc::rt::Executable exe;
   if ((f = dlc::driver::makeExecutable(std::move(program), request, exe))) return report(f);
   printSummary(model, dlc::driver::collectStats(*module, pipeline, importMs), exe.program, target);
