@@ -474,6 +474,19 @@ TEST_F(ExecutableTest, TargetAndSectionsAgree) {
   expectError(b, "target 'cuda' without CUDA sections");
 }
 
+// The committed seed of the fuzzer is this fixture's file: a change of the
+// bytes written for the same executable is a format change, which must come
+// with a new format version (and DLC_UPDATE_GOLDEN=1 to rewrite the file).
+TEST_F(ExecutableTest, FormatIsStable) {
+  std::string golden = std::string(DLC_SOURCE_DIR) + "/test/fuzz/corpus/executable/every-field.dlcx";
+  if (std::getenv("DLC_UPDATE_GOLDEN")) saveExecutable(exe, golden);
+  std::ifstream in(golden, std::ios::binary);
+  ASSERT_TRUE(in) << golden;
+  std::string committed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(committed == bytes) << golden << " differs from what this dlc writes for it";
+  expectSameExecutables(exe, parseExecutable(committed, golden));
+}
+
 // Every single-byte change (checksum fixed, so the reader sees it) either
 // loads or is an ExecutableError: never a crash or another exception.
 TEST_F(ExecutableTest, EveryByteFlipIsHandled) {

@@ -37,10 +37,8 @@ const char* kMainHelp = R"(dlc: a deep-learning graph compiler and JIT runtime
 usage: dlc <command> [options]
 
 commands:
-  compile   compile a model and show what was compiled (IR, summary), or write
-            the executable file (-o OUT.dlcx)
-  run       compile a model, or load an executable file, and run it on inputs
-            in the ONNX test-data layout
+  compile   compile a model: show what was compiled, or write an executable (-o)
+  run       run a model or an executable file on inputs in the ONNX test-data layout
   export    write a model of the DSL (.dlc) as an ONNX model
   ops       list the ONNX operators the importer supports (--markdown: as a table)
   help      show this text; `dlc <command> --help` for one command
