@@ -2,6 +2,7 @@
 // codegen/host: lowering) in-process, keeping the MLIR-free Program.
 #include "api/Driver.h"
 #include "api/Internal.h"
+#include "api/MakeExecutable.h"
 #include "codegen/host/LowerToHost.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -16,25 +17,15 @@ int64_t planNumber(mlir::ModuleOp module, llvm::StringRef attr) {
   return -1;
 }
 
-std::vector<TensorSpec> specs(const rt::Program& p, const std::vector<int32_t>& ids) {
-  std::vector<TensorSpec> out;
-  for (int32_t id : ids) {
-    const rt::ValueInfo& v = p.values[id];
-    out.push_back({v.name, api::fromRt(v.type.dtype), v.type.shape});
+// The options as the tool's flags: the executable file's record of them.
+std::string optionFlags(const CompileOptions& o) {
+  std::string flags = o.target == Target::Cuda ? "--target cuda" : "--target host";
+  for (const auto& [name, shape] : o.inputShapes) {
+    flags += " --input-shape " + name + "=";
+    for (size_t i = 0; i < shape.size(); ++i) flags += (i ? "x" : "") + std::to_string(shape[i]);
   }
-  return out;
-}
-
-CompileStats stats(const rt::Program& p, mlir::ModuleOp module) {
-  CompileStats s;
-  s.kernels = static_cast<int>(p.kernels.size());
-  for (const rt::Kernel& k : p.kernels) ++s.kernelsByKind[rt::kernelKindName(k.kind)];
-  s.peakBytes = p.arenaBytes;
-  s.naiveBytes = planNumber(module, "dlc.naive_bytes");
-  s.lowerBoundBytes = planNumber(module, "dlc.lower_bound_bytes");
-  for (const rt::ValueInfo& v : p.values)
-    if (v.kind == rt::ValueKind::Constant) s.constantBytes += v.type.byteSize();
-  return s;
+  if (!o.optimize) flags += " --no-opt";
+  return flags;
 }
 
 // Loads the model as the tool loads the same file or bytes.
@@ -70,17 +61,21 @@ Executable compileChecked(const Model& model, const CompileOptions& options) {
   auto module = load(ctx, *model.impl(), opts, f);
   if (f) throw Error(f.exitCode, f.message);
   if ((f = driver::runPipeline(*module, opts))) throw Error(f.exitCode, f.message);
-  auto program = std::make_shared<rt::Program>();
+  rt::Program program;
   std::string error;
-  if (!lowerToHost(*module, *program, error)) throw Error(2, model.name() + ": " + error);
+  if (!lowerToHost(*module, program, error)) throw Error(2, model.name() + ": " + error);
+  driver::ExecutableRequest request;
+  request.target = options.target == Target::Cuda ? "cuda" : "host";
+  request.modelName = model.name();
+  request.compileOptions = optionFlags(options);
+  request.producer = "libdlc";
+  auto file = std::make_shared<rt::Executable>();
+  if ((f = driver::makeExecutable(std::move(program), request, *file))) throw Error(f.exitCode, f.message);
 
-  auto impl = std::make_shared<Executable::Impl>();
+  std::shared_ptr<Executable::Impl> impl = api::executableImpl(std::move(file));
   impl->modelName = model.name();
-  impl->target = options.target;
-  impl->inputs = specs(*program, program->inputs);
-  impl->outputs = specs(*program, program->outputs);
-  impl->stats = stats(*program, *module);
-  impl->program = std::move(program);
+  impl->stats.naiveBytes = planNumber(*module, "dlc.naive_bytes");
+  impl->stats.lowerBoundBytes = planNumber(*module, "dlc.lower_bound_bytes");
   return Executable(std::move(impl));
 }
 

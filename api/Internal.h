@@ -11,6 +11,7 @@
 #include "dlc/Error.h"
 #include "dlc/Model.h"
 #include "dlc/Tensor.h"
+#include "runtime/Executable.h"
 #include "runtime/Program.h"
 #include "runtime/Tensor.h"
 
@@ -40,12 +41,18 @@ struct Model::Impl {
 struct Executable::Impl {
   std::string modelName;
   Target target = Target::Host;
-  std::shared_ptr<const rt::Program> program;
+  std::shared_ptr<const rt::Executable> file;  // what save() writes
+  std::shared_ptr<const rt::Program> program;  // file->program
   std::vector<TensorSpec> inputs, outputs;
   CompileStats stats;
 };
 
 namespace api {
+
+// The public Executable over a runtime one: the signature and the statistics
+// the Program holds (naive and lower-bound bytes are -1: only the compiler
+// knows them).
+std::shared_ptr<Executable::Impl> executableImpl(std::shared_ptr<const rt::Executable> file);
 
 inline rt::DType toRt(DType t) { return static_cast<rt::DType>(t); }
 inline DType fromRt(rt::DType t) { return static_cast<DType>(t); }

@@ -66,7 +66,15 @@ class DLC_API Executable {
   // order, with the shapes fixed at compile time.
   const std::vector<TensorSpec>& inputs() const;
   const std::vector<TensorSpec>& outputs() const;
+  // For an executable read by loadExecutable, naiveBytes and lowerBoundBytes
+  // are -1 (the file holds the plan, not the planner's figures).
   const CompileStats& stats() const;
+
+  // Writes the executable file (the format of `dlc compile -o`,
+  // docs/executable.md): loadExecutable and `dlc run` read it back without
+  // compiling. Error (code 1) naming the path if it cannot be written.
+  void save(const std::string& path) const;
+  Status trySave(const std::string& path) const;
 
   struct Impl;
   const Impl* impl() const { return impl_.get(); }
@@ -81,5 +89,12 @@ class DLC_API Executable {
 // Errors with the tool's messages ("FILE: node 'NAME' (Op, opset N): ...").
 DLC_API Executable compile(const Model& model, const CompileOptions& options = {});
 DLC_API Status tryCompile(const Model& model, const CompileOptions& options, Executable& out);
+
+// Reads an executable file (Executable::save, `dlc compile -o`); a Session
+// runs it like a compiled one. A file that is damaged, truncated, written by
+// a newer dlc or not an executable is an Error (code 1) whose message names
+// the file and the problem, as `dlc run` prints it.
+DLC_API Executable loadExecutable(const std::string& path);
+DLC_API Status tryLoadExecutable(const std::string& path, Executable& out);
 
 }  // namespace dlc

@@ -456,5 +456,74 @@ TEST(ApiVersion, MatchesTheHeader) {
                                         std::to_string(DLC_VERSION_PATCH));
 }
 
+// ---- executable files: save, load, run without compiling ----------------
+
+TEST(ApiExecutableFile, SavedAndLoadedRunsLikeTheCompiledOneAndTheTool) {
+  fs::path dir = tempDir();
+  Executable compiled = compile(Model::fromOnnxFile(kMlp));
+  std::string path = (dir / "mlp.dlcx").string();
+  compiled.save(path);
+  Executable loaded = loadExecutable(path);
+  EXPECT_EQ(loaded.modelName(), path);
+  EXPECT_EQ(loaded.target(), Target::Host);
+  ASSERT_EQ(loaded.inputs().size(), compiled.inputs().size());
+  EXPECT_EQ(loaded.inputs()[0].name, compiled.inputs()[0].name);
+  EXPECT_EQ(loaded.inputs()[0].typeString(), compiled.inputs()[0].typeString());
+  EXPECT_EQ(loaded.outputs()[0].typeString(), compiled.outputs()[0].typeString());
+  EXPECT_EQ(loaded.stats().kernels, compiled.stats().kernels);
+  EXPECT_EQ(loaded.stats().kernelsByKind, compiled.stats().kernelsByKind);
+  EXPECT_EQ(loaded.stats().peakBytes, compiled.stats().peakBytes);
+  EXPECT_EQ(loaded.stats().constantBytes, compiled.stats().constantBytes);
+  EXPECT_EQ(loaded.stats().naiveBytes, -1);
+
+  Tensor x = randomTensor({4, 784}, 11);
+  std::vector<float> want = Session(compiled).run({x})[0].toVector<float>();
+  EXPECT_EQ(Session(loaded).run({x})[0].toVector<float>(), want);
+  // The tool runs the same file to the same bits.
+  fs::create_directories(dir / "in");
+  writeTensorFile((dir / "in" / "input_0.pb").string(), x);
+  CliResult cli = runCli("run " + quote(path) + " --input-dir " + quote(dir / "in") + " --output-dir " +
+                         quote(dir / "out"));
+  ASSERT_EQ(cli.exitCode, 0) << cli.err;
+  EXPECT_EQ(readTensorFile((dir / "out" / "output_0.pb").string()).toVector<float>(), want);
+  // And a wrong input gets the tool's message, naming the file.
+  Tensor wrong = randomTensor({2, 784}, 1);
+  writeTensorFile((dir / "in" / "input_0.pb").string(), wrong);
+  cli = runCli("run " + quote(path) + " --input-dir " + quote(dir / "in") + " --output-dir " + quote(dir / "out"));
+  ASSERT_EQ(cli.exitCode, 1);
+  Session session(loaded);
+  Error e = errorOf([&] { session.run({wrong}); });
+  EXPECT_EQ(e.message(), cli.err);
+}
+
+TEST(ApiExecutableFile, DamagedFilesHaveTheToolsMessages) {
+  fs::path dir = tempDir();
+  std::string path = (dir / "mlp.dlcx").string();
+  compile(Model::fromOnnxFile(kMlp)).save(path);
+  std::string bytes = readText(path);
+  fs::create_directories(dir / "in");
+  writeTensorFile((dir / "in" / "input_0.pb").string(), randomTensor({4, 784}, 2));
+  for (const std::string& damaged : {bytes.substr(0, bytes.size() / 2), bytes.substr(0, 64) + "x" + bytes.substr(65)}) {
+    writeText(path, damaged);
+    Error e = errorOf([&] { loadExecutable(path); });
+    EXPECT_EQ(e.code(), 1);
+    EXPECT_EQ(e.message().rfind(path + ": ", 0), 0u) << e.message();
+    CliResult cli = runCli("run " + quote(path) + " --input-dir " + quote(dir / "in") + " --output-dir " +
+                           quote(dir / "out"));
+    EXPECT_EQ(cli.exitCode, 1);
+    EXPECT_EQ(e.message(), cli.err);
+    Executable out;
+    expectSameFailure(e, tryLoadExecutable(path, out));
+    EXPECT_TRUE(out.isEmpty());
+  }
+  Error e = errorOf([&] { loadExecutable((dir / "missing.dlcx").string()); });
+  EXPECT_EQ(e.code(), 1);
+  EXPECT_NE(e.message().find("missing.dlcx: cannot open"), std::string::npos) << e.message();
+  Executable empty;
+  EXPECT_EQ(errorOf([&] { empty.save(path); }).code(), 1);
+  expectSameFailure(errorOf([&] { compile(Model::fromOnnxFile(kMlp)).save((dir / "no" / "m.dlcx").string()); }),
+                    compile(Model::fromOnnxFile(kMlp)).trySave((dir / "no" / "m.dlcx").string()));
+}
+
 }  // namespace
 }  // namespace dlc::apitest

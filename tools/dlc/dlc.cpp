@@ -1,6 +1,7 @@
 // dlc: the command-line driver (DESIGN.md "Command-line contract").
 //   dlc compile MODEL ...   compile and show what was compiled
-//   dlc run MODEL ...       compile and execute on a device
+//   dlc compile MODEL -o OUT.dlcx   write the executable file
+//   dlc run MODEL ...       compile and execute on a device (or run a .dlcx)
 //   dlc export MODEL.dlc -o OUT.onnx   write a DSL model as ONNX
 // Exit codes: 0 success, 1 the user's error, 2 an internal error.
 #include <chrono>
@@ -19,6 +20,9 @@
 #include "api/Driver.h"
 #include "tools/dlc/CudaCompile.h"
 #include "tools/dlc/DeviceRun.h"
+#include "api/MakeExecutable.h"
+#include "runtime/Executable.h"
+#include "tools/dlc/RunExecutable.h"
 #include "tools/dlc/Export.h"
 #include "tools/dlc/Stats.h"
 
@@ -36,8 +40,8 @@ const char* kMainHelp = R"(dlc: a deep-learning graph compiler and JIT runtime
 usage: dlc <command> [options]
 
 commands:
-  compile   compile a model and show what was compiled (IR, summary)
-  run       compile a model and run it on inputs in the ONNX test-data layout
+  compile   compile a model: show what was compiled, or write an executable (-o)
+  run       run a model or an executable file on inputs in the ONNX test-data layout
   export    write a model of the DSL (.dlc) as an ONNX model
   ops       list the ONNX operators the importer supports (--markdown: as a table)
   help      show this text; `dlc <command> --help` for one command
@@ -49,9 +53,12 @@ const char* kCompileHelp = R"(usage: dlc compile MODEL [options]
 
 Compiles MODEL (.onnx, a .dlc model of dlc's DSL, or .mlir text in the dlc
 dialect) and prints a summary of what was compiled: the signature, the
-kernels and the memory plan.
+kernels and the memory plan. With -o, also writes the executable file that
+`dlc run` runs without compiling (docs/executable.md).
 
 options:
+  -o, --output OUT.dlcx      write the executable: the kernels, the memory plan,
+                             the weights and, for --target cuda, the CUDA module
   --emit ir                  print the optimised core-op IR, before fusion
   --emit fused-ir            print the final IR: dlc.fusion kernels with the memory plan
   --emit plan                print the memory plan: each kernel's buffers, offsets, lifetimes
@@ -82,10 +89,11 @@ options:
 
 const char* kRunHelp = R"(usage: dlc run MODEL --input-dir DIR --output-dir DIR [options]
 
-Compiles MODEL and runs it. Inputs are read from DIR/input_0.pb, input_1.pb ...
-(serialised onnx.TensorProto, in the order of the graph's non-initializer
-inputs); outputs are written to output_0.pb ... in the order of the graph's
-outputs.
+Compiles MODEL and runs it; an executable file (written by `dlc compile -o`,
+recognised by its contents, whatever its name) is loaded and run without
+compiling. Inputs are read from DIR/input_0.pb, input_1.pb ... (serialised
+onnx.TensorProto, in the order of the graph's non-initializer inputs);
+outputs are written to output_0.pb ... in the order of the graph's outputs.
 
 options:
   --device auto|host|cuda    where to run (default auto: the CUDA device when a GPU,
@@ -100,6 +108,7 @@ options:
   --print-ir-after-all, --print-ir-after=PASS, --dump-dir DIR, --no-opt
                              as for compile; running a model with and without
                              --no-opt is the differential check of the passes
+                             (none of these apply to an executable file)
   -h, --help                 show this text
 )";
 
@@ -167,8 +176,10 @@ void parseInputShape(const std::string& spec, CompileOptions& opts) {
 }
 
 // Handles the options compile and run share; returns false if not one of them.
-bool commonOption(Args& args, const std::string& a, CompileOptions& opts) {
+// `seen` (if given) gets the flag's name.
+bool commonOption(Args& args, const std::string& a, CompileOptions& opts, std::string* seen = nullptr) {
   std::string v;
+  if (seen) *seen = a.substr(0, a.find('='));
   if (args.value(a, "--input-shape", v)) return parseInputShape(v, opts), true;
   if (a == "--print-ir-after-all") return opts.printIrAfterAll = true, true;
   if (args.value(a, "--print-ir-after", v)) return opts.printIrAfter.push_back(v), true;
@@ -183,8 +194,8 @@ int report(const Failure& f) {
 }
 
 void printSummary(const std::string& path, const dlc::driver::CompileStats& stats,
-                  const dlc::rt::Program& program) {
-  std::cout << "compiled " << path << " for the " << (stats.cuda ? "CUDA" : "host") << " device\n";
+                  const dlc::rt::Program& program, const std::string& target) {
+  std::cout << "compiled " << path << " for the " << target << " device\n";
   for (size_t i = 0; i < program.inputs.size(); ++i) {
     const auto& v = program.values[program.inputs[i]];
     std::cout << "  input  " << i << " '" << v.name << "': " << v.type.str() << "\n";
@@ -206,12 +217,13 @@ void printSummary(const std::string& path, const dlc::driver::CompileStats& stat
 int compileCommand(int argc, char** argv) {
   Args args(argc, argv, 2);
   CompileOptions opts;
-  std::string model, emit, target = "host";
+  std::string model, emit, target = "host", output;
   bool elide = true, stats = false, json = false;
   dlc::driver::CudaCompileOptions cuda;
   while (!args.done()) {
     std::string a = args.next(), v;
     if (a == "-h" || a == "--help") return std::cout << kCompileHelp, 0;
+    if (args.value(a, "-o", output) || args.value(a, "--output", output)) continue;
     if (commonOption(args, a, opts)) continue;
     if (args.value(a, "--emit", emit)) continue;
     if (args.value(a, "--target", target)) continue;
@@ -231,6 +243,10 @@ int compileCommand(int argc, char** argv) {
     throw UsageError{"--arch and --no-kernel-cache go with --target cuda"};
   if (!emit.empty() && emit != "ir" && emit != "fused-ir" && emit != "plan" && emit != "cuda")
     throw UsageError{"--emit '" + emit + "': expected ir, fused-ir, plan or cuda"};
+  if (!output.empty() && (!emit.empty() || stats || opts.explainFusion))
+    throw UsageError{"-o writes the executable; it does not go with --emit, --stats or --explain-fusion"};
+  if (dlc::rt::isExecutableFile(model))
+    return report({1, model + ": an executable file (compiled already): run it with `dlc run " + model + "`"});
   if (json && !stats) throw UsageError{"--json goes with --stats"};
   if (emit == "ir") opts.fuse = false;
   if (emit == "ir" && (stats || opts.explainFusion))
@@ -289,20 +305,48 @@ int compileCommand(int argc, char** argv) {
     return 0;
   }
   if (opts.explainFusion) return 0;
-  printSummary(model, s, program);
+  printSummary(model, s, program, target == "cuda" ? "CUDA" : "host");
   if (gpu) dlc::driver::printCudaSummary(*gpu, archOrigin, std::cout);
+  if (output.empty()) return 0;
+  // The command line's options (values included, but not the model or the
+  // output path) as the record of how the executable was made.
+  dlc::driver::ExecutableRequest request;
+  request.target = target;
+  request.modelName = model;
+  request.producer = "dlc compile";
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "-o" || arg == "--output") ++i;  // where it went is not how it was made
+    else if (arg != model && arg.rfind("--output=", 0) != 0)
+      request.compileOptions += (request.compileOptions.empty() ? "" : " ") + arg;
+  }
+  dlc::rt::Executable exe;
+  exe.target = target;
+  exe.info = dlc::driver::executableInfo(request);
+  if (gpu) exe.cuda = std::move(gpu->plan);
+  exe.program = std::move(program);
+  try {
+    dlc::rt::saveExecutable(exe, output);
+  } catch (const dlc::rt::ExecutableError& e) {
+    return report({1, e.what()});
+  }
+  std::cout << "  wrote " << output << " (" << fs::file_size(output) << " bytes)\n";
   return 0;
 }
 
 int runCommand(int argc, char** argv) {
   Args args(argc, argv, 2);
   CompileOptions opts;
-  std::string model, device = "auto", inputDir, outputDir;
+  std::string model, device = "auto", inputDir, outputDir, compileFlag;
   bool cudaGraph = false;
   while (!args.done()) {
     std::string a = args.next();
     if (a == "-h" || a == "--help") return std::cout << kRunHelp, 0;
-    if (commonOption(args, a, opts)) continue;
+    std::string seen;
+    if (commonOption(args, a, opts, &seen)) {
+      if (compileFlag.empty()) compileFlag = seen;
+      continue;
+    }
     if (args.value(a, "--device", device)) continue;
     if (a == "--cuda-graph") { cudaGraph = true; continue; }
     if (args.value(a, "--input-dir", inputDir)) continue;
@@ -316,10 +360,17 @@ int runCommand(int argc, char** argv) {
   if (device != "auto" && device != "host" && device != "cuda")
     throw UsageError{"--device '" + device + "': expected auto, host or cuda"};
   if (cudaGraph && device == "host") throw UsageError{"--cuda-graph needs the CUDA device (--device cuda or auto)"};
+  std::error_code ec;
+  if (dlc::rt::isExecutableFile(model)) {
+    if (!compileFlag.empty())
+      throw UsageError{compileFlag + " does not apply to '" + model + "', an executable file (compiled already)"};
+    if (!fs::is_directory(inputDir, ec)) throw UsageError{"--input-dir '" + inputDir + "' is not a directory"};
+    Failure f = dlc::driver::runExecutableFile(model, device, inputDir, outputDir, cudaGraph);
+    return f ? report(f) : 0;
+  }
   dlc::tool::DeviceChoice choice = dlc::tool::chooseDevice(device);
   if (!choice.error.empty()) throw UsageError{"--device cuda: " + choice.error};
   if (!choice.note.empty()) std::cerr << choice.note << "\n";
-  std::error_code ec;
   if (!fs::is_directory(inputDir, ec)) throw UsageError{"--input-dir '" + inputDir + "' is not a directory"};
 
   // The inputs are read first: the compiler may specialise on their values.
