@@ -3,7 +3,9 @@
 #include "api/Driver.h"
 #include "api/Internal.h"
 #include "api/MakeExecutable.h"
+#include "codegen/cuda/Nvrtc.h"
 #include "codegen/host/LowerToHost.h"
+#include "runtime/cuda/CudaDevice.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -25,7 +27,26 @@ std::string optionFlags(const CompileOptions& o) {
     for (size_t i = 0; i < shape.size(); ++i) flags += (i ? "x" : "") + std::to_string(shape[i]);
   }
   if (!o.optimize) flags += " --no-opt";
+  if (o.target == Target::Cuda && !o.arch.empty()) flags += " --arch " + o.arch;
   return flags;
+}
+
+// The CUDA target: `arch` when given (checked as the tool checks --arch),
+// else the GPU present (its SM count sizes the grids), else sm_90.
+codegen::CudaTarget cudaTarget(const std::string& model, const std::string& arch) {
+  codegen::CudaTarget t;
+  if (!arch.empty()) {
+    if (std::string why = codegen::archError(arch); !why.empty()) throw Error(1, model + ": arch: " + why);
+    t.arch = arch;
+  }
+  if (rt::cuda::unavailableReason().empty()) {
+    rt::cuda::DeviceInfo info = rt::cuda::deviceInfo();
+    if (arch.empty() || arch == info.arch) {
+      t.arch = info.arch;
+      t.smCount = info.smCount;
+    }
+  }
+  return t;
 }
 
 // Loads the model as the tool loads the same file or bytes.
@@ -50,8 +71,6 @@ mlir::OwningOpRef<mlir::ModuleOp> load(mlir::MLIRContext& ctx, const Model::Impl
 
 Executable compileChecked(const Model& model, const CompileOptions& options) {
   if (model.isEmpty()) throw Error(1, "compile: the model is empty (a default-constructed Model)");
-  if (options.target == Target::Cuda)
-    throw Error(1, model.name() + ": target cuda: the CUDA backend is not available in this build yet");
   driver::CompileOptions opts;
   opts.inputShapes = options.inputShapes;
   opts.optimize = options.optimize;
@@ -69,6 +88,7 @@ Executable compileChecked(const Model& model, const CompileOptions& options) {
   request.modelName = model.name();
   request.compileOptions = optionFlags(options);
   request.producer = "libdlc";
+  if (options.target == Target::Cuda) request.cuda = cudaTarget(model.name(), options.arch);
   auto file = std::make_shared<rt::Executable>();
   if ((f = driver::makeExecutable(std::move(program), request, *file))) throw Error(f.exitCode, f.message);
 

@@ -44,7 +44,7 @@ Status catchStatus(const std::function<void()>& fn) {
 }
 
 void cudaNotAvailable(const std::string& what) {
-  throw Error(1, what + ": device cuda: the CUDA backend is not available in this build yet");
+  throw Error(1, what + ": the tensor is in CUDA device memory; dlc reads only host tensors here");
 }
 
 }  // namespace api

@@ -70,7 +70,7 @@ void translateExceptions(const std::function<void()>& fn);
 // As translateExceptions, returning a Status instead of throwing.
 Status catchStatus(const std::function<void()>& fn);
 
-// The Cuda-not-yet error for `what` ("Tensor::wrap", "Session").
+// The error for `what` ("writeTensorFile") given a tensor in device memory.
 [[noreturn]] void cudaNotAvailable(const std::string& what);
 
 }  // namespace api

@@ -37,19 +37,22 @@ void checkShape(const Shape& shape, const char* what) {
       throw Error(1, std::string(what) + ": shape " + shapeString(shape) + " has a negative dimension");
 }
 
-void hostOnly(Device device, const char* what) {
-  if (device == Device::Cuda) api::cudaNotAvailable(what);
+// What reads or writes elements on the host cannot take device memory.
+void hostOnly(Device device, const std::string& what) {
+  if (device == Device::Cuda)
+    throw Error(1, what + ": the tensor is in CUDA device memory; dlc does not read it on the host");
 }
 
 Tensor makeView(void* data, DType dtype, Shape shape, Device device, bool readOnly) {
   checkShape(shape, "Tensor::wrap");
-  hostOnly(device, "Tensor::wrap");
+  if (device == Device::Auto) throw Error(1, "Tensor::wrap: Device::Auto is not a place for memory (Host or Cuda)");
   if (!data && rt::numElements(shape) > 0)
     throw Error(1, "Tensor::wrap: a null pointer for a tensor of " + shapeString(shape) + " elements");
   auto impl = std::make_shared<Tensor::Impl>();
   impl->dtype = dtype;
   impl->shape = std::move(shape);
   impl->data = data;
+  impl->device = device;
   impl->view = true;
   impl->readOnly = readOnly;
   return Tensor(std::move(impl));
@@ -72,7 +75,9 @@ Tensor::Tensor(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Tensor::Tensor(DType dtype, Shape shape, Device device) {
   checkShape(shape, "Tensor");
-  hostOnly(device, "Tensor");
+  if (device != Device::Host)
+    throw Error(1, "Tensor: an owning tensor lives in host memory; for CUDA, allocate device memory "
+                   "(cudaMalloc) and Tensor::wrap it with Device::Cuda");
   auto impl = std::make_shared<Impl>();
   impl->dtype = dtype;
   api::translateExceptions([&] {
@@ -131,18 +136,21 @@ void Tensor::checkCount(int64_t n) const {
 }
 
 double Tensor::element(int64_t i) const {
+  hostOnly(device(), "Tensor::element");
   if (i < 0 || i >= numElements())
     throw Error(1, "Tensor::element(" + std::to_string(i) + "): out of range for " + typeString());
   return rt::loadAsDouble(api::constRef(*this), i);
 }
 
 void Tensor::setElement(int64_t i, double v) {
+  hostOnly(device(), "Tensor::setElement");
   if (i < 0 || i >= numElements())
     throw Error(1, "Tensor::setElement(" + std::to_string(i) + "): out of range for " + typeString());
   rt::storeFromDouble(api::mutableRef(*this), i, v);
 }
 
 Tensor Tensor::clone() const {
+  hostOnly(device(), "Tensor::clone");
   Tensor copy(dtype(), shape());
   if (byteSize() > 0) std::memcpy(copy.mutableData(), rawData(), static_cast<size_t>(byteSize()));
   return copy;

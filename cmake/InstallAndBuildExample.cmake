@@ -62,6 +62,8 @@ expect_match("run_model" "${step_output}" "input  0 'input': tensor<4x784xf32>")
 expect_match("run_model" "${step_output}" "output 0 'probs': tensor<4x10xf32>")
 expect_match("run_model" "${step_output}" "stats: [0-9]+ kernels")
 expect_match("run_model" "${step_output}" "output 0 'probs' tensor<4x10xf32>: [-0-9.e]+ ")
+run_step("run_model --device host" ${WORK_DIR}/build/run_model ${mlp} --device host)
+expect_match("run_model --device host" "${step_output}" "device: host")
 
 run_step("build_graph" ${WORK_DIR}/build/build_graph)
 expect_match("build_graph" "${step_output}" "matches the hand-written loops")

@@ -1,8 +1,11 @@
-// run_model: load a model (ONNX, .dlc or .mlir), compile it for the host,
-// print its signature and what the compiler made of it, run it and print
-// the outputs.
+// run_model: load a model (ONNX, .dlc or .mlir), compile it (for the GPU
+// when one is asked for or present), print its signature and what the
+// compiler made of it, run it and print the outputs.
 //
-//   run_model MODEL [--shape NAME=D0xD1...]... [--seed N] [INPUT.pb ...]
+//   run_model MODEL [--device auto|host|cuda] [--shape NAME=D0xD1...]... [--seed N] [INPUT.pb ...]
+//
+// --device cuda compiles for the GPU present (NVRTC) and runs there; auto
+// (the default) does so when a GPU can be used, else runs on the host.
 //
 // Inputs are serialised onnx.TensorProto files in signature order (as for
 // `dlc run`); without them, inputs are random (normal floats, small ints).
@@ -52,22 +55,42 @@ void printStats(const dlc::CompileStats& s) {
 
 int run(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: run_model MODEL [--shape NAME=D0xD1...]... [--seed N] [INPUT.pb ...]\n";
+    std::cerr << "usage: run_model MODEL [--device auto|host|cuda] [--shape NAME=D0xD1...]... [--seed N] "
+                 "[INPUT.pb ...]\n";
     return 1;
   }
   std::string path = argv[1];
   dlc::CompileOptions opts;
   std::vector<std::string> inputFiles;
   unsigned seed = 0;
+  dlc::Device device = dlc::Device::Auto;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
+    if (a == "--device" && i + 1 < argc) {
+      std::string d = argv[++i];
+      if (d == "host") device = dlc::Device::Host;
+      else if (d == "cuda") device = dlc::Device::Cuda;
+      else if (d == "auto") device = dlc::Device::Auto;
+      else throw dlc::Error(1, "--device '" + d + "': expected auto, host or cuda");
+      continue;
+    }
     if (a == "--shape" && i + 1 < argc) parseShape(argv[++i], opts);
     else if (a == "--seed" && i + 1 < argc) seed = static_cast<unsigned>(std::stoul(argv[++i]));
     else inputFiles.push_back(a);
   }
 
   dlc::Model model = dlc::Model::fromFile(path);
-  dlc::Executable exe = dlc::compile(model, opts);
+  // A CUDA executable runs on either device; compiling one needs NVRTC but
+  // no GPU. For the host alone, the host target is enough.
+  if (device != dlc::Device::Host) opts.target = dlc::Target::Cuda;
+  dlc::Executable exe;
+  dlc::Status compiled = dlc::tryCompile(model, opts, exe);
+  if (!compiled.ok() && device == dlc::Device::Auto) {
+    opts.target = dlc::Target::Host;  // no NVRTC here: the host will do
+    exe = dlc::compile(model, opts);
+  } else {
+    compiled.throwIfError();
+  }
   std::cout << "model " << model.name() << " (dlc " << dlc::version() << ")\n";
   for (size_t i = 0; i < exe.inputs().size(); ++i)
     std::cout << "  input  " << i << " '" << exe.inputs()[i].name << "': " << exe.inputs()[i].typeString() << "\n";
@@ -83,7 +106,8 @@ int run(int argc, char** argv) {
     for (const dlc::TensorSpec& spec : exe.inputs()) inputs.push_back(randomInput(spec, gen));
   }
 
-  dlc::Session session(exe, dlc::Device::Auto);
+  dlc::Session session(exe, device);
+  std::cout << "device: " << dlc::deviceName(session.device()) << "\n";
   std::vector<dlc::Tensor> outputs = session.run(inputs);
   for (size_t i = 0; i < outputs.size(); ++i) {
     const dlc::Tensor& t = outputs[i];

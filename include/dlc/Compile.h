@@ -15,8 +15,8 @@
 
 namespace dlc {
 
-// The device an executable is compiled for. Cuda is an Error (code 1) until
-// the CUDA backend lands.
+// The device an executable is compiled for. Cuda needs no GPU (NVRTC
+// compiles the kernels); the executable also runs on the host device.
 enum class Target : uint8_t { Host, Cuda };
 
 struct CompileOptions {
@@ -27,6 +27,9 @@ struct CompileOptions {
   // --no-opt; useful to check the passes differentially).
   bool optimize = true;
   Target target = Target::Host;
+  // Target::Cuda: the GPU architecture ("sm_80", "sm_90" ...); empty: the
+  // GPU present, else sm_90 (the tool's --arch).
+  std::string arch;
 };
 
 // One input or output of an executable.

@@ -15,10 +15,12 @@ namespace dlc {
 class DLC_API Session {
  public:
   Session();  // empty: run() refuses
-  // Device::Host runs on the host reference device; Device::Auto picks the
-  // host today (CUDA once the backend lands and a GPU is present);
-  // Device::Cuda is an Error (code 1) until then. The session keeps what it
-  // needs of the executable alive.
+  // Device::Host runs on the host reference device (any executable);
+  // Device::Cuda runs a Target::Cuda executable on the GPU (an Error, code 1,
+  // naming the reason where there is no usable GPU or the executable was
+  // compiled for the host); Device::Auto picks Cuda when both hold, else the
+  // host. The session keeps what it needs of the executable alive; on CUDA
+  // the module is loaded and the device memory allocated once, here.
   explicit Session(const Executable& executable, Device device = Device::Auto);
   static Status tryCreate(const Executable& executable, Device device, Session& out);
   ~Session();

@@ -72,7 +72,8 @@ class DLC_API Tensor {
  public:
   // An empty tensor (no dtype, no memory): isEmpty() is true.
   Tensor();
-  // An owning tensor, zero-filled. Device::Cuda is an Error (not yet).
+  // An owning tensor, zero-filled. Host memory only: Device::Cuda is an Error
+  // (allocate device memory yourself and wrap it).
   Tensor(DType dtype, Shape shape, Device device = Device::Host);
   ~Tensor();
   Tensor(const Tensor&);
@@ -84,7 +85,9 @@ class DLC_API Tensor {
   // The caller keeps the buffer alive, unchanged by others while dlc reads
   // it, for as long as the Tensor or a copy of it is used. The const
   // overload makes a read-only view: writing through it (as a run's output,
-  // or mutableData) is an Error. Device::Cuda is an Error (not yet).
+  // or mutableData) is an Error. Device::Cuda: `data` is device memory of
+  // the GPU a Session runs on (a CUdeviceptr, e.g. from cudaMalloc); dlc
+  // never reads it on the host (element access is an Error).
   static Tensor wrap(void* data, DType dtype, Shape shape, Device device = Device::Host);
   static Tensor wrap(const void* data, DType dtype, Shape shape, Device device = Device::Host);
 

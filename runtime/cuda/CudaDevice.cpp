@@ -456,6 +456,47 @@ std::vector<HostTensor> CudaExecutor::run(const std::vector<HostTensor>& inputs)
   return outs;
 }
 
+namespace {
+
+// Output buffers given by the caller must have the signature's types.
+void checkOutputTypes(const Program& p, const std::vector<TensorType>& given) {
+  if (given.size() != p.outputs.size())
+    throw RunError("the model has " + std::to_string(p.outputs.size()) + " output(s), " +
+                   std::to_string(given.size()) + " buffers given");
+  for (size_t i = 0; i < given.size(); ++i)
+    if (given[i] != p.values[p.outputs[i]].type)
+      throw RunError("output " + std::to_string(i) + " is " + p.values[p.outputs[i]].type.str() +
+                     ", the buffer given for it is " + given[i].str());
+}
+
+}  // namespace
+
+void CudaExecutor::run(const std::vector<ConstTensorRef>& inputs, const std::vector<TensorRef>& outputs) {
+  Impl& x = *impl_;
+  const Program& p = x.program;
+  checkRunInputs(p, inputs);
+  std::vector<TensorType> types;
+  for (const TensorRef& t : outputs) types.push_back(t.type);
+  checkOutputTypes(p, types);
+  x.execute(
+      [&] {
+        for (size_t i = 0; i < inputs.size(); ++i) {
+          int64_t bytes = inputs[i].type.byteSize();
+          if (bytes > 0)
+            DLC_CU("copying input " + std::to_string(i) + " to the device", cuMemcpyHtoDAsync,
+                   x.valuePtr[p.inputs[i]], inputs[i].data, static_cast<size_t>(bytes), x.stream);
+        }
+      },
+      [&] {
+        for (size_t i = 0; i < outputs.size(); ++i) {
+          int64_t bytes = outputs[i].type.byteSize();
+          if (bytes > 0)
+            DLC_CU("copying output " + std::to_string(i) + " to the host", cuMemcpyDtoHAsync, outputs[i].data,
+                   x.valuePtr[p.outputs[i]], static_cast<size_t>(bytes), x.stream);
+        }
+      });
+}
+
 void CudaExecutor::runDevice(const std::vector<DeviceTensorRef>& inputs, const std::vector<DeviceTensorRef>& outputs) {
   Impl& x = *impl_;
   const Program& p = x.program;
@@ -463,13 +504,9 @@ void CudaExecutor::runDevice(const std::vector<DeviceTensorRef>& inputs, const s
   std::vector<ConstTensorRef> refs;
   for (const DeviceTensorRef& t : inputs) refs.push_back({nullptr, t.type});
   checkRunInputs(p, refs);
-  if (outputs.size() != p.outputs.size())
-    throw RunError("the model has " + std::to_string(p.outputs.size()) + " output(s), " +
-                   std::to_string(outputs.size()) + " buffers given");
-  for (size_t i = 0; i < outputs.size(); ++i)
-    if (outputs[i].type != p.values[p.outputs[i]].type)
-      throw RunError("output " + std::to_string(i) + " is " + p.values[p.outputs[i]].type.str() +
-                     ", the buffer given for it is " + outputs[i].type.str());
+  std::vector<TensorType> types;
+  for (const DeviceTensorRef& t : outputs) types.push_back(t.type);
+  checkOutputTypes(p, types);
   x.execute(
       [&] {
         for (size_t i = 0; i < inputs.size(); ++i) {

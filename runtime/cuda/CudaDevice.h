@@ -82,6 +82,10 @@ class CudaExecutor {
   // host copy. Types are checked as by run(); the outputs' types must be the
   // signature's (RunError).
   void runDevice(const std::vector<DeviceTensorRef>& inputs, const std::vector<DeviceTensorRef>& outputs);
+  // The same run over borrowed host buffers (the C++ API's zero-copy path):
+  // inputs read where they are, output i written into outputs[i], whose type
+  // must be the signature's (RunError).
+  void run(const std::vector<ConstTensorRef>& inputs, const std::vector<TensorRef>& outputs);
 
   // Device bytes this executor holds (arena, values, workspace, status).
   int64_t deviceBytes() const;

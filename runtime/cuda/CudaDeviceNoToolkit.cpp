@@ -22,6 +22,9 @@ std::vector<HostTensor> CudaExecutor::run(const std::vector<HostTensor>&) {
 void CudaExecutor::runDevice(const std::vector<DeviceTensorRef>&, const std::vector<DeviceTensorRef>&) {
   throw DeviceUnavailable(unavailableReason());
 }
+void CudaExecutor::run(const std::vector<ConstTensorRef>&, const std::vector<TensorRef>&) {
+  throw DeviceUnavailable(unavailableReason());
+}
 int64_t CudaExecutor::deviceBytes() const { return 0; }
 bool CudaExecutor::graphCaptured() const { return false; }
 

@@ -133,23 +133,66 @@ TEST(ApiCompile, NoOptKeepsOneKernelPerOp) {
   EXPECT_GT(plain.stats().kernels, optimized.stats().kernels);
 }
 
-TEST(ApiCompile, CudaTargetAndDeviceAreNotAvailableYet) {
+TEST(ApiCuda, CudaExecutableRunsOnTheGpuOrOnTheHostWithTheHostsResults) {
+  // Compiling for CUDA needs NVRTC, not a GPU.
   Model model = Model::fromOnnxFile(kMlp);
   CompileOptions opts;
   opts.target = Target::Cuda;
-  Error e = errorOf([&] { compile(model, opts); });
+  opts.arch = "sm_80";
+  Executable gpuExe = compile(model, opts);
+  EXPECT_EQ(gpuExe.target(), Target::Cuda);
+  Executable hostExe = compile(model);
+  Tensor x = randomTensor({4, 784}, 3);
+  std::vector<Tensor> expected = Session(hostExe, Device::Host).run({x});
+
+  // The host device runs a CUDA executable's program: the same bits.
+  Session onHost(gpuExe, Device::Host);
+  EXPECT_EQ(onHost.device(), Device::Host);
+  EXPECT_EQ(onHost.run({x})[0].toVector<float>(), expected[0].toVector<float>());
+
+  // Device::Cuda: a GPU session where one can run, else error 1 with the reason.
+  Session gpu;
+  Status st = Session::tryCreate(gpuExe, Device::Cuda, gpu);
+  if (st.ok()) {
+    EXPECT_EQ(gpu.device(), Device::Cuda);
+    std::vector<Tensor> out = gpu.run({x});
+    std::vector<float> a = out[0].toVector<float>(), b = expected[0].toVector<float>();
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-5 + 1e-4 * std::abs(b[i])) << i;
+    EXPECT_EQ(Session(gpuExe, Device::Auto).device(), Device::Cuda);
+  } else {
+    EXPECT_EQ(st.code(), 1);
+    EXPECT_NE(st.message().find("device cuda: "), std::string::npos) << st.message();
+    EXPECT_EQ(Session(gpuExe, Device::Auto).device(), Device::Host);
+  }
+  // A host executable never runs on the GPU.
+  Error e = errorOf([&] { Session session(hostExe, Device::Cuda); });
   EXPECT_EQ(e.code(), 1);
-  EXPECT_NE(e.message().find("not available"), std::string::npos) << e.message();
-  Executable exe = compile(model);
-  Error s = errorOf([&] { Session session(exe, Device::Cuda); });
-  EXPECT_EQ(s.code(), 1);
-  EXPECT_NE(s.message().find("not available"), std::string::npos) << s.message();
-  Session none;
-  expectSameFailure(s, Session::tryCreate(exe, Device::Cuda, none));
-  EXPECT_EQ(Session(exe, Device::Auto).device(), Device::Host);
-  float x = 0;
-  EXPECT_EQ(errorOf([&] { Tensor::wrap(&x, DType::F32, {1}, Device::Cuda); }).code(), 1);
+  EXPECT_NE(e.message().find("compiled for the host"), std::string::npos) << e.message();
+  EXPECT_EQ(Session(hostExe, Device::Auto).device(), Device::Host);
+}
+
+TEST(ApiCuda, BadArchAndDeviceTensorMisuseAreErrors) {
+  CompileOptions opts;
+  opts.target = Target::Cuda;
+  opts.arch = "sm_9x";
+  Error e = errorOf([&] { compile(Model::fromOnnxFile(kMlp), opts); });
+  EXPECT_EQ(e.code(), 1);
+  EXPECT_NE(e.message().find("sm_9x"), std::string::npos) << e.message();
+  // Owning tensors live on the host; device memory is wrapped, never read here.
   EXPECT_EQ(errorOf([&] { Tensor(DType::F32, {1}, Device::Cuda); }).code(), 1);
+  float x = 0;
+  Tensor d = Tensor::wrap(&x, DType::F32, {1}, Device::Cuda);
+  EXPECT_EQ(d.device(), Device::Cuda);
+  EXPECT_EQ(errorOf([&] { d.element(0); }).code(), 1);
+  EXPECT_EQ(errorOf([&] { Tensor::wrap(&x, DType::F32, {1}, Device::Auto); }).code(), 1);
+  // A host session refuses device tensors before running anything.
+  Session host(compile(Model::fromOnnxFile(kMlp)), Device::Host);
+  std::vector<float> buf(4 * 784);
+  Tensor in = Tensor::wrap(buf.data(), DType::F32, {4, 784}, Device::Cuda);
+  Error r = errorOf([&] { host.run({in}); });
+  EXPECT_EQ(r.code(), 1);
+  EXPECT_NE(r.message().find("the session runs on the host"), std::string::npos) << r.message();
 }
 
 TEST(ApiCompile, EmptyObjectsAreRefused) {
