@@ -15,7 +15,7 @@ build=${BUILD_DIR:-build}
 out=.gpu
 limit_mib=60
 
-targets=(dlc dlc_shared dlc_cuda_gpu_tests run_model)
+targets=(dlc dlc_shared dlc_cuda_tests)
 ninja -C "$build" -j"${JOBS:-2}" "${targets[@]}"
 
 stage=$(mktemp -d)
@@ -23,9 +23,15 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin" "$stage/lib" "$stage/examples"
 cp "$build/tools/dlc/dlc" "$stage/bin/"
 cp -P "$build"/api/libdlc.so* "$stage/lib/"
-cp "$build/test/unit/dlc_cuda_gpu_tests" "$stage/bin/"
-cp "$build/examples/cpp/run_model" "$stage/bin/" 2>/dev/null || true
+cp "$build/test/unit/dlc_cuda_tests" "$stage/bin/"
+# The example C++ program, built as a user builds it: against an install.
+cmake --install "$build" --prefix "$stage/prefix" >/dev/null
+cmake -G Ninja -S examples/cpp -B "$stage/example-build" -DCMAKE_PREFIX_PATH="$stage/prefix" >/dev/null
+cmake --build "$stage/example-build" >/dev/null
+cp "$stage/example-build/run_model" "$stage/bin/"
+rm -rf "$stage/prefix" "$stage/example-build"
 cp examples/models/mlp.onnx "$stage/examples/"
+cp -r examples/dsl "$stage/examples/"
 
 # Libraries of the C runtime and the compiler's runtime are on every Linux
 # machine (newer there than here); everything else travels.
@@ -41,6 +47,7 @@ strip --strip-debug "$stage"/bin/* "$stage"/lib/* 2>/dev/null || true
 cp scripts/gpu-suite.sh "$stage/"
 mkdir -p "$stage/test"
 cp -r test/conformance "$stage/test/"
+cp -r test/models "$stage/test/"
 rm -rf "$out"; mkdir -p "$out"
 tar -C "$stage" -cf - . | xz -T2 -6 > "$out/bundle.tar.xz"
 cp scripts/gpu-suite.sh "$out/"

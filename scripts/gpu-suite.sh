@@ -16,6 +16,7 @@ root=/tmp/dlc-gpu
 mkdir -p "$out" "$root"
 tar -C "$root" -xJf "$here/bundle.tar.xz"
 export LD_LIBRARY_PATH="$root/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}"
+export DLC_CACHE_DIR=$root/kernel-cache
 export PYTHONUNBUFFERED=1
 dlc=$root/bin/dlc
 summary=()
@@ -30,12 +31,12 @@ step() {  # step NAME COMMAND...: runs it, logs to $out/NAME.log, records the re
 { date -u; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
   "$dlc" --version 2>/dev/null || true; } | tee "$out/machine.txt"
 
-step gpu_unit "$root/bin/dlc_cuda_gpu_tests"
+step gpu_unit "$root/bin/dlc_cuda_tests"
 step generate python3 "$root/test/conformance/generate.py" "$root/node"
 step conformance python3 "$root/test/conformance/run_conformance.py" --dlc "$dlc" \
   --data "$root/node" --exclusions "$root/test/conformance/exclusions.txt" --device cuda --jobs 8
 if [[ -d $root/test/models ]]; then
-  step models env DLC_BIN="$dlc" DLC_TEST_DEVICE=cuda python3 -m pytest -q -x -p no:cacheprovider \
+  step models env DLC_BIN="$dlc" DLC_TEST_DEVICE=cuda python3 -m pytest -q -p no:cacheprovider \
     "$root/test/models/test_models.py" "$root/test/models/test_real_models.py"
 fi
 mkdir -p "$root/io/in" "$root/io/out"
@@ -47,6 +48,17 @@ open(f"{sys.argv[1]}/input_0.pb", "wb").write(numpy_helper.from_array(x).Seriali
 PY
 step memcheck compute-sanitizer --tool memcheck --error-exitcode 3 "$dlc" run \
   "$root/examples/mlp.onnx" --device cuda --input-dir "$root/io/in" --output-dir "$root/io/out"
+step cuda_graph "$dlc" run "$root/examples/mlp.onnx" --device cuda --cuda-graph \
+  --input-dir "$root/io/in" --output-dir "$root/io/out-graph"
+step graph_same python3 -c "
+import sys, numpy as np, onnx
+from onnx import numpy_helper as nh
+a = nh.to_array(onnx.load_tensor('$root/io/out/output_0.pb'))
+b = nh.to_array(onnx.load_tensor('$root/io/out-graph/output_0.pb'))
+print('cuda-graph replay equals the plain run:', np.array_equal(a, b)); sys.exit(0 if np.array_equal(a, b) else 1)"
 step example_jit "$root/bin/run_model" "$root/examples/mlp.onnx" --device cuda
+for m in "$root"/examples/dsl/*.dlc; do
+  step "dsl_$(basename "$m" .dlc)" "$root/bin/run_model" "$m" --device cuda
+done
 
 printf '%s\n' "${summary[@]}" | tee "$out/summary.txt"
