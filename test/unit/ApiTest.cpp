@@ -532,7 +532,9 @@ TEST(ApiExecutableFile, SavedAndLoadedRunsLikeTheCompiledOneAndTheTool) {
   // And a wrong input gets the tool's message, naming the file.
   Tensor wrong = randomTensor({2, 784}, 1);
   writeTensorFile((dir / "in" / "input_0.pb").string(), wrong);
-  cli = runCli("run " + quote(path) + " --input-dir " + quote(dir / "in") + " --output-dir " + quote(dir / "out"));
+  // --device host: auto would add its note on the device it picked to stderr.
+  cli = runCli("run " + quote(path) + " --device host --input-dir " + quote(dir / "in") + " --output-dir " +
+               quote(dir / "out"));
   ASSERT_EQ(cli.exitCode, 1);
   Session session(loaded);
   Error e = errorOf([&] { session.run({wrong}); });
