@@ -262,6 +262,31 @@ TEST(CudaLibraryCallsTest, StridedStore) {
   }
 }
 
+// Matrix x vector and vector x matrix: m or n is 1 (a dimension with no
+// stride of its own).
+TEST(CudaLibraryCallsTest, MatrixVectorProducts) {
+  {
+    ProgramBuilder b;
+    int32_t x = b.input(T(DType::F32, {4, 6})), v = b.input(T(DType::F32, {6}));
+    b.beginKernel(KernelKind::Gemm);
+    dot(b, x, v, {{}, {}, {1}, {0}}, T(DType::F32, {4}));
+    Program p = finish(b);
+    CudaStep s = onlyStep(planAndRun(p));
+    ASSERT_EQ(s.kind, StepKind::Gemm);
+    EXPECT_EQ(s.gemm.n, 1);
+  }
+  {
+    ProgramBuilder b;
+    int32_t v = b.input(T(DType::F32, {6})), w = b.input(T(DType::F32, {5, 6}));
+    b.beginKernel(KernelKind::Gemm);
+    dot(b, v, w, {{}, {}, {0}, {1}}, T(DType::F32, {5}));
+    Program p = finish(b);
+    CudaStep s = onlyStep(planAndRun(p));
+    ASSERT_EQ(s.kind, StepKind::Gemm);
+    EXPECT_EQ(s.gemm.m, 1);
+  }
+}
+
 // Views no cuBLASLt layout takes, and integer products, stay generated.
 TEST(CudaLibraryCallsTest, InexpressibleViewsStayGenerated) {
   {  // free dims of A that do not nest: [3,2,4] transposed to [2,3,4]
