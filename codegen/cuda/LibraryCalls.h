@@ -10,7 +10,8 @@
 // (batch, m, k, n) collapses to one stride; the library takes the longest
 // start of the elementwise chain it computes itself: `+ bias` (a length-n
 // vector broadcast over the rows), `+ residual` (C, beta 1: a plain view of
-// D's layout), then `max(x, 0)` (Relu). GELU is not taken (the ONNX default
+// D's layout; neither for f16/bf16, whose dot the host rounds before the
+// add), then `max(x, 0)` (Relu). GELU is not taken (the ONNX default
 // is erf-based; cuBLASLt's epilogue is another formula). The call writes that
 // value where the fusion's output is, through the store's strides; whatever
 // remains of the fusion is the epilogue kernel, which reads it back there.

@@ -1,4 +1,4 @@
-// dlc_cuda_emulate MODEL_OR_TEST_DIR...: the differential test of codegen/cuda
+// dlc_cuda_emulate [--no-libraries] MODEL_OR_TEST_DIR...: the differential test of codegen/cuda
 // on whole models. Each argument is a model file (random inputs) or an ONNX
 // node-test directory (model.onnx with test_data_set_0/input_*.pb, whose
 // values the compiler may specialise on). Each is compiled as `dlc run`
@@ -23,8 +23,13 @@ namespace fs = std::filesystem;
 
 int main(int argc, char** argv) {
   int failed = 0, passed = 0, skipped = 0;
+  dlc::codegen::CudaTarget target;
   for (int a = 1; a < argc; ++a) {
     std::string arg = argv[a], model = arg;
+    if (arg == "--no-libraries") {  // every kernel generated
+      target.useLibraries = false;
+      continue;
+    }
     std::vector<dlc::rt::HostTensor> inputs;
     dlc::driver::CompileOptions opts;
     if (fs::is_directory(arg)) {
@@ -64,7 +69,7 @@ int main(int argc, char** argv) {
       continue;
     }
     try {
-      dlc::rt::CudaPlan plan = dlc::codegen::planCuda(program, {});
+      dlc::rt::CudaPlan plan = dlc::codegen::planCuda(program, target);
       dlc::rt::cuda::verifyPlan(program, plan);  // what the CUDA device checks first
       int gemms = 0, convs = 0;
       for (const dlc::rt::CudaStep& s : plan.steps) {

@@ -113,14 +113,28 @@ TEST(CudaLibraryCallsTest, MlpLayerIsOneGemmWithBiasRelu) {
   EXPECT_EQ(gen.steps[0].kind, StepKind::Kernel);
 }
 
-TEST(CudaLibraryCallsTest, BiasWithoutReluAnd16BitAndF64) {
+// f64 takes the bias; f16/bf16 leave it to the generated epilogue, which
+// adds it to the rounded product as the host does (1e-3 tolerance, well
+// below a bf16 ulp: a bias inside the call would fail it).
+TEST(CudaLibraryCallsTest, BiasInF64And16BitEpilogues) {
   for (DType d : {DType::F16, DType::BF16, DType::F64}) {
     Program p = mlpLayer(d, 5, 12, 7, /*relu=*/d != DType::F64);
-    CudaPlan plan = planAndRun(p, d == DType::F64 ? 1e-12 : 2e-2);
+    CudaPlan plan = planAndRun(p, d == DType::F64 ? 1e-12 : 1e-3);
     ASSERT_EQ(plan.steps[0].kind, StepKind::Gemm) << dtypeName(d);
-    EXPECT_EQ(plan.steps[0].gemm.epilogue, d == DType::F64 ? GemmEpilogue::Bias : GemmEpilogue::BiasRelu);
+    EXPECT_EQ(plan.steps[0].gemm.epilogue, d == DType::F64 ? GemmEpilogue::Bias : GemmEpilogue::None);
+    EXPECT_EQ(plan.steps[0].epilogue >= 0, d != DType::F64);
     EXPECT_EQ(plan.steps[0].gemm.cdType, d);
   }
+  // Relu right after a 16-bit dot commutes with the rounding: taken.
+  ProgramBuilder b;
+  int32_t x = b.input(T(DType::BF16, {4, 6})), w = b.input(T(DType::BF16, {6, 5}));
+  b.beginKernel(KernelKind::Gemm);
+  int32_t y = dot(b, x, w, {{}, {}, {1}, {0}}, T(DType::BF16, {4, 5}));
+  binary(b, BinaryKind::Max, y, constant(b, T(DType::BF16, {4, 5}), 0.0));
+  Program p = finish(b);
+  CudaStep s = onlyStep(planAndRun(p, 1e-3));
+  ASSERT_EQ(s.kind, StepKind::Gemm);
+  EXPECT_EQ(s.gemm.epilogue, GemmEpilogue::Relu);
 }
 
 // Operands read transposed through in-kernel transposes and dimension
