@@ -497,6 +497,12 @@ std::optional<LibraryCall> planConv(const rt::Program& p, const rt::Kernel& k, s
 
 std::optional<LibraryCall> planLibraryCall(const rt::Program& p, size_t kernelIndex, bool allowTf32) {
   const rt::Kernel& k = p.kernels[kernelIndex];
+  // The call writes the output before the epilogue kernel reads the other
+  // inputs: none may share its memory (the memory planner never lets a
+  // GEMM/conv fusion run in place; a hand-made Program might).
+  for (int32_t in : k.inputs)
+    for (int32_t out : k.outputs)
+      if (overlaps(p, in, out)) return std::nullopt;
   if (k.kind == rt::KernelKind::Gemm) return planGemm(p, k, kernelIndex, allowTf32);
   if (k.kind == rt::KernelKind::Conv) return planConv(p, k, kernelIndex, allowTf32);
   return std::nullopt;

@@ -321,6 +321,27 @@ TEST(CudaLibraryCallsTest, InexpressibleViewsStayGenerated) {
     Program p = finish(b);
     EXPECT_EQ(onlyStep(planAndRun(p)).kind, StepKind::Kernel);
   }
+  {  // an output that takes over an input's arena buffer (in place): the call
+     // would overwrite what it (or its epilogue) reads
+    ProgramBuilder b;
+    int32_t x = b.input(T(DType::F32, {4, 4})), w = b.input(T(DType::F32, {4, 4}));
+    b.beginKernel(KernelKind::Loop);
+    int32_t t = b.output(OpCode::Unary, {x}, T(DType::F32, {4, 4}), 0, uint8_t(UnaryKind::Neg));
+    b.endKernel();
+    b.beginKernel(KernelKind::Gemm);
+    int32_t y = b.output(OpCode::DotGeneral, {t, w}, T(DType::F32, {4, 4}), 0);
+    b.program.instrs.back().dot = {{}, {}, {1}, {0}};
+    b.endKernel();
+    b.beginKernel(KernelKind::Loop);
+    int32_t z = b.output(OpCode::Unary, {y}, T(DType::F32, {4, 4}), -1, uint8_t(UnaryKind::Neg));
+    b.endKernel();
+    b.program.arenaBytes = 256;
+    b.program.outputs = {z};
+    // (Planned only: the memory planner never makes such a plan, and the
+    // elemental dot cannot run in place either.)
+    CudaPlan plan = planCuda(b.program, {});
+    EXPECT_EQ(plan.steps[1].kind, StepKind::Kernel);
+  }
   {  // integers
     ProgramBuilder b;
     int32_t x = b.input(T(DType::I32, {3, 4})), w = b.input(T(DType::I32, {4, 5}));
