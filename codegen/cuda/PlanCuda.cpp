@@ -5,10 +5,12 @@
 #include "codegen/cuda/PlanCuda.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "codegen/cuda/CudaTypes.h"
 #include "codegen/cuda/KernelEmitter.h"
+#include "codegen/cuda/LibraryCalls.h"
 #include "codegen/cuda/Prelude.h"
 #include "codegen/cuda/SpecialKernels.h"
 
@@ -171,6 +173,39 @@ Generated elementalBody(const rt::Program& p, const rt::Kernel& k, const std::st
   return g;
 }
 
+// The generated rest of a library call's fusion (LibraryCalls.h): elemental
+// code over the epilogue's own Program, whose parameters are then mapped to
+// the real values' buffers (its input is the output buffer, read in place).
+int32_t emitEpilogue(const EpilogueKernel& e, const std::string& name, size_t ki, const CudaTarget& target,
+                     rt::CudaPlan& plan, std::string& kernels) {
+  const rt::Program& p = e.program;
+  const rt::Kernel& k = e.kernel;
+  std::string idx = indexType(p, k);
+  Generated g = elementalBody(p, k, idx);
+  std::vector<int32_t> args = k.inputs;
+  for (int32_t v : g.reads)
+    if (std::find(args.begin(), args.end(), v) == args.end()) args.push_back(v);
+  size_t outputsFrom = args.size();
+  args.insert(args.end(), k.outputs.begin(), k.outputs.end());
+  rt::CudaKernel ck;
+  ck.name = name;
+  ck.fused = fusedList(p, k);
+  ck.block = {kBlock, 1, 1};
+  ck.grid = {gridFor(g.work, target), 1, 1};
+  for (int32_t v : args) {
+    auto alias = e.aliases.find(v);
+    ck.args.push_back(alias == e.aliases.end() ? v : alias->second);
+  }
+  kernels += "// " + name + ": the rest of Program kernel " + std::to_string(ki) +
+             " after its library call, in place on its output\n//   computes: " + ck.fused + "\n";
+  for (auto& [v, real] : e.aliases)
+    kernels += "//   p" + std::to_string(v) + " is the output p" + std::to_string(real) + ", read back\n";
+  kernels += "extern \"C\" __global__ void " + name + "(" + signature(p, args, outputsFrom) + ") {\n" + g.body +
+             "}\n" + trampoline(p, name, args, outputsFrom, false) + "\n";
+  plan.kernels.push_back(std::move(ck));
+  return static_cast<int32_t>(plan.kernels.size() - 1);
+}
+
 }  // namespace
 
 rt::CudaPlan planCuda(const rt::Program& program, const CudaTarget& target) {
@@ -183,6 +218,24 @@ rt::CudaPlan planCuda(const rt::Program& program, const CudaTarget& target) {
     rt::CudaStep step;
     step.programKernel = static_cast<int32_t>(ki);
     std::string name = kernelName(program, ki, k);
+    if (target.useLibraries) {
+      std::optional<LibraryCall> lib;
+      try {
+        lib = planLibraryCall(program, ki, target.allowTf32);
+        if (lib) {
+          kernels += "// Program kernel " + std::to_string(ki) + " (" + kindName(k.kind) + "), " + k.location +
+                     ": " + lib->summary + "\n//   fuses: " + fusedList(program, k) + "\n\n";
+          if (lib->epilogue) lib->step.epilogue = emitEpilogue(*lib->epilogue, name + "_epilogue", ki, target, plan, kernels);
+        }
+      } catch (const std::exception& e) {
+        throw CodegenError(k.location + ": planning the library call of Program kernel " + std::to_string(ki) +
+                           " (" + kindName(k.kind) + ") failed: " + e.what());
+      }
+      if (lib) {
+        plan.steps.push_back(std::move(lib->step));
+        continue;
+      }
+    }
     std::string idx = indexType(program, k);
     Generated g;
     bool synchronises = false;

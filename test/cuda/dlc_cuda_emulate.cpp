@@ -1,4 +1,4 @@
-// dlc_cuda_emulate MODEL_OR_TEST_DIR...: the differential test of codegen/cuda
+// dlc_cuda_emulate [--no-libraries] MODEL_OR_TEST_DIR...: the differential test of codegen/cuda
 // on whole models. Each argument is a model file (random inputs) or an ONNX
 // node-test directory (model.onnx with test_data_set_0/input_*.pb, whose
 // values the compiler may specialise on). Each is compiled as `dlc run`
@@ -6,6 +6,8 @@
 // host device; every output must agree (floats rtol 1e-3, atol 1e-4). A
 // model the compiler or the host device refuses is skipped, not failed:
 // that is the conformance suite's business. Exit 1 if any model differs.
+// Library calls (GemmCall/ConvCall) run as the emulated device's host
+// implementation of their descriptors; every plan must pass PlanCheck.
 #include <filesystem>
 #include <iostream>
 
@@ -13,6 +15,7 @@
 #include "codegen/cuda/PlanCuda.h"
 #include "codegen/host/LowerToHost.h"
 #include "frontend/onnx/TensorProtoIO.h"
+#include "runtime/cuda/PlanCheck.h"
 #include "runtime/host/HostDevice.h"
 #include "test/cuda/EmulatedDevice.h"
 
@@ -20,8 +23,13 @@ namespace fs = std::filesystem;
 
 int main(int argc, char** argv) {
   int failed = 0, passed = 0, skipped = 0;
+  dlc::codegen::CudaTarget target;
   for (int a = 1; a < argc; ++a) {
     std::string arg = argv[a], model = arg;
+    if (arg == "--no-libraries") {  // every kernel generated
+      target.useLibraries = false;
+      continue;
+    }
     std::vector<dlc::rt::HostTensor> inputs;
     dlc::driver::CompileOptions opts;
     if (fs::is_directory(arg)) {
@@ -61,7 +69,13 @@ int main(int argc, char** argv) {
       continue;
     }
     try {
-      dlc::rt::CudaPlan plan = dlc::codegen::planCuda(program, {});
+      dlc::rt::CudaPlan plan = dlc::codegen::planCuda(program, target);
+      dlc::rt::cuda::verifyPlan(program, plan);  // what the CUDA device checks first
+      int gemms = 0, convs = 0;
+      for (const dlc::rt::CudaStep& s : plan.steps) {
+        gemms += s.kind == dlc::rt::StepKind::Gemm;
+        convs += s.kind == dlc::rt::StepKind::Conv;
+      }
       std::vector<dlc::rt::HostTensor> got = dlc::test::runEmulated(program, plan, inputs);
       std::string diff;
       for (size_t i = 0; i < want.size() && diff.empty(); ++i) {
@@ -69,7 +83,8 @@ int main(int argc, char** argv) {
         if (!diff.empty()) diff = "output " + std::to_string(i) + ": " + diff;
       }
       if (!diff.empty()) throw std::runtime_error(diff);
-      std::cout << "PASS " << arg << " (" << plan.kernels.size() << " kernels)\n";
+      std::cout << "PASS " << arg << " (" << plan.kernels.size() << " kernels, " << gemms << " GEMM and "
+                << convs << " convolution calls)\n";
       ++passed;
     } catch (const std::exception& e) {
       std::cout << "FAIL " << arg << ": " << e.what() << "\n";

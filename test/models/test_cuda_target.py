@@ -49,3 +49,22 @@ def test_missing_nvrtc_is_a_clear_user_error(dlc_bin):
     proc = dlc_env(dlc_bin, {"DLC_NVRTC_LIBRARY": "/nonexistent/libnvrtc.so.13"},
                    "compile", MLP, "--target", "cuda")
     user_error(proc, "--target cuda needs NVRTC", "/nonexistent/libnvrtc.so.13", "CUDA_HOME")
+
+
+def test_no_libraries_needs_a_cuda_target_or_device(dlc_bin):
+    user_error(dlc(dlc_bin, "compile", MLP, "--no-libraries"), "--no-libraries goes with --target cuda or --emit cuda")
+    user_error(dlc(dlc_bin, "run", MLP, "--device", "host", "--no-libraries", "--input-dir", ".", "--output-dir", "."),
+               "--no-libraries needs the CUDA device")
+
+
+def test_no_libraries_generates_the_gemm_kernels(dlc_bin):
+    # The MLP's two layers are cuBLASLt calls (bias+relu, then a plain GEMM)
+    # and no generated kernel; with --no-libraries both are generated kernels.
+    with_libs = dlc(dlc_bin, "compile", MLP, "--emit", "cuda")
+    assert with_libs.returncode == 0, with_libs.stderr
+    assert "cuBLASLt GEMM m=4 n=128 k=784, epilogue bias+relu" in with_libs.stdout
+    assert "__global__ void k0_" not in with_libs.stdout
+    generated = dlc(dlc_bin, "compile", MLP, "--emit", "cuda", "--no-libraries")
+    assert generated.returncode == 0, generated.stderr
+    assert "cuBLASLt" not in generated.stdout
+    assert "__global__ void k0_gemm" in generated.stdout

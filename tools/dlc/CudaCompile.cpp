@@ -43,6 +43,7 @@ Failure compileForCuda(const std::string& model, const rt::Program& program, con
                        CudaCompileResult& out) {
   codegen::CudaTarget target;
   target.arch = options.arch;
+  target.useLibraries = options.useLibraries;
   try {
     out.plan = codegen::planCuda(program, target);
   } catch (const codegen::CodegenError& e) {

@@ -18,6 +18,7 @@ namespace dlc::driver {
 struct CudaCompileOptions {
   std::string arch;       // "" : the GPU present, else sm_90
   bool useCache = true;   // --no-kernel-cache: false
+  bool useLibraries = true;  // --no-libraries: false (every kernel generated, no cuBLASLt/cuDNN)
 };
 
 // Checks what --target cuda needs before the model is compiled: NVRTC

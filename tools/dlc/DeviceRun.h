@@ -32,8 +32,9 @@ struct CudaRunError {
 // Plans the program for the GPU present (codegen::planCuda for its arch and
 // SM count), compiles the module (codegen::compileModule) and runs it once
 // with the CUDA executor. Throws rt::RunError for the caller's inputs (as the
-// host device does) and CudaRunError for everything else.
+// host device does) and CudaRunError for everything else. useLibraries
+// false: no cuBLASLt/cuDNN calls (--no-libraries).
 std::vector<rt::HostTensor> runOnCuda(const rt::Program& program, const std::vector<rt::HostTensor>& inputs,
-                                      bool cudaGraph);
+                                      bool cudaGraph, bool useLibraries = true);
 
 }  // namespace dlc::tool

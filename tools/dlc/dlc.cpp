@@ -78,6 +78,8 @@ options:
                              default: the GPU present, else sm_90)
   --no-kernel-cache          with --target cuda: neither read nor write the kernel cache
                              ($DLC_CACHE_DIR, else $XDG_CACHE_HOME/dlc, else ~/.cache/dlc)
+  --no-libraries             with --target cuda or --emit cuda: generate every kernel
+                             (no cuBLASLt GEMM or cuDNN convolution calls)
   --input-shape NAME=D0xD1   fix a symbolic input shape (repeatable)
   --print-ir-after-all       print the IR after import and after every pass (stderr)
   --print-ir-after=PASS      print the IR after the named pass (stderr; repeatable)
@@ -102,6 +104,8 @@ options:
                              none can be used is an error that gives the reason)
   --cuda-graph               on the CUDA device, capture the model's kernels and
                              library calls as a CUDA graph and replay it
+  --no-libraries             on the CUDA device, generate every kernel (no cuBLASLt
+                             GEMM or cuDNN convolution calls)
   --input-dir DIR            the input tensors
   --output-dir DIR           where the outputs go (created if missing)
   --input-shape NAME=D0xD1   fix a symbolic input shape (repeatable)
@@ -229,6 +233,7 @@ int compileCommand(int argc, char** argv) {
     if (args.value(a, "--target", target)) continue;
     if (args.value(a, "--arch", cuda.arch)) continue;
     if (a == "--no-kernel-cache") { cuda.useCache = false; continue; }
+    if (a == "--no-libraries") { cuda.useLibraries = false; continue; }
     if (a == "--no-elide") { elide = false; continue; }
     if (a == "--stats") { stats = true; continue; }
     if (a == "--json") { json = true; continue; }
@@ -241,6 +246,8 @@ int compileCommand(int argc, char** argv) {
   if (target != "host" && target != "cuda") throw UsageError{"--target '" + target + "': expected host or cuda"};
   if (target != "cuda" && (!cuda.arch.empty() || !cuda.useCache))
     throw UsageError{"--arch and --no-kernel-cache go with --target cuda"};
+  if (!cuda.useLibraries && target != "cuda" && emit != "cuda")
+    throw UsageError{"--no-libraries goes with --target cuda or --emit cuda"};
   if (!emit.empty() && emit != "ir" && emit != "fused-ir" && emit != "plan" && emit != "cuda")
     throw UsageError{"--emit '" + emit + "': expected ir, fused-ir, plan or cuda"};
   if (!output.empty() && (!emit.empty() || stats || opts.explainFusion))
@@ -288,6 +295,7 @@ int compileCommand(int argc, char** argv) {
   if (emit == "cuda") {  // the module's source, before NVRTC
     dlc::codegen::CudaTarget t;
     if (!cuda.arch.empty()) t.arch = cuda.arch;
+    t.useLibraries = cuda.useLibraries;
     try {
       std::cout << dlc::codegen::planCuda(program, t).source;
     } catch (const dlc::codegen::CodegenError& e) {
@@ -338,7 +346,7 @@ int runCommand(int argc, char** argv) {
   Args args(argc, argv, 2);
   CompileOptions opts;
   std::string model, device = "auto", inputDir, outputDir, compileFlag;
-  bool cudaGraph = false;
+  bool cudaGraph = false, useLibraries = true;
   while (!args.done()) {
     std::string a = args.next();
     if (a == "-h" || a == "--help") return std::cout << kRunHelp, 0;
@@ -349,6 +357,7 @@ int runCommand(int argc, char** argv) {
     }
     if (args.value(a, "--device", device)) continue;
     if (a == "--cuda-graph") { cudaGraph = true; continue; }
+    if (a == "--no-libraries") { useLibraries = false; continue; }
     if (args.value(a, "--input-dir", inputDir)) continue;
     if (args.value(a, "--output-dir", outputDir)) continue;
     if (a.rfind("-", 0) == 0) throw UsageError{"unknown option '" + a + "' (see dlc run --help)"};
@@ -360,10 +369,14 @@ int runCommand(int argc, char** argv) {
   if (device != "auto" && device != "host" && device != "cuda")
     throw UsageError{"--device '" + device + "': expected auto, host or cuda"};
   if (cudaGraph && device == "host") throw UsageError{"--cuda-graph needs the CUDA device (--device cuda or auto)"};
+  if (!useLibraries && device == "host")
+    throw UsageError{"--no-libraries needs the CUDA device (--device cuda or auto)"};
   std::error_code ec;
   if (dlc::rt::isExecutableFile(model)) {
     if (!compileFlag.empty())
       throw UsageError{compileFlag + " does not apply to '" + model + "', an executable file (compiled already)"};
+    if (!useLibraries)
+      throw UsageError{"--no-libraries does not apply to '" + model + "', an executable file (compiled already)"};
     if (!fs::is_directory(inputDir, ec)) throw UsageError{"--input-dir '" + inputDir + "' is not a directory"};
     Failure f = dlc::driver::runExecutableFile(model, device, inputDir, outputDir, cudaGraph);
     return f ? report(f) : 0;
@@ -408,7 +421,7 @@ int runCommand(int argc, char** argv) {
 
   std::vector<dlc::rt::HostTensor> outputs;
   try {
-    outputs = choice.cuda ? dlc::tool::runOnCuda(program, inputs, cudaGraph) : dlc::rt::runOnHost(program, inputs);
+    outputs = choice.cuda ? dlc::tool::runOnCuda(program, inputs, cudaGraph, useLibraries) : dlc::rt::runOnHost(program, inputs);
   } catch (const dlc::rt::RunError& e) {
     return report({1, model + ": " + e.what()});
   } catch (const dlc::tool::CudaRunError& e) {
