@@ -116,9 +116,19 @@ std::string KernelEmitter::load(int32_t v, const Index& index) {
   return "dlc_ld(" + ptr(v) + ", " + flatten(index, type(v).shape) + ")";
 }
 
-std::string KernelEmitter::emit(int32_t v, const Index& index) {
+std::string KernelEmitter::cacheKey(int32_t v, const Index& index) {
   std::string key = "v" + num(v) + "@";
   for (const std::string& i : index) key += i + ",";
+  return key;
+}
+
+void KernelEmitter::preset(int32_t value, const Index& index, const std::string& name) {
+  scopes_.back()[cacheKey(value, index)] = name;
+}
+
+std::string KernelEmitter::emit(int32_t v, const Index& index) {
+  if (auto b = bound_.find(v); b != bound_.end()) return b->second;
+  std::string key = cacheKey(v, index);
   for (auto it = scopes_.rbegin(); it != scopes_.rend(); ++it)
     if (auto f = it->find(key); f != it->end()) return f->second;
   const rt::ValueInfo& info = p_.values[v];

@@ -47,6 +47,14 @@ class KernelEmitter {
   std::string let(const std::string& type, const std::string& expr, const char* prefix = "v");
   void pushScope() { scopes_.emplace_back(); }
   void popScope() { scopes_.pop_back(); }
+  // `value` is the register `name` at every index (a row kernel's reduction
+  // result, the same for every element of the row being computed).
+  void bind(int32_t value, const std::string& name) { bound_[value] = name; }
+  // `value` at `index` is the register `name` until the current scope ends
+  // (a row kernel's input element already loaded into a register).
+  void preset(int32_t value, const Index& index, const std::string& name);
+  // The load expression of memory value v at index (recorded as a read).
+  std::string load(int32_t v, const Index& index);
 
   // The C++ name of the pointer to value id v's buffer (a kernel parameter).
   static std::string ptr(int32_t v) { return "p" + std::to_string(v); }
@@ -65,7 +73,7 @@ class KernelEmitter {
   std::string concatenate(const rt::Instr& in, const Index& index);
   std::string pad(const rt::Instr& in, const Index& index);
   std::string gather(const rt::Instr& in, const Index& index);
-  std::string load(int32_t v, const Index& index);
+  static std::string cacheKey(int32_t v, const Index& index);
   const rt::TensorType& type(int32_t v) const { return p_.values[v].type; }
 
   const rt::Program& p_;
@@ -74,6 +82,7 @@ class KernelEmitter {
   std::string idx_;
   std::map<int32_t, int32_t> definer_;  // value id -> instr index
   std::vector<std::map<std::string, std::string>> scopes_;
+  std::map<int32_t, std::string> bound_;
   std::vector<int32_t> reads_;
   std::set<int32_t> readSet_;
   int next_ = 0;

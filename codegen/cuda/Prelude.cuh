@@ -8,6 +8,7 @@
 // kernels on a machine with no GPU (DLC_HOST_EMULATION below).
 #if defined(__CUDACC__) || defined(__CUDACC_RTC__)
 #define DLC_FN __device__ __forceinline__
+#define DLC_UNROLL _Pragma("unroll")
 #else
 #define DLC_HOST_EMULATION 1
 #endif
@@ -34,6 +35,8 @@
 // One copy per kernel function: the threads of the running block share it.
 #define __shared__ static
 #define __restrict__ __restrict
+#define __launch_bounds__(...)
+#define DLC_UNROLL
 struct dim3 {
   unsigned x = 1, y = 1, z = 1;
 };
@@ -246,6 +249,18 @@ template <typename T> DLC_FN void dlc_st(T* p, dlc_i64 i, T v) { p[i] = v; }
 // The first failure stored wins (CudaPlan.h KernelStatus).
 enum { DLC_INDEX_OUT_OF_RANGE = 1, DLC_INT_DIV_BY_ZERO = 2 };
 DLC_FN void dlc_fail(int* status, int code) { atomicCAS(status, 0, code); }
+
+//===--- warp shuffles -------------------------------------------------------===//
+// Butterfly exchange within a warp for every register type: types narrower
+// than 32 bits (bool, 8/16-bit integers) travel as int, which
+// __shfl_xor_sync has no overload for otherwise.
+template <typename T> DLC_FN T dlc_shfl_xor(T v, int laneMask) {
+  if constexpr (sizeof(T) < 4) {
+    return static_cast<T>(__shfl_xor_sync(0xffffffffu, static_cast<int>(v), laneMask));
+  } else {
+    return __shfl_xor_sync(0xffffffffu, v, laneMask);
+  }
+}
 
 //===--- integer helpers -----------------------------------------------------===//
 template <typename T> struct dlc_uns { typedef T type; };
