@@ -1,5 +1,7 @@
 #include "codegen/cuda/KernelEmitter.h"
 
+#include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 #include "codegen/cuda/CudaTypes.h"
@@ -20,6 +22,19 @@ bool isNumber(const std::string& s) {
   return true;
 }
 std::string num(int64_t v) { return std::to_string(v); }
+bool isIdentifier(const std::string& s) {
+  if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+  return true;
+}
+std::string shapeKey(const rt::Shape& shape, const Index& index) {
+  std::string k;
+  for (int64_t d : shape) k += num(d) + "x";
+  k += "|";
+  for (const std::string& i : index) k += i + ",";
+  return k;
+}
 // Index arithmetic that folds the 0 and 1 cases, so contiguous and size-1
 // dimensions leave simple expressions.
 std::string add(const std::string& a, const std::string& b) {
@@ -93,14 +108,22 @@ Index KernelEmitter::unflatten(const std::string& flat, const rt::Shape& shape) 
       bool outermost = true;
       for (size_t o = 0; o < d; ++o) outermost = outermost && shape[o] == 1;
       if (!outermost) e = paren(e) + " % " + num(shape[d]);
-      out[d] = isNumber(flat) ? num((std::stoll(flat) / inner) % shape[d]) : let(idx_, e, "i");
+      if (isNumber(flat)) out[d] = num((std::stoll(flat) / inner) % shape[d]);
+      else if (e == flat && isIdentifier(flat)) out[d] = flat;
+      else out[d] = let(idx_, e, "i");
     }
     inner *= shape[d];
   }
+  // Remembered only when the index names this call's variables (an index of
+  // literals alone is the same for every flat index of an all-1 shape).
+  bool named = false;
+  for (const std::string& i : out) named = named || !isNumber(i);
+  if (named) flatOf_[shapeKey(shape, out)] = flat;
   return out;
 }
 
 std::string KernelEmitter::flatten(const Index& index, const rt::Shape& shape) {
+  if (auto f = flatOf_.find(shapeKey(shape, index)); f != flatOf_.end()) return f->second;
   std::string e = "0";
   int64_t stride = 1;
   std::vector<std::string> terms;
@@ -113,7 +136,18 @@ std::string KernelEmitter::flatten(const Index& index, const rt::Shape& shape) {
 
 std::string KernelEmitter::load(int32_t v, const Index& index) {
   if (readSet_.insert(v).second) reads_.push_back(v);
-  return "dlc_ld(" + ptr(v) + ", " + flatten(index, type(v).shape) + ")";
+  std::string flat = flatten(index, type(v).shape);
+  if (auto o = loadOverrides_.find(num(v) + "@" + flat); o != loadOverrides_.end()) return o->second;
+  return "dlc_ld(" + ptr(v) + ", " + flat + ")";
+}
+
+bool KernelEmitter::isSplat(const rt::ValueInfo& info) {
+  if (info.kind != rt::ValueKind::Constant || info.constant.numElements() == 0) return false;
+  int64_t bytes = rt::dtypeSize(info.type.dtype);
+  auto* data = static_cast<const unsigned char*>(info.constant.data());
+  for (int64_t i = 1; i < info.constant.numElements(); ++i)
+    if (!std::equal(data, data + bytes, data + i * bytes)) return false;
+  return true;
 }
 
 std::string KernelEmitter::cacheKey(int32_t v, const Index& index) {
@@ -133,15 +167,8 @@ std::string KernelEmitter::emit(int32_t v, const Index& index) {
     if (auto f = it->find(key); f != it->end()) return f->second;
   const rt::ValueInfo& info = p_.values[v];
   std::string result;
-  if (info.kind == rt::ValueKind::Constant && info.constant.numElements() > 0) {
-    // Splat constants (a fusion's scalars) become literals.
-    bool splat = true;
-    int64_t bytes = rt::dtypeSize(info.type.dtype);
-    auto* data = static_cast<const unsigned char*>(info.constant.data());
-    for (int64_t i = 1; splat && i < info.constant.numElements(); ++i)
-      splat = std::equal(data, data + bytes, data + i * bytes);
-    if (splat) return literal(info.constant, 0);
-  }
+  // Splat constants (a fusion's scalars) become literals.
+  if (isSplat(info)) return literal(info.constant, 0);
   auto def = definer_.find(v);
   if (def == definer_.end()) {
     result = let(registerType(info.type.dtype), load(v, index));

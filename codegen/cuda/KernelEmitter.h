@@ -55,7 +55,17 @@ class KernelEmitter {
   void preset(int32_t value, const Index& index, const std::string& name);
   // The load expression of memory value v at index (recorded as a read).
   std::string load(int32_t v, const Index& index);
+  // Loads of memory value v at the flat index `flat` (the exact expression
+  // text) become `expr` (an element of a vector already loaded).
+  void overrideLoad(int32_t v, const std::string& flat, const std::string& expr) {
+    loadOverrides_[std::to_string(v) + "@" + flat] = expr;
+  }
+  // Computes as if value v had type `t` (same element count: a vectorised
+  // loop sees every value as one flat dimension).
+  void retype(int32_t v, rt::TensorType t) { retyped_[v] = std::move(t); }
 
+  // A constant whose elements are all equal: emitted as a literal, never read.
+  static bool isSplat(const rt::ValueInfo& info);
   // The C++ name of the pointer to value id v's buffer (a kernel parameter).
   static std::string ptr(int32_t v) { return "p" + std::to_string(v); }
   // Values read from memory (inputs and non-splat constants), in first-use order.
@@ -74,7 +84,10 @@ class KernelEmitter {
   std::string pad(const rt::Instr& in, const Index& index);
   std::string gather(const rt::Instr& in, const Index& index);
   static std::string cacheKey(int32_t v, const Index& index);
-  const rt::TensorType& type(int32_t v) const { return p_.values[v].type; }
+  const rt::TensorType& type(int32_t v) const {
+    auto r = retyped_.find(v);
+    return r == retyped_.end() ? p_.values[v].type : r->second;
+  }
 
   const rt::Program& p_;
   const rt::Kernel& k_;
@@ -83,6 +96,10 @@ class KernelEmitter {
   std::map<int32_t, int32_t> definer_;  // value id -> instr index
   std::vector<std::map<std::string, std::string>> scopes_;
   std::map<int32_t, std::string> bound_;
+  std::map<std::string, std::string> loadOverrides_;
+  std::map<int32_t, rt::TensorType> retyped_;
+  // flatten(unflatten(f, shape), shape) is f: keyed by shape and index text.
+  std::map<std::string, std::string> flatOf_;
   std::vector<int32_t> reads_;
   std::set<int32_t> readSet_;
   int next_ = 0;

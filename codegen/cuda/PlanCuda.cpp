@@ -12,6 +12,7 @@
 #include "codegen/cuda/Prelude.h"
 #include "codegen/cuda/RowReduction.h"
 #include "codegen/cuda/SpecialKernels.h"
+#include "codegen/cuda/VectorLoop.h"
 
 namespace dlc::codegen {
 
@@ -192,6 +193,8 @@ rt::CudaPlan planCuda(const rt::Program& program, const CudaTarget& target) {
         g.reads = {first.operands[0], first.operands[1], first.operands[2]};
       } else if (auto rows = rowReductionBody(program, k, idx, target.smCount)) {
         g = std::move(*rows);
+      } else if (auto vectors = vectorLoopBody(program, k, idx)) {
+        g = std::move(*vectors);
       } else {
         g = elementalBody(program, k, idx);
       }

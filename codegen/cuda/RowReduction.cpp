@@ -262,8 +262,14 @@ std::optional<KernelBody> rowReductionBody(const rt::Program& p, const rt::Kerne
       w.line(acc + " = " + reduceCombine(t, kind, acc, v) + ";");
     });
     if (!perBlock) w.close();
-    for (int64_t mask = std::min<int64_t>(width, 32) / 2; mask >= 1; mask /= 2)
-      w.line(acc + " = " + reduceCombine(t, kind, acc, "dlc_shfl_xor(" + acc + ", " + num(mask) + ")") + ";");
+    // The lane's value is exchanged before it is combined: an i1 combine is
+    // || or &&, and every lane must reach the shuffle.
+    std::string other = "rother" + num(n);
+    if (width > 1) w.line(accumType(t) + " " + other + ";");
+    for (int64_t mask = std::min<int64_t>(width, 32) / 2; mask >= 1; mask /= 2) {
+      w.line(other + " = dlc_shfl_xor(" + acc + ", " + num(mask) + ");");
+      w.line(acc + " = " + reduceCombine(t, kind, acc, other) + ";");
+    }
     if (perBlock) {
       std::string part = "rpart" + num(n);
       w.line("if (tid % 32 == 0) " + part + "[tid / 32] = " + acc + ";");

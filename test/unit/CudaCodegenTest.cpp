@@ -5,6 +5,8 @@
 // shape of code: names, comments, index types, no #include in the CUDA branch.
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "ProgramBuilder.h"
 #include "codegen/cuda/PlanCuda.h"
 #include "codegen/cuda/Prelude.h"
@@ -380,6 +382,13 @@ TEST(CudaCodegenTest, RowReductionDtypes) {
     expectSame(rowKernel(d, {3, 1, 5, 1, 7}, {2, 3, 4}, false), tol, tol);
     expectSame(rowKernel(d, {2, 40}, {1}, true), tol, tol);
   }
+  // i1 rows: any/all combine with || and &&, whose short circuit must not
+  // skip a lane's shuffle (a hang, in the emulation as on the GPU).
+  for (ReduceKind k : {ReduceKind::Max, ReduceKind::Min}) {
+    Program p = single(OpCode::Reduce, {T(DType::I1, {40, 2})}, T(DType::I1, {40}), uint8_t(k),
+                       [](Instr& i) { i.dims = {1}; });
+    expectSame(p, 0, 0);
+  }
 }
 
 // Reductions over outer dims (a column reduction) and kernels whose row
@@ -403,6 +412,59 @@ TEST(CudaCodegenTest, RowReductionConditions) {
   b.program.outputs = {y};
   EXPECT_EQ(planCuda(b.program, {}).source.find("dlc_shfl_xor(racc"), std::string::npos);
   expectSame(b.program, 1e-5, 1e-6);
+}
+
+// A loop kernel of contiguous values: x * reshape(y) + broadcast(scalar s)
+// written as d, compared with x (an i1 output) and, with `to`, converted.
+// `offset`: the first output's arena offset (-1: a buffer of its own).
+Program contiguousLoop(DType d, Shape shape, std::optional<DType> to, int64_t offset = -1) {
+  ProgramBuilder b;
+  int64_t n = 1;
+  for (int64_t x : shape) n *= x;
+  int32_t x = b.input(T(d, shape)), y = b.input(T(d, {n})), s = b.input(T(d, {}));
+  b.beginKernel();
+  int32_t ry = b.local(OpCode::Reshape, {y}, T(d, shape));
+  int32_t bs = b.local(OpCode::BroadcastInDim, {s}, T(d, shape));
+  int32_t t = b.local(OpCode::Binary, {x, ry}, T(d, shape), uint8_t(BinaryKind::Mul));
+  int32_t u = b.output(OpCode::Binary, {t, bs}, T(d, shape), offset, uint8_t(BinaryKind::Add));
+  int32_t c = b.output(OpCode::Compare, {u, x}, T(DType::I1, shape), -1, uint8_t(CompareKind::GT));
+  b.program.outputs = {u, c};
+  if (to) b.program.outputs.push_back(b.output(OpCode::Convert, {u}, T(*to, shape)));
+  b.endKernel();
+  b.program.arenaBytes = offset >= 0 ? offset + n * 8 : 0;
+  return std::move(b.program);
+}
+
+// 16 bytes of the widest type per thread, a scalar tail, every dtype width;
+// inputs whose addresses are not aligned take the scalar loop (the
+// emulation aborts on a misaligned vector access, as the GPU faults).
+TEST(CudaCodegenTest, VectorisedLoops) {
+  struct Case { DType d; Shape shape; std::optional<DType> to; const char* vector; };
+  for (Case c : {Case{DType::F32, {3, 1367}, DType::F16, "dlc_ldv<4>"}, Case{DType::F16, {5, 203}, {}, "dlc_ldv<8>"},
+                 Case{DType::BF16, {2, 20}, DType::F32, "dlc_ldv<4>"}, Case{DType::F64, {3, 3}, {}, "dlc_ldv<2>"},
+                 Case{DType::I32, {4, 9}, DType::I64, "dlc_ldv<2>"}, Case{DType::U8, {1, 70}, {}, "dlc_ldv<8>"}}) {
+    SCOPED_TRACE(std::string(dtypeName(c.d)));
+    Program p = contiguousLoop(c.d, c.shape, c.to);
+    CudaPlan plan = planCuda(p, {});
+    EXPECT_NE(kernelSource(plan, plan.kernels[0].name).find(c.vector), std::string::npos);
+    double tol = c.d == DType::F16 || c.d == DType::BF16 ? 1e-2 : 1e-6;
+    expectSame(p, tol, tol);
+  }
+  for (unsigned offset : {4u, 8u, 16u}) {
+    SCOPED_TRACE("inputs " + std::to_string(offset) + " bytes past an aligned address");
+    Program p = contiguousLoop(DType::F32, {4, 65}, {}, 256);
+    CudaPlan plan = planCuda(p, {});
+    std::vector<HostTensor> in = dlc::test::randomInputs(p, 5);
+    dlc::test::EmulationOptions options;
+    options.inputByteOffset = offset;
+    std::vector<HostTensor> want = runOnHost(p, in), got = dlc::test::runEmulated(p, plan, in, options);
+    for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(dlc::test::compareTensors(want[i], got[i], 1e-6, 1e-6), "");
+  }
+  // A transpose reads another element than it writes: elemental.
+  Program moved = single(OpCode::Transpose, {T(DType::F32, {8, 8})}, T(DType::F32, {8, 8}), 0,
+                         [](Instr& i) { i.dims = {1, 0}; });
+  CudaPlan movedPlan = planCuda(moved, {});
+  EXPECT_EQ(kernelSource(movedPlan, movedPlan.kernels[0].name).find("dlc_ldv"), std::string::npos);
 }
 
 TEST(CudaCodegenTest, SourceIsReadableAndSelfContained) {
