@@ -81,6 +81,59 @@ const char* unaryFloat(rt::UnaryKind k) {
 
 }  // namespace
 
+std::string dropUnusedIndices(const std::string& body) {
+  std::vector<std::string> lines;
+  for (size_t at = 0; at < body.size();) {
+    size_t end = body.find('\n', at);
+    if (end == std::string::npos) end = body.size();
+    lines.push_back(body.substr(at, end - at));
+    at = end + 1;
+  }
+  // The name an index declaration declares, or "".
+  auto declared = [](const std::string& line) -> std::string {
+    size_t s = line.find_first_not_of(' ');
+    for (const char* head : {"const int ", "const dlc_i64 "}) {
+      std::string h(head);
+      if (s == std::string::npos || line.compare(s, h.size(), h) != 0) continue;
+      size_t name = s + h.size(), end = line.find(' ', name);
+      if (end == std::string::npos || line.compare(end, 3, " = ") != 0) return "";
+      return line.substr(name, end - name);
+    }
+    return "";
+  };
+  auto indent = [](const std::string& l) { return l.find_first_not_of(' '); };
+  auto mentions = [](const std::string& l, const std::string& name) {
+    for (size_t at = l.find(name); at != std::string::npos; at = l.find(name, at + 1)) {
+      auto part = [&](size_t i) { return i < l.size() && (std::isalnum(static_cast<unsigned char>(l[i])) || l[i] == '_'); };
+      if (!(at > 0 && part(at - 1)) && !part(at + name.size())) return true;
+    }
+    return false;
+  };
+  // A declaration is used when a later line of its block (up to the first
+  // line indented less) names it; removing one may leave another unused.
+  std::vector<bool> keep(lines.size(), true);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t i = lines.size(); i-- > 0;) {
+      std::string name = keep[i] ? declared(lines[i]) : "";
+      if (name.empty()) continue;
+      size_t depth = indent(lines[i]);
+      bool used = false;
+      for (size_t j = i + 1; j < lines.size() && !used; ++j) {
+        if (!keep[j]) continue;
+        size_t d = indent(lines[j]);
+        if (d != std::string::npos && d < depth) break;
+        used = mentions(lines[j], name);
+      }
+      if (!used) keep[i] = false, changed = true;
+    }
+  }
+  std::string out;
+  for (size_t i = 0; i < lines.size(); ++i)
+    if (keep[i] && !(i + 1 == lines.size() && lines[i].empty())) out += lines[i] + "\n";
+  return out;
+}
+
 KernelEmitter::KernelEmitter(const rt::Program& p, const rt::Kernel& k, CodeWriter& w,
                              std::string idxType)
     : p_(p), k_(k), w_(w), idx_(std::move(idxType)) {

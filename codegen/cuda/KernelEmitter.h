@@ -32,6 +32,12 @@ class CodeWriter {
   int indent_ = 0;
 };
 
+// `body` without the index variables (`const int NAME = ...;` lines, whose
+// initialisers have no side effects) that nothing reads: unflatten declares every dimension's index, and paths
+// working on flat indices read few of them (the compiler would drop them,
+// with a warning each).
+std::string dropUnusedIndices(const std::string& body);
+
 class KernelEmitter {
  public:
   // idxType: "int" when every size fits in 31 bits, else "dlc_i64".

@@ -164,7 +164,7 @@ Generated elementalBody(const rt::Program& p, const rt::Kernel& k, const std::st
     e.popScope();
     w.close();
   }
-  g.body = w.str();
+  g.body = dropUnusedIndices(w.str());
   g.reads = e.memoryReads();
   return g;
 }

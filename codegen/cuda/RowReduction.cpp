@@ -303,7 +303,7 @@ std::optional<KernelBody> rowReductionBody(const rt::Program& p, const rt::Kerne
   }
   if (!perBlock) w.close();
   w.close();
-  out.body = w.str();
+  out.body = dropUnusedIndices(w.str());
   out.reads = e.memoryReads();
   return out;
 }

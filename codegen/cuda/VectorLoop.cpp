@@ -126,7 +126,7 @@ std::optional<KernelBody> vectorLoopBody(const rt::Program& p, const rt::Kernel&
   w.close();
 
   KernelBody body;
-  body.body = w.str();
+  body.body = dropUnusedIndices(w.str());
   body.reads = e.memoryReads();
   for (int32_t v : streamed)  // loaded as vectors even where no output reaches them
     if (std::find(body.reads.begin(), body.reads.end(), v) == body.reads.end()) body.reads.push_back(v);
