@@ -1,5 +1,7 @@
 #include "codegen/cuda/KernelEmitter.h"
 
+#include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 #include "codegen/cuda/CudaTypes.h"
@@ -20,6 +22,19 @@ bool isNumber(const std::string& s) {
   return true;
 }
 std::string num(int64_t v) { return std::to_string(v); }
+bool isIdentifier(const std::string& s) {
+  if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+  return true;
+}
+std::string shapeKey(const rt::Shape& shape, const Index& index) {
+  std::string k;
+  for (int64_t d : shape) k += num(d) + "x";
+  k += "|";
+  for (const std::string& i : index) k += i + ",";
+  return k;
+}
 // Index arithmetic that folds the 0 and 1 cases, so contiguous and size-1
 // dimensions leave simple expressions.
 std::string add(const std::string& a, const std::string& b) {
@@ -66,6 +81,59 @@ const char* unaryFloat(rt::UnaryKind k) {
 
 }  // namespace
 
+std::string dropUnusedIndices(const std::string& body) {
+  std::vector<std::string> lines;
+  for (size_t at = 0; at < body.size();) {
+    size_t end = body.find('\n', at);
+    if (end == std::string::npos) end = body.size();
+    lines.push_back(body.substr(at, end - at));
+    at = end + 1;
+  }
+  // The name an index declaration declares, or "".
+  auto declared = [](const std::string& line) -> std::string {
+    size_t s = line.find_first_not_of(' ');
+    for (const char* head : {"const int ", "const dlc_i64 "}) {
+      std::string h(head);
+      if (s == std::string::npos || line.compare(s, h.size(), h) != 0) continue;
+      size_t name = s + h.size(), end = line.find(' ', name);
+      if (end == std::string::npos || line.compare(end, 3, " = ") != 0) return "";
+      return line.substr(name, end - name);
+    }
+    return "";
+  };
+  auto indent = [](const std::string& l) { return l.find_first_not_of(' '); };
+  auto mentions = [](const std::string& l, const std::string& name) {
+    for (size_t at = l.find(name); at != std::string::npos; at = l.find(name, at + 1)) {
+      auto part = [&](size_t i) { return i < l.size() && (std::isalnum(static_cast<unsigned char>(l[i])) || l[i] == '_'); };
+      if (!(at > 0 && part(at - 1)) && !part(at + name.size())) return true;
+    }
+    return false;
+  };
+  // A declaration is used when a later line of its block (up to the first
+  // line indented less) names it; removing one may leave another unused.
+  std::vector<bool> keep(lines.size(), true);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t i = lines.size(); i-- > 0;) {
+      std::string name = keep[i] ? declared(lines[i]) : "";
+      if (name.empty()) continue;
+      size_t depth = indent(lines[i]);
+      bool used = false;
+      for (size_t j = i + 1; j < lines.size() && !used; ++j) {
+        if (!keep[j]) continue;
+        size_t d = indent(lines[j]);
+        if (d != std::string::npos && d < depth) break;
+        used = mentions(lines[j], name);
+      }
+      if (!used) keep[i] = false, changed = true;
+    }
+  }
+  std::string out;
+  for (size_t i = 0; i < lines.size(); ++i)
+    if (keep[i] && !(i + 1 == lines.size() && lines[i].empty())) out += lines[i] + "\n";
+  return out;
+}
+
 KernelEmitter::KernelEmitter(const rt::Program& p, const rt::Kernel& k, CodeWriter& w,
                              std::string idxType)
     : p_(p), k_(k), w_(w), idx_(std::move(idxType)) {
@@ -93,14 +161,22 @@ Index KernelEmitter::unflatten(const std::string& flat, const rt::Shape& shape) 
       bool outermost = true;
       for (size_t o = 0; o < d; ++o) outermost = outermost && shape[o] == 1;
       if (!outermost) e = paren(e) + " % " + num(shape[d]);
-      out[d] = isNumber(flat) ? num((std::stoll(flat) / inner) % shape[d]) : let(idx_, e, "i");
+      if (isNumber(flat)) out[d] = num((std::stoll(flat) / inner) % shape[d]);
+      else if (e == flat && isIdentifier(flat)) out[d] = flat;
+      else out[d] = let(idx_, e, "i");
     }
     inner *= shape[d];
   }
+  // Remembered only when the index names this call's variables (an index of
+  // literals alone is the same for every flat index of an all-1 shape).
+  bool named = false;
+  for (const std::string& i : out) named = named || !isNumber(i);
+  if (named) flatOf_[shapeKey(shape, out)] = flat;
   return out;
 }
 
 std::string KernelEmitter::flatten(const Index& index, const rt::Shape& shape) {
+  if (auto f = flatOf_.find(shapeKey(shape, index)); f != flatOf_.end()) return f->second;
   std::string e = "0";
   int64_t stride = 1;
   std::vector<std::string> terms;
@@ -113,25 +189,39 @@ std::string KernelEmitter::flatten(const Index& index, const rt::Shape& shape) {
 
 std::string KernelEmitter::load(int32_t v, const Index& index) {
   if (readSet_.insert(v).second) reads_.push_back(v);
-  return "dlc_ld(" + ptr(v) + ", " + flatten(index, type(v).shape) + ")";
+  std::string flat = flatten(index, type(v).shape);
+  if (auto o = loadOverrides_.find(num(v) + "@" + flat); o != loadOverrides_.end()) return o->second;
+  return "dlc_ld(" + ptr(v) + ", " + flat + ")";
+}
+
+bool KernelEmitter::isSplat(const rt::ValueInfo& info) {
+  if (info.kind != rt::ValueKind::Constant || info.constant.numElements() == 0) return false;
+  int64_t bytes = rt::dtypeSize(info.type.dtype);
+  auto* data = static_cast<const unsigned char*>(info.constant.data());
+  for (int64_t i = 1; i < info.constant.numElements(); ++i)
+    if (!std::equal(data, data + bytes, data + i * bytes)) return false;
+  return true;
+}
+
+std::string KernelEmitter::cacheKey(int32_t v, const Index& index) {
+  std::string key = "v" + num(v) + "@";
+  for (const std::string& i : index) key += i + ",";
+  return key;
+}
+
+void KernelEmitter::preset(int32_t value, const Index& index, const std::string& name) {
+  scopes_.back()[cacheKey(value, index)] = name;
 }
 
 std::string KernelEmitter::emit(int32_t v, const Index& index) {
-  std::string key = "v" + num(v) + "@";
-  for (const std::string& i : index) key += i + ",";
+  if (auto b = bound_.find(v); b != bound_.end()) return b->second;
+  std::string key = cacheKey(v, index);
   for (auto it = scopes_.rbegin(); it != scopes_.rend(); ++it)
     if (auto f = it->find(key); f != it->end()) return f->second;
   const rt::ValueInfo& info = p_.values[v];
   std::string result;
-  if (info.kind == rt::ValueKind::Constant && info.constant.numElements() > 0) {
-    // Splat constants (a fusion's scalars) become literals.
-    bool splat = true;
-    int64_t bytes = rt::dtypeSize(info.type.dtype);
-    auto* data = static_cast<const unsigned char*>(info.constant.data());
-    for (int64_t i = 1; splat && i < info.constant.numElements(); ++i)
-      splat = std::equal(data, data + bytes, data + i * bytes);
-    if (splat) return literal(info.constant, 0);
-  }
+  // Splat constants (a fusion's scalars) become literals.
+  if (isSplat(info)) return literal(info.constant, 0);
   auto def = definer_.find(v);
   if (def == definer_.end()) {
     result = let(registerType(info.type.dtype), load(v, index));

@@ -32,6 +32,12 @@ class CodeWriter {
   int indent_ = 0;
 };
 
+// `body` without the index variables (`const int NAME = ...;` lines, whose
+// initialisers have no side effects) that nothing reads: unflatten declares every dimension's index, and paths
+// working on flat indices read few of them (the compiler would drop them,
+// with a warning each).
+std::string dropUnusedIndices(const std::string& body);
+
 class KernelEmitter {
  public:
   // idxType: "int" when every size fits in 31 bits, else "dlc_i64".
@@ -47,7 +53,25 @@ class KernelEmitter {
   std::string let(const std::string& type, const std::string& expr, const char* prefix = "v");
   void pushScope() { scopes_.emplace_back(); }
   void popScope() { scopes_.pop_back(); }
+  // `value` is the register `name` at every index (a row kernel's reduction
+  // result, the same for every element of the row being computed).
+  void bind(int32_t value, const std::string& name) { bound_[value] = name; }
+  // `value` at `index` is the register `name` until the current scope ends
+  // (a row kernel's input element already loaded into a register).
+  void preset(int32_t value, const Index& index, const std::string& name);
+  // The load expression of memory value v at index (recorded as a read).
+  std::string load(int32_t v, const Index& index);
+  // Loads of memory value v at the flat index `flat` (the exact expression
+  // text) become `expr` (an element of a vector already loaded).
+  void overrideLoad(int32_t v, const std::string& flat, const std::string& expr) {
+    loadOverrides_[std::to_string(v) + "@" + flat] = expr;
+  }
+  // Computes as if value v had type `t` (same element count: a vectorised
+  // loop sees every value as one flat dimension).
+  void retype(int32_t v, rt::TensorType t) { retyped_[v] = std::move(t); }
 
+  // A constant whose elements are all equal: emitted as a literal, never read.
+  static bool isSplat(const rt::ValueInfo& info);
   // The C++ name of the pointer to value id v's buffer (a kernel parameter).
   static std::string ptr(int32_t v) { return "p" + std::to_string(v); }
   // Values read from memory (inputs and non-splat constants), in first-use order.
@@ -65,8 +89,11 @@ class KernelEmitter {
   std::string concatenate(const rt::Instr& in, const Index& index);
   std::string pad(const rt::Instr& in, const Index& index);
   std::string gather(const rt::Instr& in, const Index& index);
-  std::string load(int32_t v, const Index& index);
-  const rt::TensorType& type(int32_t v) const { return p_.values[v].type; }
+  static std::string cacheKey(int32_t v, const Index& index);
+  const rt::TensorType& type(int32_t v) const {
+    auto r = retyped_.find(v);
+    return r == retyped_.end() ? p_.values[v].type : r->second;
+  }
 
   const rt::Program& p_;
   const rt::Kernel& k_;
@@ -74,6 +101,11 @@ class KernelEmitter {
   std::string idx_;
   std::map<int32_t, int32_t> definer_;  // value id -> instr index
   std::vector<std::map<std::string, std::string>> scopes_;
+  std::map<int32_t, std::string> bound_;
+  std::map<std::string, std::string> loadOverrides_;
+  std::map<int32_t, rt::TensorType> retyped_;
+  // flatten(unflatten(f, shape), shape) is f: keyed by shape and index text.
+  std::map<std::string, std::string> flatOf_;
   std::vector<int32_t> reads_;
   std::set<int32_t> readSet_;
   int next_ = 0;

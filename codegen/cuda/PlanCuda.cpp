@@ -12,7 +12,9 @@
 #include "codegen/cuda/KernelEmitter.h"
 #include "codegen/cuda/LibraryCalls.h"
 #include "codegen/cuda/Prelude.h"
+#include "codegen/cuda/RowReduction.h"
 #include "codegen/cuda/SpecialKernels.h"
+#include "codegen/cuda/VectorLoop.h"
 
 namespace dlc::codegen {
 
@@ -135,11 +137,7 @@ std::string trampoline(const rt::Program& p, const std::string& name, const std:
 // count (a loop kernel has one; a row kernel's per-row and per-element
 // outputs get one each), computing every output of that count at the
 // loop's flat index, all loads before any store.
-struct Generated {
-  std::string body;
-  std::vector<int32_t> reads;
-  int64_t work = 0;
-};
+using Generated = KernelBody;
 
 Generated elementalBody(const rt::Program& p, const rt::Kernel& k, const std::string& idx) {
   CodeWriter w;
@@ -168,7 +166,7 @@ Generated elementalBody(const rt::Program& p, const rt::Kernel& k, const std::st
     e.popScope();
     w.close();
   }
-  g.body = w.str();
+  g.body = dropUnusedIndices(w.str());
   g.reads = e.memoryReads();
   return g;
 }
@@ -238,7 +236,6 @@ rt::CudaPlan planCuda(const rt::Program& program, const CudaTarget& target) {
     }
     std::string idx = indexType(program, k);
     Generated g;
-    bool synchronises = false;
     const rt::Instr& first = program.instrs[k.begin];
     try {
       if (k.kind == rt::KernelKind::Sort && first.op == rt::OpCode::Argsort) {
@@ -247,6 +244,10 @@ rt::CudaPlan planCuda(const rt::Program& program, const CudaTarget& target) {
       } else if (k.kind == rt::KernelKind::Scatter && first.op == rt::OpCode::Scatter) {
         g.body = scatterBody(program, first, idx, g.work);
         g.reads = {first.operands[0], first.operands[1], first.operands[2]};
+      } else if (auto rows = rowReductionBody(program, k, idx, target.smCount)) {
+        g = std::move(*rows);
+      } else if (auto vectors = vectorLoopBody(program, k, idx)) {
+        g = std::move(*vectors);
       } else {
         g = elementalBody(program, k, idx);
       }
@@ -265,14 +266,15 @@ rt::CudaPlan planCuda(const rt::Program& program, const CudaTarget& target) {
     rt::CudaKernel ck;
     ck.name = name;
     ck.fused = fusedList(program, k);
-    ck.block = {kBlock, 1, 1};
-    ck.grid = {gridFor(g.work, target), 1, 1};
+    ck.block = g.grid.x ? g.block : rt::Dim3{kBlock, 1, 1};
+    ck.grid = g.grid.x ? g.grid : rt::Dim3{gridFor(g.work, target), 1, 1};
     ck.args = args;
     kernels += "// " + name + ": Program kernel " + std::to_string(ki) + " (" + kindName(k.kind) +
                "), " + k.location + "\n//   fuses: " + ck.fused + "\n//   writes:";
     for (int32_t o : k.outputs) kernels += " p" + std::to_string(o) + " " + program.values[o].type.str();
-    kernels += "\nextern \"C\" __global__ void " + name + "(" + signature(program, args, outputsFrom) + ") {\n" +
-               g.body + "}\n" + trampoline(program, name, args, outputsFrom, synchronises) + "\n";
+    std::string bounds = g.launchBounds ? "__launch_bounds__(" + std::to_string(g.launchBounds) + ") " : "";
+    kernels += "\nextern \"C\" __global__ void " + bounds + name + "(" + signature(program, args, outputsFrom) +
+               ") {\n" + g.body + "}\n" + trampoline(program, name, args, outputsFrom, g.synchronises) + "\n";
     step.kind = rt::StepKind::Kernel;
     step.kernel = static_cast<int32_t>(plan.kernels.size());
     plan.kernels.push_back(std::move(ck));

@@ -8,6 +8,7 @@
 // kernels on a machine with no GPU (DLC_HOST_EMULATION below).
 #if defined(__CUDACC__) || defined(__CUDACC_RTC__)
 #define DLC_FN __device__ __forceinline__
+#define DLC_UNROLL _Pragma("unroll")
 #else
 #define DLC_HOST_EMULATION 1
 #endif
@@ -22,6 +23,8 @@
 #include <atomic>
 #include <barrier>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -34,6 +37,8 @@
 // One copy per kernel function: the threads of the running block share it.
 #define __shared__ static
 #define __restrict__ __restrict
+#define __launch_bounds__(...)
+#define DLC_UNROLL
 struct dim3 {
   unsigned x = 1, y = 1, z = 1;
 };
@@ -242,10 +247,56 @@ DLC_FN void dlc_st(dlc_bf16* p, dlc_i64 i, float v) { p[i].bits = dlc_f2bf(v); }
 DLC_FN void dlc_st(dlc_i1* p, dlc_i64 i, bool v) { p[i].v = v ? 1 : 0; }
 template <typename T> DLC_FN void dlc_st(T* p, dlc_i64 i, T v) { p[i] = v; }
 
+//===--- vector loads and stores ---------------------------------------------===//
+// N consecutive elements moved as one access of N * sizeof(S) bytes (up to
+// 16: ld/st.global.v4.u32); the address must be aligned to that size, which
+// a vectorised loop kernel checks before it takes its vector path.
+template <typename S, int N> struct alignas(sizeof(S) * N) dlc_vec { S v[N]; };
+#ifdef DLC_HOST_EMULATION
+// A misaligned vector access faults on the GPU; the emulation aborts.
+inline void dlc_emu_check_aligned(const void* p, unsigned long bytes) {
+  if (reinterpret_cast<unsigned long long>(p) % bytes == 0) return;
+  std::fprintf(stderr, "misaligned %lu-byte vector access at %p\n", bytes, p);
+  std::abort();
+}
+#endif
+template <int N, typename S> DLC_FN dlc_vec<S, N> dlc_ldv(const S* p, dlc_i64 i) {
+#ifdef DLC_HOST_EMULATION
+  dlc_emu_check_aligned(p + i, sizeof(dlc_vec<S, N>));
+  dlc_vec<S, N> r; std::memcpy(&r, p + i, sizeof r); return r;
+#else
+  return *reinterpret_cast<const dlc_vec<S, N>*>(p + i);
+#endif
+}
+template <int N, typename S> DLC_FN void dlc_stv(S* p, dlc_i64 i, const dlc_vec<S, N>& v) {
+#ifdef DLC_HOST_EMULATION
+  dlc_emu_check_aligned(p + i, sizeof(dlc_vec<S, N>));
+  std::memcpy(p + i, &v, sizeof v);
+#else
+  *reinterpret_cast<dlc_vec<S, N>*>(p + i) = v;
+#endif
+}
+// Whether p is aligned to `bytes` (a power of two).
+template <typename S> DLC_FN bool dlc_aligned(const S* p, unsigned bytes) {
+  return (reinterpret_cast<dlc_u64>(p) & (bytes - 1)) == 0;
+}
+
 //===--- status word ---------------------------------------------------------===//
 // The first failure stored wins (CudaPlan.h KernelStatus).
 enum { DLC_INDEX_OUT_OF_RANGE = 1, DLC_INT_DIV_BY_ZERO = 2 };
 DLC_FN void dlc_fail(int* status, int code) { atomicCAS(status, 0, code); }
+
+//===--- warp shuffles -------------------------------------------------------===//
+// Butterfly exchange within a warp for every register type: types narrower
+// than 32 bits (bool, 8/16-bit integers) travel as int, which
+// __shfl_xor_sync has no overload for otherwise.
+template <typename T> DLC_FN T dlc_shfl_xor(T v, int laneMask) {
+  if constexpr (sizeof(T) < 4) {
+    return static_cast<T>(__shfl_xor_sync(0xffffffffu, static_cast<int>(v), laneMask));
+  } else {
+    return __shfl_xor_sync(0xffffffffu, v, laneMask);
+  }
+}
 
 //===--- integer helpers -----------------------------------------------------===//
 template <typename T> struct dlc_uns { typedef T type; };

@@ -162,7 +162,15 @@ std::vector<HostTensor> runEmulated(const Program& program, const CudaPlan& plan
       (reinterpret_cast<uintptr_t>(arenaStore.data()) + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment);
   for (size_t id = 0; id < program.values.size(); ++id) {
     const ValueInfo& v = program.values[id];
-    if (v.kind == ValueKind::Input) ptrs[id] = const_cast<void*>(inputs[v.inputIndex].data());
+    if (v.kind == ValueKind::Input && o.inputByteOffset) {
+      size_t bytes = static_cast<size_t>(v.type.byteSize());
+      owned.emplace_back(new unsigned char[bytes + kArenaAlignment + o.inputByteOffset]);
+      auto* at = reinterpret_cast<unsigned char*>(
+          (reinterpret_cast<uintptr_t>(owned.back().get()) + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment);
+      at += o.inputByteOffset;
+      std::memcpy(at, inputs[v.inputIndex].data(), bytes);
+      ptrs[id] = at;
+    } else if (v.kind == ValueKind::Input) ptrs[id] = const_cast<void*>(inputs[v.inputIndex].data());
     else if (v.kind == ValueKind::Constant) ptrs[id] = const_cast<void*>(v.constant.data());
     else if (v.kind == ValueKind::Intermediate) ptrs[id] = v.offset >= 0 ? arena + v.offset : poisoned(v.type.byteSize());
   }

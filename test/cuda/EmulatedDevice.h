@@ -19,6 +19,9 @@ namespace dlc::test {
 struct EmulationOptions {
   std::string workDir;       // where module sources and .so files go ("": $TMPDIR)
   unsigned maxBlocks = 3;    // grids are clamped to this (kernels are grid-stride loops)
+  // Nonzero: inputs are copied to this many bytes past a 256-byte boundary,
+  // as a caller's device buffers may be (checks kernels' unaligned paths).
+  unsigned inputByteOffset = 0;
 };
 
 // Compiles plan.source (cached by content hash in workDir) and runs it.

@@ -5,6 +5,8 @@
 // shape of code: names, comments, index types, no #include in the CUDA branch.
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "ProgramBuilder.h"
 #include "codegen/cuda/PlanCuda.h"
 #include "codegen/cuda/Prelude.h"
@@ -279,6 +281,190 @@ TEST(CudaCodegenTest, FusedSoftmaxRowKernelAndInPlaceLoop) {
   b.program.arenaBytes = 512;
   b.program.outputs = {y, mx};
   expectSame(b.program, 1e-5, 1e-6);
+}
+
+// The source of kernel `name` (its comment through its trampoline).
+std::string kernelSource(const CudaPlan& plan, const std::string& name) {
+  size_t at = plan.source.find("// " + name + ":");
+  if (at == std::string::npos) return "";
+  return plan.source.substr(at, plan.source.find("#endif", at) - at);
+}
+
+// A row-reduction kernel over the innermost `dims` of `full`. Floats:
+// softmax (max, exp-sum, divide) writing the per-element result, the row max
+// and the row's log-sum-exp. Integers: sum, max and min of the row, writing
+// x * max - sum per element and the three per row. Broadcasts of a row value
+// take the reduced form, or with keepDims a reshape to the kept-1 shape and
+// an identity broadcast.
+Program rowKernel(DType d, Shape full, std::vector<int64_t> dims, bool keepDims) {
+  ProgramBuilder b;
+  Shape row, keep = full;
+  std::vector<int64_t> kept;
+  for (size_t i = 0; i < full.size(); ++i) {
+    if (std::find(dims.begin(), dims.end(), int64_t(i)) != dims.end()) {
+      keep[i] = 1;
+      continue;
+    }
+    row.push_back(full[i]);
+    kept.push_back(int64_t(i));
+  }
+  std::vector<int64_t> identity;
+  for (size_t i = 0; i < full.size(); ++i) identity.push_back(int64_t(i));
+  int32_t x = b.input(T(d, full));
+  b.beginKernel(KernelKind::Reduction);
+  auto reduce = [&](ReduceKind k, int32_t v, bool out) {
+    int32_t r = out ? b.output(OpCode::Reduce, {v}, T(d, row), -1, uint8_t(k))
+                    : b.local(OpCode::Reduce, {v}, T(d, row), uint8_t(k));
+    b.program.instrs.back().dims = dims;
+    return r;
+  };
+  auto spread = [&](int32_t r) {
+    if (keepDims) {
+      r = b.local(OpCode::Reshape, {r}, T(d, keep));
+      int32_t s = b.local(OpCode::BroadcastInDim, {r}, T(d, full));
+      b.program.instrs.back().dims = identity;
+      return s;
+    }
+    int32_t s = b.local(OpCode::BroadcastInDim, {r}, T(d, full));
+    b.program.instrs.back().dims = kept;
+    return s;
+  };
+  auto binary = [&](BinaryKind k, int32_t a, int32_t c, bool out, TensorType t) {
+    return out ? b.output(OpCode::Binary, {a, c}, t, -1, uint8_t(k)) : b.local(OpCode::Binary, {a, c}, t, uint8_t(k));
+  };
+  if (isFloat(d)) {
+    int32_t mx = reduce(ReduceKind::Max, x, true);
+    int32_t sub = binary(BinaryKind::Sub, x, spread(mx), false, T(d, full));
+    int32_t ex = b.local(OpCode::Unary, {sub}, T(d, full), uint8_t(UnaryKind::Exp));
+    int32_t sum = reduce(ReduceKind::Sum, ex, false);
+    int32_t sm = binary(BinaryKind::Div, ex, spread(sum), true, T(d, full));
+    int32_t lg = b.local(OpCode::Unary, {sum}, T(d, row), uint8_t(UnaryKind::Log));
+    int32_t lse = binary(BinaryKind::Add, lg, mx, true, T(d, row));
+    b.program.outputs = {sm, mx, lse};
+  } else {
+    int32_t sum = reduce(ReduceKind::Sum, x, true);
+    int32_t mx = reduce(ReduceKind::Max, x, true);
+    int32_t mn = reduce(ReduceKind::Min, x, true);
+    int32_t y = binary(BinaryKind::Sub, binary(BinaryKind::Mul, x, spread(mx), false, T(d, full)), spread(sum), true,
+                       T(d, full));
+    b.program.outputs = {y, sum, mx, mn};
+  }
+  b.endKernel();
+  return std::move(b.program);
+}
+
+// Row lengths around the warp size and long rows (a warp per row, several
+// rows per warp, a block per row), several rows, both broadcast forms,
+// outputs per element and per row; the kernel is the row kernel.
+TEST(CudaCodegenTest, RowReductionLengths) {
+  struct Case { int64_t rows, len; bool keepDims; CudaTarget target; const char* shape; };
+  CudaTarget few;
+  few.smCount = 1;  // 300 rows fill it: a warp per row even for long rows
+  for (Case c : {Case{5, 1, false, {}, "tid % 32 / 1;"}, Case{3, 31, true, {}, "tid % 32 / 32"},
+                 Case{70, 32, false, {}, "dlc_shfl_xor(racc1, 16)"}, Case{4, 33, true, {}, "dlc_shfl_xor(racc1, 16)"},
+                 Case{3, 1000, false, {}, "__syncthreads"}, Case{300, 1000, true, few, "rcache0[32]"},
+                 Case{2, 5000, true, {}, "__launch_bounds__(512)"}, Case{9, 6, false, {}, "tid % 32 / 8"}}) {
+    SCOPED_TRACE(std::to_string(c.rows) + " rows of " + std::to_string(c.len));
+    Program p = rowKernel(DType::F32, {c.rows, c.len}, {1}, c.keepDims);
+    CudaPlan plan = planCuda(p, c.target);
+    std::string src = kernelSource(plan, plan.kernels[0].name);
+    EXPECT_NE(src.find(c.shape), std::string::npos) << src;
+    expectSame(p, 1e-5, 1e-6, {}, c.target);
+  }
+}
+
+// f16/bf16/f64 softmax rows and i32/i8/u16 rows (exact), reduced over the
+// two innermost dims with size-1 dims among them.
+TEST(CudaCodegenTest, RowReductionDtypes) {
+  for (DType d : {DType::F16, DType::BF16, DType::F64, DType::I32, DType::I8, DType::U16}) {
+    SCOPED_TRACE(std::string(dtypeName(d)));
+    double tol = d == DType::F16 || d == DType::BF16 ? 2e-2 : d == DType::F64 ? 1e-12 : 0;
+    expectSame(rowKernel(d, {3, 1, 5, 1, 7}, {2, 3, 4}, false), tol, tol);
+    expectSame(rowKernel(d, {2, 40}, {1}, true), tol, tol);
+  }
+  // i1 rows: any/all combine with || and &&, whose short circuit must not
+  // skip a lane's shuffle (a hang, in the emulation as on the GPU).
+  for (ReduceKind k : {ReduceKind::Max, ReduceKind::Min}) {
+    Program p = single(OpCode::Reduce, {T(DType::I1, {40, 2})}, T(DType::I1, {40}), uint8_t(k),
+                       [](Instr& i) { i.dims = {1}; });
+    expectSame(p, 0, 0);
+  }
+}
+
+// Reductions over outer dims (a column reduction) and kernels whose row
+// values are not aligned with their rows keep the elemental path.
+TEST(CudaCodegenTest, RowReductionConditions) {
+  Program columns = rowKernel(DType::F32, {6, 33}, {0}, false);
+  EXPECT_EQ(planCuda(columns, {}).source.find("dlc_shfl_xor(racc"), std::string::npos);
+  expectSame(columns, 1e-5, 1e-6);
+  // A transpose of the softmax inside the kernel reads other rows.
+  ProgramBuilder b;
+  int32_t x = b.input(T(DType::F32, {4, 4}));
+  b.beginKernel(KernelKind::Reduction);
+  int32_t s = b.local(OpCode::Reduce, {x}, T(DType::F32, {4}), uint8_t(ReduceKind::Sum));
+  b.program.instrs.back().dims = {1};
+  int32_t bs = b.local(OpCode::BroadcastInDim, {s}, T(DType::F32, {4, 4}));
+  b.program.instrs.back().dims = {0};
+  int32_t t = b.local(OpCode::Transpose, {bs}, T(DType::F32, {4, 4}));
+  b.program.instrs.back().dims = {1, 0};
+  int32_t y = b.output(OpCode::Binary, {x, t}, T(DType::F32, {4, 4}), -1, uint8_t(BinaryKind::Div));
+  b.endKernel();
+  b.program.outputs = {y};
+  EXPECT_EQ(planCuda(b.program, {}).source.find("dlc_shfl_xor(racc"), std::string::npos);
+  expectSame(b.program, 1e-5, 1e-6);
+}
+
+// A loop kernel of contiguous values: x * reshape(y) + broadcast(scalar s)
+// written as d, compared with x (an i1 output) and, with `to`, converted.
+// `offset`: the first output's arena offset (-1: a buffer of its own).
+Program contiguousLoop(DType d, Shape shape, std::optional<DType> to, int64_t offset = -1) {
+  ProgramBuilder b;
+  int64_t n = 1;
+  for (int64_t x : shape) n *= x;
+  int32_t x = b.input(T(d, shape)), y = b.input(T(d, {n})), s = b.input(T(d, {}));
+  b.beginKernel();
+  int32_t ry = b.local(OpCode::Reshape, {y}, T(d, shape));
+  int32_t bs = b.local(OpCode::BroadcastInDim, {s}, T(d, shape));
+  int32_t t = b.local(OpCode::Binary, {x, ry}, T(d, shape), uint8_t(BinaryKind::Mul));
+  int32_t u = b.output(OpCode::Binary, {t, bs}, T(d, shape), offset, uint8_t(BinaryKind::Add));
+  int32_t c = b.output(OpCode::Compare, {u, x}, T(DType::I1, shape), -1, uint8_t(CompareKind::GT));
+  b.program.outputs = {u, c};
+  if (to) b.program.outputs.push_back(b.output(OpCode::Convert, {u}, T(*to, shape)));
+  b.endKernel();
+  b.program.arenaBytes = offset >= 0 ? offset + n * 8 : 0;
+  return std::move(b.program);
+}
+
+// 16 bytes of the widest type per thread, a scalar tail, every dtype width;
+// inputs whose addresses are not aligned take the scalar loop (the
+// emulation aborts on a misaligned vector access, as the GPU faults).
+TEST(CudaCodegenTest, VectorisedLoops) {
+  struct Case { DType d; Shape shape; std::optional<DType> to; const char* vector; };
+  for (Case c : {Case{DType::F32, {3, 1367}, DType::F16, "dlc_ldv<4>"}, Case{DType::F16, {5, 203}, {}, "dlc_ldv<8>"},
+                 Case{DType::BF16, {2, 20}, DType::F32, "dlc_ldv<4>"}, Case{DType::F64, {3, 3}, {}, "dlc_ldv<2>"},
+                 Case{DType::I32, {4, 9}, DType::I64, "dlc_ldv<2>"}, Case{DType::U8, {1, 70}, {}, "dlc_ldv<8>"}}) {
+    SCOPED_TRACE(std::string(dtypeName(c.d)));
+    Program p = contiguousLoop(c.d, c.shape, c.to);
+    CudaPlan plan = planCuda(p, {});
+    EXPECT_NE(kernelSource(plan, plan.kernels[0].name).find(c.vector), std::string::npos);
+    double tol = c.d == DType::F16 || c.d == DType::BF16 ? 1e-2 : 1e-6;
+    expectSame(p, tol, tol);
+  }
+  for (unsigned offset : {4u, 8u, 16u}) {
+    SCOPED_TRACE("inputs " + std::to_string(offset) + " bytes past an aligned address");
+    Program p = contiguousLoop(DType::F32, {4, 65}, {}, 256);
+    CudaPlan plan = planCuda(p, {});
+    std::vector<HostTensor> in = dlc::test::randomInputs(p, 5);
+    dlc::test::EmulationOptions options;
+    options.inputByteOffset = offset;
+    std::vector<HostTensor> want = runOnHost(p, in), got = dlc::test::runEmulated(p, plan, in, options);
+    for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(dlc::test::compareTensors(want[i], got[i], 1e-6, 1e-6), "");
+  }
+  // A transpose reads another element than it writes: elemental.
+  Program moved = single(OpCode::Transpose, {T(DType::F32, {8, 8})}, T(DType::F32, {8, 8}), 0,
+                         [](Instr& i) { i.dims = {1, 0}; });
+  CudaPlan movedPlan = planCuda(moved, {});
+  EXPECT_EQ(kernelSource(movedPlan, movedPlan.kernels[0].name).find("dlc_ldv"), std::string::npos);
 }
 
 TEST(CudaCodegenTest, SourceIsReadableAndSelfContained) {
