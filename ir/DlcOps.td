@@ -12,9 +12,13 @@ include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 
 // opClass: Elementwise | Injective | Reduction | Contraction | Constant.
-class Dlc_Op<string mnemonic, string opClass, list<Trait> traits = []>
+// `grad` = 1 declares the op's own gradient rule (DlcOp::buildGradient,
+// defined in ir/Gradients*.cpp); ops without one keep the interface's
+// default, which reports "has no gradient rule yet".
+class Dlc_Op<string mnemonic, string opClass, list<Trait> traits = [], bit grad = 0>
     : Op<Dlc_Dialect, mnemonic,
-         !listconcat(traits, [Pure, DeclareOpInterfaceMethods<Dlc_OpInterface>])> {
+         !listconcat(traits, [Pure, DeclareOpInterfaceMethods<Dlc_OpInterface,
+                                        !if(grad, ["buildGradient"], [])>])> {
   let extraClassDeclaration = [{
     static constexpr ::dlc::OpClass kOpClass = ::dlc::OpClass::}] # opClass # [{;
   }];
@@ -53,7 +57,7 @@ def Dlc_IotaOp : Dlc_Op<"iota", "Injective"> {
 //===----------------------------------------------------------------------===//
 
 class Dlc_UnaryOp<string mnemonic, Type type, string summ>
-    : Dlc_Op<mnemonic, "Elementwise", [SameOperandsAndResultType, Elementwise]> {
+    : Dlc_Op<mnemonic, "Elementwise", [SameOperandsAndResultType, Elementwise], 1> {
   let summary = summ;
   let arguments = (ins type:$operand);
   let results = (outs type:$result);
@@ -81,7 +85,7 @@ def Dlc_NotOp : Dlc_UnaryOp<"not", Dlc_IntOrBoolTensor, "logical not (i1), bitwi
 
 class Dlc_BinaryOp<string mnemonic, Type type, string summ, list<Trait> traits = []>
     : Dlc_Op<mnemonic, "Elementwise",
-             !listconcat(traits, [SameOperandsAndResultType, Elementwise])> {
+             !listconcat(traits, [SameOperandsAndResultType, Elementwise]), 1> {
   let summary = summ;
   let arguments = (ins type:$lhs, type:$rhs);
   let results = (outs type:$result);
@@ -129,7 +133,7 @@ def Dlc_ShiftRightOp : Dlc_BinaryOp<"shift_right", Dlc_IntTensor,
 }
 
 def Dlc_CompareOp : Dlc_Op<"compare", "Elementwise",
-    [Elementwise, SameTypeOperands, SameOperandsAndResultShape]> {
+    [Elementwise, SameTypeOperands, SameOperandsAndResultShape], 1> {
   let summary = "elementwise comparison giving i1";
   let description = [{ `%p = dlc.compare lt, %a, %b : tensor<4xf32> -> tensor<4xi1>` }];
   let arguments = (ins Dlc_CompareDirectionAttr:$direction, Dlc_Tensor:$lhs, Dlc_Tensor:$rhs);
@@ -139,7 +143,7 @@ def Dlc_CompareOp : Dlc_Op<"compare", "Elementwise",
 
 def Dlc_SelectOp : Dlc_Op<"select", "Elementwise",
     [Elementwise, SameOperandsAndResultShape,
-     AllTypesMatch<["on_true", "on_false", "result"]>]> {
+     AllTypesMatch<["on_true", "on_false", "result"]>], 1> {
   let summary = "pred ? on_true : on_false, elementwise";
   let arguments = (ins Dlc_PredTensor:$pred, Dlc_Tensor:$on_true, Dlc_Tensor:$on_false);
   let results = (outs Dlc_Tensor:$result);
@@ -147,7 +151,7 @@ def Dlc_SelectOp : Dlc_Op<"select", "Elementwise",
   let hasFolder = 1;
 }
 
-def Dlc_ConvertOp : Dlc_Op<"convert", "Elementwise", [Elementwise, SameOperandsAndResultShape]> {
+def Dlc_ConvertOp : Dlc_Op<"convert", "Elementwise", [Elementwise, SameOperandsAndResultShape], 1> {
   let summary = "element type conversion";
   let description = [{
     Floats to integers truncate toward zero; anything to i1 is `x != 0`.
@@ -176,7 +180,7 @@ def Dlc_BitcastConvertOp : Dlc_Op<"bitcast_convert", "Elementwise",
 // Data movement (injective)
 //===----------------------------------------------------------------------===//
 
-def Dlc_BroadcastInDimOp : Dlc_Op<"broadcast_in_dim", "Injective"> {
+def Dlc_BroadcastInDimOp : Dlc_Op<"broadcast_in_dim", "Injective", [], 1> {
   let summary = "explicit broadcast";
   let description = [{
     `dims[i]` is the result dimension that operand dimension `i` maps to;
@@ -193,7 +197,7 @@ def Dlc_BroadcastInDimOp : Dlc_Op<"broadcast_in_dim", "Injective"> {
   let hasCanonicalizer = 1;
 }
 
-def Dlc_ReshapeOp : Dlc_Op<"reshape", "Injective"> {
+def Dlc_ReshapeOp : Dlc_Op<"reshape", "Injective", [], 1> {
   let summary = "same elements, new shape (row-major order kept)";
   let arguments = (ins Dlc_Tensor:$operand);
   let results = (outs Dlc_Tensor:$result);
@@ -202,7 +206,7 @@ def Dlc_ReshapeOp : Dlc_Op<"reshape", "Injective"> {
   let hasFolder = 1;
 }
 
-def Dlc_TransposeOp : Dlc_Op<"transpose", "Injective"> {
+def Dlc_TransposeOp : Dlc_Op<"transpose", "Injective", [], 1> {
   let summary = "permute dimensions: result dim i is operand dim perm[i]";
   let arguments = (ins Dlc_Tensor:$operand, DenseI64ArrayAttr:$permutation);
   let results = (outs Dlc_Tensor:$result);
@@ -214,7 +218,7 @@ def Dlc_TransposeOp : Dlc_Op<"transpose", "Injective"> {
   let hasCanonicalizer = 1;
 }
 
-def Dlc_SliceOp : Dlc_Op<"slice", "Injective"> {
+def Dlc_SliceOp : Dlc_Op<"slice", "Injective", [], 1> {
   let summary = "strided slice [start, limit) per dimension";
   let arguments = (ins Dlc_Tensor:$operand, DenseI64ArrayAttr:$start_indices,
                        DenseI64ArrayAttr:$limit_indices, DenseI64ArrayAttr:$strides);
@@ -227,7 +231,7 @@ def Dlc_SliceOp : Dlc_Op<"slice", "Injective"> {
   let hasFolder = 1;
 }
 
-def Dlc_ConcatenateOp : Dlc_Op<"concatenate", "Injective"> {
+def Dlc_ConcatenateOp : Dlc_Op<"concatenate", "Injective", [], 1> {
   let summary = "join tensors along one dimension";
   let arguments = (ins Variadic<Dlc_Tensor>:$inputs, I64Attr:$dimension);
   let results = (outs Dlc_Tensor:$result);
@@ -237,7 +241,7 @@ def Dlc_ConcatenateOp : Dlc_Op<"concatenate", "Injective"> {
   let hasVerifier = 1;
 }
 
-def Dlc_PadOp : Dlc_Op<"pad", "Injective"> {
+def Dlc_PadOp : Dlc_Op<"pad", "Injective", [], 1> {
   let summary = "edge (possibly negative) and interior padding with a scalar";
   let arguments = (ins Dlc_Tensor:$operand, Dlc_Tensor:$padding_value,
                        DenseI64ArrayAttr:$edge_padding_low,
@@ -251,7 +255,7 @@ def Dlc_PadOp : Dlc_Op<"pad", "Injective"> {
   let hasVerifier = 1;
 }
 
-def Dlc_GatherOp : Dlc_Op<"gather", "Injective"> {
+def Dlc_GatherOp : Dlc_Op<"gather", "Injective", [], 1> {
   let summary = "take slices along one axis by index (ONNX Gather)";
   let description = [{
     Result shape: operand.shape[:axis] + indices.shape + operand.shape[axis+1:].
@@ -267,7 +271,7 @@ def Dlc_GatherOp : Dlc_Op<"gather", "Injective"> {
   let hasCanonicalizer = 1;
 }
 
-def Dlc_ScatterOp : Dlc_Op<"scatter", "Injective"> {
+def Dlc_ScatterOp : Dlc_Op<"scatter", "Injective", [], 1> {
   let summary = "base with updates combined in at gathered positions (gather's adjoint)";
   let description = [{
     `updates` has the shape that `dlc.gather %base, %indices, axis` would
@@ -288,7 +292,7 @@ def Dlc_ScatterOp : Dlc_Op<"scatter", "Injective"> {
   let hasVerifier = 1;
 }
 
-def Dlc_ReverseOp : Dlc_Op<"reverse", "Injective", [SameOperandsAndResultType]> {
+def Dlc_ReverseOp : Dlc_Op<"reverse", "Injective", [SameOperandsAndResultType], 1> {
   let summary = "reverse the order of elements along dimensions";
   let arguments = (ins Dlc_Tensor:$operand, DenseI64ArrayAttr:$dimensions);
   let results = (outs Dlc_Tensor:$result);
@@ -300,7 +304,7 @@ def Dlc_ReverseOp : Dlc_Op<"reverse", "Injective", [SameOperandsAndResultType]> 
 // Reductions and contractions
 //===----------------------------------------------------------------------===//
 
-def Dlc_ReduceOp : Dlc_Op<"reduce", "Reduction"> {
+def Dlc_ReduceOp : Dlc_Op<"reduce", "Reduction", [], 1> {
   let summary = "sum/max/min/prod over dimensions, which are removed";
   let description = [{
     `%s = dlc.reduce sum %x, dims = [1] : tensor<8x128xf32> -> tensor<8xf32>`
@@ -314,7 +318,7 @@ def Dlc_ReduceOp : Dlc_Op<"reduce", "Reduction"> {
   let hasVerifier = 1;
 }
 
-def Dlc_DotGeneralOp : Dlc_Op<"dot_general", "Contraction"> {
+def Dlc_DotGeneralOp : Dlc_Op<"dot_general", "Contraction", [], 1> {
   let summary = "batched contraction (matmul and friends)";
   let description = [{
     Result dimensions: batch, then lhs free, then rhs free.
@@ -336,7 +340,7 @@ def Dlc_DotGeneralOp : Dlc_Op<"dot_general", "Contraction"> {
   let hasCanonicalizer = 1;
 }
 
-def Dlc_ConvolutionOp : Dlc_Op<"convolution", "Contraction"> {
+def Dlc_ConvolutionOp : Dlc_Op<"convolution", "Contraction", [], 1> {
   let summary = "N-d grouped, strided, padded, dilated convolution (NCHW / OIHW)";
   let arguments = (ins Dlc_FloatTensor:$input, Dlc_FloatTensor:$filter,
                        DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pad_low,
@@ -351,7 +355,7 @@ def Dlc_ConvolutionOp : Dlc_Op<"convolution", "Contraction"> {
   let hasVerifier = 1;
 }
 
-def Dlc_ReduceWindowOp : Dlc_Op<"reduce_window", "Reduction"> {
+def Dlc_ReduceWindowOp : Dlc_Op<"reduce_window", "Reduction", [], 1> {
   let summary = "a reduction over sliding windows (pooling)";
   let description = [{
     The window covers every dimension. Padding takes the reduction's identity

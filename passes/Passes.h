@@ -7,6 +7,8 @@
 //   dlc-fuse               groups core ops into dlc.fusion kernels
 //   dlc-plan-memory        liveness + arena offsets over the kernel order
 //   dlc-verify-memory-plan proves the plan: no two live buffers overlap
+//   dlc-autodiff           appends a scalar loss's gradients (training; not in the
+//                          inference pipeline)
 #pragma once
 
 #include <cstdint>
@@ -38,5 +40,6 @@ std::unique_ptr<mlir::Pass> createFoldConstantsPass();
 std::unique_ptr<mlir::Pass> createFusionPass(bool explain = false);
 std::unique_ptr<mlir::Pass> createPlanMemoryPass();
 std::unique_ptr<mlir::Pass> createVerifyMemoryPlanPass();
+std::unique_ptr<mlir::Pass> createAutodiffPass();
 
 }  // namespace dlc

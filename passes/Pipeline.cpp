@@ -29,6 +29,7 @@ void registerPasses() {
   mlir::registerPass([] { return createFusionPass(); });
   mlir::registerPass([] { return createPlanMemoryPass(); });
   mlir::registerPass([] { return createVerifyMemoryPlanPass(); });
+  mlir::registerPass([] { return createAutodiffPass(); });
 }
 
 }  // namespace dlc

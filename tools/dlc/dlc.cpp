@@ -3,6 +3,7 @@
 //   dlc compile MODEL -o OUT.dlcx   write the executable file
 //   dlc run MODEL ...       compile and execute on a device (or run a .dlcx)
 //   dlc export MODEL.dlc -o OUT.onnx   write a DSL model as ONNX
+//   dlc train MODEL --data DIR ...     train on the host device (Train.cpp)
 // Exit codes: 0 success, 1 the user's error, 2 an internal error.
 #include <chrono>
 #include <cstdio>
@@ -25,6 +26,7 @@
 #include "tools/dlc/RunExecutable.h"
 #include "tools/dlc/Export.h"
 #include "tools/dlc/Stats.h"
+#include "tools/dlc/Train.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/raw_ostream.h"
@@ -42,6 +44,7 @@ usage: dlc <command> [options]
 commands:
   compile   compile a model: show what was compiled, or write an executable (-o)
   run       run a model or an executable file on inputs in the ONNX test-data layout
+  train     train a model (ONNX or DSL) on a data set and save it with the trained weights
   export    write a model of the DSL (.dlc) as an ONNX model
   ops       list the ONNX operators the importer supports (--markdown: as a table)
   help      show this text; `dlc <command> --help` for one command
@@ -505,7 +508,8 @@ int main(int argc, char** argv) {
     if (cmd == "export") return exportCommand(argc, argv);
     if (cmd == "ops") return opsCommand(argc, argv);
     if (cmd == "help" || cmd == "-h" || cmd == "--help") return std::cout << kMainHelp, 0;
-    if (cmd == "train" || cmd == "bench")
+    if (cmd == "train") return dlc::tool::trainCommand(argc, argv);
+    if (cmd == "bench")
       throw UsageError{"'" + cmd + "' is not available in this build yet"};
     throw UsageError{"unknown command '" + cmd + "' (see dlc help)"};
   } catch (const UsageError& e) {

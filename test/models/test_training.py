@@ -1,0 +1,176 @@
+"""`dlc train` against torch: the same model, initial weights and batches
+give the same trained weights (rtol 1e-4, host device), for SGD with
+momentum and weight decay, Adam and AdamW, after 1 and 10 steps; and the
+flag and data errors are clear exit-1 messages."""
+
+import numpy as np
+import onnx
+import pytest
+import torch
+from onnx import helper, numpy_helper, TensorProto
+
+from dlcutil import dlc
+
+RTOL, ATOL = 1e-4, 1e-6
+
+
+def mlp(seed=0, sizes=(6, 8, 3)):
+    torch.manual_seed(seed)
+    return torch.nn.Sequential(torch.nn.Linear(sizes[0], sizes[1]), torch.nn.Tanh(),
+                               torch.nn.Linear(sizes[1], sizes[2]))
+
+
+def mlp_onnx(model, path, batch_dim="N"):
+    """The torch MLP as an ONNX graph (Gemm, Tanh, Gemm); initializers by name."""
+    l1, l2 = model[0], model[2]
+    inits = [numpy_helper.from_array(t.detach().numpy().copy(), name)
+             for name, t in [("w1", l1.weight), ("b1", l1.bias), ("w2", l2.weight), ("b2", l2.bias)]]
+    nodes = [helper.make_node("Gemm", ["x", "w1", "b1"], ["h"], transB=1, name="fc1"),
+             helper.make_node("Tanh", ["h"], ["a"], name="act"),
+             helper.make_node("Gemm", ["a", "w2", "b2"], ["y"], transB=1, name="fc2")]
+    graph = helper.make_graph(
+        nodes, "mlp",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch_dim, l1.in_features])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [batch_dim, l2.out_features])], inits)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+
+
+def write_data(directory, inputs, labels):
+    directory.mkdir(parents=True, exist_ok=True)
+    for i, x in enumerate(inputs):
+        (directory / f"input_{i}.pb").write_bytes(numpy_helper.from_array(x).SerializeToString())
+    (directory / "labels.pb").write_bytes(numpy_helper.from_array(labels).SerializeToString())
+
+
+def trained_weights(path):
+    return {t.name: numpy_helper.to_array(t) for t in onnx.load(str(path)).graph.initializer}
+
+
+def torch_train(model, make_opt, loss_fn, x, y, batch, steps):
+    opt = make_opt(model.parameters())
+    n = x.shape[0]
+    losses = []
+    for i in range(steps):
+        rows = np.arange((i % (n // batch)) * batch, (i % (n // batch) + 1) * batch)
+        opt.zero_grad()
+        loss = loss_fn(model(torch.from_numpy(x[rows])), torch.from_numpy(y[rows]))
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
+OPTIMIZERS = {
+    "sgd": (["--optimizer", "sgd", "--lr", "0.1", "--momentum", "0.9", "--weight-decay", "0.01"],
+            lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=0.01)),
+    "adam": (["--optimizer", "adam", "--lr", "0.01"], lambda p: torch.optim.Adam(p, lr=0.01)),
+    "adamw": (["--optimizer", "adamw", "--lr", "0.01", "--weight-decay", "0.1"],
+              lambda p: torch.optim.AdamW(p, lr=0.01, weight_decay=0.1)),
+}
+
+
+@pytest.mark.parametrize("steps", [1, 10])
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+def test_mlp_matches_torch(dlc_bin, tmp_path, optimizer, steps):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((20, 6)).astype(np.float32)
+    y = rng.integers(0, 3, 20).astype(np.int64)
+    model = mlp()
+    mlp_onnx(model, tmp_path / "mlp.onnx")
+    write_data(tmp_path / "data", [x], y)
+    flags, make_opt = OPTIMIZERS[optimizer]
+    proc = dlc(dlc_bin, "train", tmp_path / "mlp.onnx", "--data", tmp_path / "data",
+               "--loss", "softmax_cross_entropy", *flags, "--batch-size", 4, "--steps", steps,
+               "--save", tmp_path / "out.onnx")
+    assert proc.returncode == 0, proc.stderr
+    losses = torch_train(model, make_opt, torch.nn.CrossEntropyLoss(), x, y, 4, steps)
+    printed = [float(line.split("loss ")[1]) for line in proc.stdout.splitlines() if line.startswith("step ")]
+    np.testing.assert_allclose(printed, losses, rtol=RTOL, atol=1e-5)
+    got = trained_weights(tmp_path / "out.onnx")
+    want = {"w1": model[0].weight, "b1": model[0].bias, "w2": model[2].weight, "b2": model[2].bias}
+    for name, t in want.items():
+        np.testing.assert_allclose(got[name], t.detach().numpy(), rtol=RTOL, atol=ATOL, err_msg=name)
+
+
+@pytest.mark.parametrize("loss", ["mse", "bce"])
+def test_regression_losses_match_torch(dlc_bin, tmp_path, loss):
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((12, 6)).astype(np.float32)
+    y = (rng.random((12, 3)) > 0.5).astype(np.float32) if loss == "bce" else \
+        rng.standard_normal((12, 3)).astype(np.float32)
+    model = mlp(seed=3)
+    mlp_onnx(model, tmp_path / "mlp.onnx")
+    write_data(tmp_path / "data", [x], y)
+    proc = dlc(dlc_bin, "train", tmp_path / "mlp.onnx", "--data", tmp_path / "data", "--loss", loss,
+               "--optimizer", "sgd", "--lr", "0.05", "--batch-size", 6, "--steps", 4,
+               "--save", tmp_path / "out.onnx")
+    assert proc.returncode == 0, proc.stderr
+    fn = torch.nn.BCEWithLogitsLoss() if loss == "bce" else torch.nn.MSELoss()
+    torch_train(model, lambda p: torch.optim.SGD(p, lr=0.05), fn, x, y, 6, 4)
+    got = trained_weights(tmp_path / "out.onnx")
+    np.testing.assert_allclose(got["w1"], model[0].weight.detach().numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(got["b2"], model[2].bias.detach().numpy(), rtol=RTOL, atol=ATOL)
+
+
+def test_freeze_keeps_initializer(dlc_bin, tmp_path):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((8, 6)).astype(np.float32)
+    y = rng.integers(0, 3, 8).astype(np.int64)
+    model = mlp()
+    mlp_onnx(model, tmp_path / "mlp.onnx")
+    write_data(tmp_path / "data", [x], y)
+    proc = dlc(dlc_bin, "train", tmp_path / "mlp.onnx", "--data", tmp_path / "data",
+               "--loss", "softmax_cross_entropy", "--optimizer", "sgd", "--lr", "0.1",
+               "--batch-size", 4, "--epochs", 2, "--shuffle", "--seed", 7, "--freeze", "w1,b1",
+               "--save", tmp_path / "out.onnx")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("epoch ") == 2, proc.stdout
+    got = trained_weights(tmp_path / "out.onnx")
+    np.testing.assert_array_equal(got["w1"], model[0].weight.detach().numpy())
+    assert not np.allclose(got["w2"], model[2].weight.detach().numpy())
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--loss", "hinge"], "--loss 'hinge': expected softmax_cross_entropy, mse or bce"),
+    (["--optimizer", "rmsprop"], "--optimizer 'rmsprop': expected sgd, adam or adamw"),
+    (["--lr", "-1"], "--lr '-1': expected a non-negative number"),
+    (["--batch-size", "0"], "--batch-size '0': expected a positive integer"),
+    (["--batch-size", "100"], "--batch-size 100 is larger than the data set (8 samples)"),
+    (["--epochs", "2"], "give --steps or --epochs, not both"),
+    (["--freeze", "w9"], "--freeze names 'w9', which is not an initializer"),
+    (["--momentum", "0.9", "--optimizer", "adam"], "--momentum goes with sgd"),
+    (["--bogus"], "unknown option '--bogus'"),
+])
+def test_flag_errors(dlc_bin, tmp_path, flags, message):
+    rng = np.random.default_rng(5)
+    mlp_onnx(mlp(), tmp_path / "mlp.onnx")
+    write_data(tmp_path / "data", [rng.standard_normal((8, 6)).astype(np.float32)],
+               rng.integers(0, 3, 8).astype(np.int64))
+    base = {"--loss": "softmax_cross_entropy", "--optimizer": "sgd", "--lr": "0.1",
+            "--batch-size": "4", "--steps": "1"}
+    args = []
+    overridden = set(flags[0::2])
+    for k, v in base.items():
+        if k not in overridden:
+            args += [k, v]
+    proc = dlc(dlc_bin, "train", tmp_path / "mlp.onnx", "--data", tmp_path / "data", *args, *flags,
+               "--save", tmp_path / "out.onnx")
+    assert proc.returncode == 1, proc.stderr
+    assert message in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_data_errors(dlc_bin, tmp_path):
+    rng = np.random.default_rng(6)
+    mlp_onnx(mlp(), tmp_path / "mlp.onnx")
+    write_data(tmp_path / "data", [rng.standard_normal((8, 6)).astype(np.float32)],
+               rng.integers(0, 3, 7).astype(np.int64))
+    common = ["--loss", "softmax_cross_entropy", "--optimizer", "sgd", "--lr", "0.1", "--batch-size", 4,
+              "--steps", 1, "--save", tmp_path / "out.onnx"]
+    proc = dlc(dlc_bin, "train", tmp_path / "mlp.onnx", "--data", tmp_path / "data", *common)
+    assert proc.returncode == 1 and "8 samples, but labels.pb has 7" in proc.stderr, proc.stderr
+    (tmp_path / "data" / "labels.pb").unlink()
+    proc = dlc(dlc_bin, "train", tmp_path / "mlp.onnx", "--data", tmp_path / "data", *common)
+    assert proc.returncode == 1 and "labels.pb: missing" in proc.stderr, proc.stderr
+    proc = dlc(dlc_bin, "train", tmp_path / "mlp.onnx", "--data", tmp_path / "nowhere", *common)
+    assert proc.returncode == 1 and "is not a directory" in proc.stderr, proc.stderr

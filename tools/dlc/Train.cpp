@@ -1,0 +1,478 @@
+// `dlc train MODEL --data DIR ...` (docs/training.md). The model (ONNX, or a
+// DSL model translated to ONNX) has its float initializers turned into
+// graph inputs (the parameters, minus --freeze), is imported, extended into
+// one training-step function (loss, gradients, optimizer update), compiled
+// by the normal pipeline and run once per batch on the host device; the
+// parameters and optimizer state are carried from step to step. At the end
+// the same ONNX graph is saved with the trained initializers.
+#include "tools/dlc/Train.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <numeric>
+#include <random>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "api/Driver.h"
+#include "codegen/host/LowerToHost.h"
+#include "frontend/dsl/Dsl.h"
+#include "frontend/onnx/Importer.h"
+#include "frontend/onnx/ModelFile.h"
+#include "frontend/onnx/TensorProtoIO.h"
+#include "ir/Dialect.h"
+#include "ir/TensorConversions.h"
+#include "passes/TrainingStep.h"
+#include "runtime/host/HostDevice.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+
+namespace fs = std::filesystem;
+
+namespace dlc::tool {
+
+const char* kTrainHelp = R"(usage: dlc train MODEL --data DIR --loss LOSS --optimizer OPT --lr X
+                 --batch-size B (--steps N | --epochs N) --save OUT.onnx [options]
+
+Trains MODEL (.onnx: its float initializers are the parameters; or a .dlc
+model of the DSL, whose train section gives defaults for every flag) on the
+host device: one compiled training step (forward, loss, backward, optimizer
+update) runs per batch. Saves the same graph with the trained initializers
+under their original names.
+
+DIR holds input_0.pb, input_1.pb ... (one per model input, all samples
+stacked along dim 0, serialised onnx.TensorProto) and labels.pb. Batches are
+taken in order along dim 0 (an epoch drops the last partial batch) unless
+--shuffle.
+
+options:
+  --data DIR                 the training data (see above)
+  --loss softmax_cross_entropy|mse|bce
+                             softmax_cross_entropy: logits [B, C] against integer labels
+                             [B]; mse: mean squared error; bce: binary cross-entropy on
+                             logits. All are means over the batch (torch's defaults)
+  --optimizer sgd|adam|adamw
+  --lr X                     learning rate
+  --momentum M               sgd's momentum (default 0)
+  --weight-decay W           L2 (sgd, adam) or decoupled (adamw) weight decay (default 0)
+  --beta1 B1, --beta2 B2, --eps E
+                             adam/adamw's settings (defaults 0.9, 0.999, 1e-8)
+  --batch-size B             samples per step (the compiled step's batch dimension)
+  --steps N                  run N steps (prints the loss of each)
+  --epochs N                 run N passes over the data (prints the mean loss and the
+                             throughput of each)
+  --shuffle                  a new random order of the samples for each epoch
+  --seed S                   the seed of --shuffle (default 0)
+  --freeze NAME,...          initializers that are not trained
+  --output NAME              the model output the loss reads (default: the first)
+  --save OUT.onnx            where the trained model goes
+  -h, --help                 show this text
+)";
+
+namespace {
+
+struct UsageError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+struct Settings {
+  std::string model, data, save, loss, optimizer, output;
+  std::map<std::string, double> numbers;  // lr, momentum, weight_decay, beta1, beta2, eps
+  int64_t batch = 0, steps = 0, epochs = 0;
+  bool shuffle = false;
+  uint64_t seed = 0;
+  bool haveFreeze = false;
+  std::set<std::string> freeze;
+};
+
+double parseNumber(const std::string& flag, const std::string& v) {
+  char* end = nullptr;
+  double x = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end || !std::isfinite(x) || x < 0)
+    throw UsageError(flag + " '" + v + "': expected a non-negative number");
+  return x;
+}
+
+int64_t parseCount(const std::string& flag, const std::string& v) {
+  char* end = nullptr;
+  long long x = std::strtoll(v.c_str(), &end, 10);
+  if (v.empty() || *end || x <= 0) throw UsageError(flag + " '" + v + "': expected a positive integer");
+  return x;
+}
+
+std::set<std::string> splitList(const std::string& v) {
+  std::set<std::string> out;
+  std::stringstream ss(v);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) out.insert(item);
+  return out;
+}
+
+Settings parseArgs(int argc, char** argv, bool& help) {
+  Settings s;
+  std::map<std::string, std::string> numberFlags = {{"--lr", "lr"}, {"--momentum", "momentum"},
+                                                    {"--weight-decay", "weight_decay"}, {"--beta1", "beta1"},
+                                                    {"--beta2", "beta2"}, {"--eps", "eps"}};
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i], v;
+    if (a == "-h" || a == "--help") {
+      help = true;
+      return s;
+    }
+    auto value = [&](const std::string& flag) {
+      if (a == flag) {
+        if (i + 1 >= argc) throw UsageError(flag + " needs a value");
+        v = argv[++i];
+        return true;
+      }
+      if (a.rfind(flag + "=", 0) == 0) {
+        v = a.substr(flag.size() + 1);
+        return true;
+      }
+      return false;
+    };
+    bool matched = false;
+    for (const auto& [flag, key] : numberFlags)
+      if (value(flag)) {
+        s.numbers[key] = parseNumber(flag, v);
+        matched = true;
+        break;
+      }
+    if (matched) continue;
+    if (value("--data")) s.data = v;
+    else if (value("--save")) s.save = v;
+    else if (value("--loss")) s.loss = v;
+    else if (value("--optimizer")) s.optimizer = v;
+    else if (value("--output")) s.output = v;
+    else if (value("--batch-size")) s.batch = parseCount("--batch-size", v);
+    else if (value("--steps")) s.steps = parseCount("--steps", v);
+    else if (value("--epochs")) s.epochs = parseCount("--epochs", v);
+    else if (value("--seed")) s.seed = static_cast<uint64_t>(std::strtoull(v.c_str(), nullptr, 10));
+    else if (value("--freeze")) s.freeze = splitList(v), s.haveFreeze = true;
+    else if (a == "--shuffle") s.shuffle = true;
+    else if (a.rfind("-", 0) == 0) throw UsageError("unknown option '" + a + "' (see dlc train --help)");
+    else if (!s.model.empty()) throw UsageError("more than one model given: '" + s.model + "' and '" + a + "'");
+    else s.model = a;
+  }
+  return s;
+}
+
+// The DSL's train section (metadata dlc.train.*) fills what the flags left open.
+void applyModelDefaults(const onnx::ModelProto& model, Settings& s) {
+  std::map<std::string, std::string> meta;
+  for (const auto& p : model.metadata_props()) meta[p.key()] = p.value();
+  auto get = [&](const std::string& k) { return meta.count(k) ? meta[k] : std::string(); };
+  if (s.loss.empty()) s.loss = get("dlc.train.loss");
+  if (s.output.empty()) s.output = get("dlc.train.loss.prediction");
+  std::string opt = get("dlc.train.optimizer");
+  if (s.optimizer.empty()) s.optimizer = opt;
+  if (!opt.empty() && opt == s.optimizer)
+    for (const char* k : {"lr", "momentum", "weight_decay", "beta1", "beta2", "eps"})
+      if (!s.numbers.count(k) && meta.count(std::string("dlc.train.optimizer.") + k))
+        s.numbers[k] = std::strtod(meta["dlc.train.optimizer." + std::string(k)].c_str(), nullptr);
+  if (!s.batch && meta.count("dlc.train.batch_size")) s.batch = std::stoll(meta["dlc.train.batch_size"]);
+  if (!s.steps && !s.epochs) {
+    if (meta.count("dlc.train.steps")) s.steps = std::stoll(meta["dlc.train.steps"]);
+    if (meta.count("dlc.train.epochs")) s.epochs = std::stoll(meta["dlc.train.epochs"]);
+  }
+  if (!s.haveFreeze && meta.count("dlc.train.freeze")) s.freeze = splitList(meta["dlc.train.freeze"]);
+}
+
+void checkSettings(const Settings& s) {
+  if (s.model.empty()) throw UsageError("no model given (see dlc train --help)");
+  if (s.data.empty()) throw UsageError("--data DIR is required");
+  if (s.save.empty()) throw UsageError("--save OUT.onnx is required");
+  static const std::vector<std::string> losses = {"softmax_cross_entropy", "mse", "bce"};
+  if (s.loss.empty()) throw UsageError("--loss is required (softmax_cross_entropy, mse or bce)");
+  if (std::find(losses.begin(), losses.end(), s.loss) == losses.end())
+    throw UsageError("--loss '" + s.loss + "': expected softmax_cross_entropy, mse or bce");
+  if (s.optimizer.empty()) throw UsageError("--optimizer is required (sgd, adam or adamw)");
+  if (s.optimizer != "sgd" && s.optimizer != "adam" && s.optimizer != "adamw")
+    throw UsageError("--optimizer '" + s.optimizer + "': expected sgd, adam or adamw");
+  if (!s.numbers.count("lr")) throw UsageError("--lr is required");
+  if (s.optimizer == "sgd")
+    for (const char* k : {"beta1", "beta2", "eps"})
+      if (s.numbers.count(k)) throw UsageError(std::string("--") + k + " goes with adam and adamw, not sgd");
+  if (s.optimizer != "sgd" && s.numbers.count("momentum"))
+    throw UsageError("--momentum goes with sgd; adam and adamw have --beta1");
+  for (const char* k : {"beta1", "beta2"})
+    if (s.numbers.count(k) && s.numbers.at(k) >= 1) throw UsageError(std::string("--") + k + " must be below 1");
+  if (!s.batch) throw UsageError("--batch-size is required");
+  if (s.steps && s.epochs) throw UsageError("give --steps or --epochs, not both");
+  if (!s.steps && !s.epochs) throw UsageError("--steps N or --epochs N is required");
+}
+
+struct Failed {
+  int code;
+  std::string message;
+};
+
+rt::HostTensor loadData(const std::string& path) {
+  try {
+    return onnx_io::loadTensorFile(path);
+  } catch (const std::exception& e) {
+    throw Failed{1, e.what()};
+  }
+}
+
+// Rows [rows[0], rows[1], ...] of t along dim 0.
+rt::HostTensor takeRows(const rt::HostTensor& t, const std::vector<int64_t>& rows) {
+  rt::TensorType type = t.type();
+  int64_t n = type.shape[0];
+  size_t rowBytes = n ? static_cast<size_t>(t.byteSize() / n) : 0;
+  type.shape[0] = static_cast<int64_t>(rows.size());
+  rt::HostTensor out(type);
+  for (size_t i = 0; i < rows.size(); ++i)
+    std::memcpy(static_cast<char*>(out.data()) + i * rowBytes,
+                static_cast<const char*>(t.data()) + static_cast<size_t>(rows[i]) * rowBytes, rowBytes);
+  return out;
+}
+
+int run(const Settings& cli) {
+  Settings s = cli;
+  // --- the model as an ONNX ModelProto
+  onnx::ModelProto model;
+  std::string ext = fs::path(s.model).extension().string();
+  std::string baseDir = fs::path(s.model).parent_path().string();
+  try {
+    std::string bytes = onnx_io::readFileBytes(s.model, s.model + ": no such file");
+    if (ext == ".dlc") {
+      dsl::Translation t = dsl::translateToOnnx(bytes, s.model, baseDir);
+      if (!t.ok()) throw Failed{1, t.errors};
+      bytes = t.modelBytes;
+    } else if (ext == ".mlir") {
+      throw Failed{1, s.model + ": dlc train takes an ONNX or a DSL model (its initializers are the parameters)"};
+    }
+    onnx_io::parseModel(bytes, s.model, model);
+  } catch (const onnx_io::ModelFileError& e) {
+    throw Failed{1, e.what()};
+  }
+  applyModelDefaults(model, s);
+  checkSettings(s);
+
+  // --- the data
+  std::error_code ec;
+  if (!fs::is_directory(s.data, ec)) throw Failed{1, "--data '" + s.data + "' is not a directory"};
+  onnx::GraphProto& g = *model.mutable_graph();
+  std::set<std::string> initNames;
+  for (const auto& t : g.initializer()) initNames.insert(t.name());
+  std::vector<std::string> inputNames;
+  for (const auto& in : g.input())
+    if (!initNames.count(in.name())) inputNames.push_back(in.name());
+  std::vector<rt::HostTensor> data;
+  for (size_t i = 0; i < inputNames.size(); ++i) {
+    std::string path = (fs::path(s.data) / ("input_" + std::to_string(i) + ".pb")).string();
+    if (!fs::exists(path, ec))
+      throw Failed{1, path + ": missing; the model takes " + std::to_string(inputNames.size()) + " input(s)"};
+    data.push_back(loadData(path));
+  }
+  std::string extra = (fs::path(s.data) / ("input_" + std::to_string(inputNames.size()) + ".pb")).string();
+  if (fs::exists(extra, ec))
+    throw Failed{1, extra + ": the model takes only " + std::to_string(inputNames.size()) + " input(s)"};
+  std::string labelsPath = (fs::path(s.data) / "labels.pb").string();
+  if (!fs::exists(labelsPath, ec)) throw Failed{1, labelsPath + ": missing (the labels, one per sample along dim 0)"};
+  rt::HostTensor labels = loadData(labelsPath);
+  if (labels.shape().empty()) throw Failed{1, labelsPath + ": the labels are a scalar; dim 0 must count the samples"};
+  int64_t samples = labels.shape()[0];
+  for (size_t i = 0; i < data.size(); ++i)
+    if (data[i].shape().empty() || data[i].shape()[0] != samples)
+      throw Failed{1, (fs::path(s.data) / ("input_" + std::to_string(i) + ".pb")).string() + ": " +
+                          (data[i].shape().empty() ? std::string("a scalar") : std::to_string(data[i].shape()[0]) + " samples") +
+                          ", but labels.pb has " + std::to_string(samples)};
+  if (s.batch > samples)
+    throw Failed{1, "--batch-size " + std::to_string(s.batch) + " is larger than the data set (" +
+                        std::to_string(samples) + " samples)"};
+
+  // --- parameters: float initializers not frozen become graph inputs
+  for (const std::string& f : s.freeze)
+    if (!initNames.count(f)) throw Failed{1, "--freeze names '" + f + "', which is not an initializer of " + s.model};
+  std::vector<std::string> paramNames;
+  std::vector<rt::HostTensor> params;
+  for (const auto& t : g.initializer()) {
+    bool isFloat = t.data_type() == onnx::TensorProto::FLOAT || t.data_type() == onnx::TensorProto::DOUBLE;
+    if (!isFloat || s.freeze.count(t.name())) continue;
+    paramNames.push_back(t.name());
+    try {
+      params.push_back(onnx_io::fromTensorProto(t, baseDir));
+    } catch (const std::exception& e) {
+      throw Failed{1, s.model + ": initializer '" + t.name() + "': " + e.what()};
+    }
+  }
+  if (paramNames.empty()) throw Failed{1, s.model + ": no float initializer to train (all frozen or none)"};
+  onnx::ModelProto trainable = model;
+  {
+    onnx::GraphProto& tg = *trainable.mutable_graph();
+    // Drop the parameters from the initializers and from the inputs (older
+    // exporters list initializers as inputs too), then add them as inputs
+    // after the data inputs.
+    std::set<std::string> p(paramNames.begin(), paramNames.end());
+    auto* inits = tg.mutable_initializer();
+    inits->erase(std::remove_if(inits->begin(), inits->end(), [&](const onnx::TensorProto& t) { return p.count(t.name()); }),
+                 inits->end());
+    auto* ins = tg.mutable_input();
+    ins->erase(std::remove_if(ins->begin(), ins->end(), [&](const onnx::ValueInfoProto& v) { return p.count(v.name()); }),
+               ins->end());
+    for (size_t i = 0; i < paramNames.size(); ++i) {
+      auto* in = tg.add_input();
+      in->set_name(paramNames[i]);
+      auto* tt = in->mutable_type()->mutable_tensor_type();
+      tt->set_elem_type(onnx_io::dtypeToOnnx(params[i].dtype()));
+      for (int64_t d : params[i].shape()) tt->mutable_shape()->add_dim()->set_dim_value(d);
+    }
+  }
+  // The batch fixes every data input's shape.
+  driver::CompileOptions opts;
+  for (size_t i = 0; i < inputNames.size(); ++i) {
+    std::vector<int64_t> dims = data[i].shape();
+    dims[0] = s.batch;
+    opts.inputShapes[inputNames[i]] = dims;
+  }
+  unsigned prediction = 0;
+  if (!s.output.empty()) {
+    bool found = false;
+    for (int i = 0; i < g.output_size(); ++i)
+      if (g.output(i).name() == s.output) prediction = static_cast<unsigned>(i), found = true;
+    if (!found) throw Failed{1, "--output '" + s.output + "' is not an output of " + s.model};
+  }
+
+  // --- compile the training step
+  mlir::MLIRContext ctx;
+  driver::Failure failure;
+  driver::InMemoryModel mem{driver::ModelFormat::Onnx, trainable.SerializeAsString(), s.model, baseDir};
+  auto module = driver::loadModel(ctx, mem, opts, failure);
+  if (failure) throw Failed{failure.exitCode, failure.message};
+  TrainingSpec spec;
+  spec.loss = s.loss;
+  spec.optimizer = s.optimizer;
+  spec.prediction = prediction;
+  spec.lr = s.numbers["lr"];
+  auto num = [&](const char* k, double d) { return s.numbers.count(k) ? s.numbers[k] : d; };
+  spec.momentum = num("momentum", 0);
+  spec.weightDecay = num("weight_decay", 0);
+  spec.beta1 = num("beta1", 0.9);
+  spec.beta2 = num("beta2", 0.999);
+  spec.eps = num("eps", 1e-8);
+  {
+    rt::TensorType lt = labels.type();
+    lt.shape[0] = s.batch;
+    spec.labelType = mlir::RankedTensorType::get(lt.shape, elementTypeOf(&ctx, lt.dtype));
+  }
+  for (size_t i = 0; i < paramNames.size(); ++i) spec.params.push_back(static_cast<unsigned>(inputNames.size() + i));
+  std::string diag;
+  {
+    mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic& d) {
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      os << d.getLocation() << ": " << d;
+      diag += (diag.empty() ? "" : "\n") + os.str();
+      return mlir::success();
+    });
+    std::string error;
+    if (mlir::failed(buildTrainingStep(*module, spec, error)))
+      throw Failed{1, s.model + ": cannot train: " + error + (diag.empty() ? "" : "\n" + diag)};
+  }
+  if ((failure = driver::runPipeline(*module, opts))) throw Failed{failure.exitCode, failure.message};
+  rt::Program program;
+  std::string error;
+  if (!lowerToHost(*module, program, error)) throw Failed{2, s.model + ": " + error};
+
+  // --- run
+  int perParam = optimizerStatePerParam(spec);
+  std::vector<rt::HostTensor> state;
+  for (int k = 0; k < perParam; ++k)
+    for (const auto& p : params) state.emplace_back(p.type());
+  rt::HostTensor step(rt::TensorType{rt::DType::F32, {}});
+  int64_t perEpoch = samples / s.batch;
+  int64_t total = s.steps ? s.steps : s.epochs * perEpoch;
+  std::vector<int64_t> order(static_cast<size_t>(samples));
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(s.seed);
+  double epochLoss = 0;
+  auto epochStart = std::chrono::steady_clock::now();
+  for (int64_t i = 0; i < total; ++i) {
+    int64_t inEpoch = i % perEpoch;
+    if (inEpoch == 0) {
+      if (s.shuffle) std::shuffle(order.begin(), order.end(), rng);
+      epochLoss = 0;
+      epochStart = std::chrono::steady_clock::now();
+    }
+    std::vector<int64_t> rows(order.begin() + inEpoch * s.batch, order.begin() + (inEpoch + 1) * s.batch);
+    std::vector<rt::HostTensor> inputs;
+    for (const auto& d : data) inputs.push_back(takeRows(d, rows));
+    for (const auto& p : params) inputs.emplace_back(p.type(), p.data());
+    inputs.push_back(takeRows(labels, rows));
+    for (const auto& st : state) inputs.emplace_back(st.type(), st.data());
+    inputs.emplace_back(step.type(), step.data());
+    std::vector<rt::HostTensor> out;
+    try {
+      out = rt::runOnHost(program, inputs);
+    } catch (const rt::RunError& e) {
+      throw Failed{1, s.model + ": step " + std::to_string(i + 1) + ": " + e.what()};
+    }
+    float loss = out[0].as<float>()[0];
+    size_t at = 1;
+    for (auto& p : params) p = std::move(out[at++]);
+    for (auto& st : state) st = std::move(out[at++]);
+    step = std::move(out[at]);
+    if (!std::isfinite(loss))
+      throw Failed{1, s.model + ": step " + std::to_string(i + 1) + ": the loss is " + std::to_string(loss) +
+                          " (try a smaller --lr)"};
+    epochLoss += loss;
+    if (s.steps) {
+      std::printf("step %lld/%lld: loss %.6f\n", static_cast<long long>(i + 1), static_cast<long long>(total), loss);
+    } else if (inEpoch + 1 == perEpoch) {
+      double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - epochStart).count();
+      std::printf("epoch %lld/%lld: loss %.6f (mean of %lld steps), %.0f samples/s\n",
+                  static_cast<long long>(i / perEpoch + 1), static_cast<long long>(s.epochs), epochLoss / perEpoch,
+                  static_cast<long long>(perEpoch), static_cast<double>(perEpoch * s.batch) / std::max(sec, 1e-9));
+    }
+    std::fflush(stdout);
+  }
+
+  // --- save: the same graph, trained initializers under their names
+  std::map<std::string, const rt::HostTensor*> trained;
+  for (size_t i = 0; i < paramNames.size(); ++i) trained[paramNames[i]] = &params[i];
+  for (auto& t : *g.mutable_initializer()) {
+    auto it = trained.find(t.name());
+    if (it == trained.end()) continue;
+    onnx::TensorProto fresh;
+    onnx_io::toTensorProto(*it->second, fresh);
+    fresh.set_name(t.name());
+    t = fresh;
+  }
+  std::ofstream file(s.save, std::ios::binary | std::ios::trunc);
+  if (!file || !model.SerializeToOstream(&file)) throw Failed{1, s.save + ": cannot write the file"};
+  std::printf("saved %s (%zu trained parameters)\n", s.save.c_str(), paramNames.size());
+  return 0;
+}
+
+}  // namespace
+
+int trainCommand(int argc, char** argv) {
+  bool help = false;
+  Settings s;
+  try {
+    s = parseArgs(argc, argv, help);
+    if (help) return std::cout << kTrainHelp, 0;
+    return run(s);
+  } catch (const UsageError& e) {
+    std::cerr << "dlc train: " << e.what() << "\n";
+    return 1;
+  } catch (const Failed& f) {
+    std::cerr << f.message << "\n";
+    return f.code;
+  }
+}
+
+}  // namespace dlc::tool
