@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include <algorithm>
+#include <limits>
 
 #include <onnx/checker.h>
 #include <onnx/shape_inference/implementation.h>
@@ -18,6 +19,7 @@
 #include "frontend/onnx/OnnxNode.h"
 #include "frontend/onnx/TensorProtoIO.h"
 #include "ir/TensorConversions.h"
+#include "runtime/TensorLimits.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Verifier.h"
@@ -64,6 +66,16 @@ const ConverterTable& converters() {
   return table;
 }
 
+// Splat constants up to this many elements are kept as host tensors for
+// the ops that need compile-time values (importNode).
+constexpr int64_t kMaxExpandedSplat = int64_t{1} << 20;
+
+// The newest default-domain opset whose operator specifications the
+// converters follow: that of the onnx package pinned for the tests
+// (scripts/requirements-test.txt), whose node tests check them. A newer
+// opset may have changed an op's meaning, so it is refused, not guessed.
+constexpr int64_t kNewestSupportedOpset = 28;
+
 // The newest default-domain opset that the linked ONNX library knows.
 int64_t newestKnownOpset() {
   const auto& m = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
@@ -96,6 +108,10 @@ class Importer {
     }
     for (const auto& op : model_.opset_import())
       if (op.domain().empty() || op.domain() == "ai.onnx") opset_ = op.version();
+    if (opset_ > kNewestSupportedOpset)
+      throw ModelError(path_ + ": the model imports opset " + std::to_string(opset_) +
+                       " of the default ONNX domain; dlc supports opsets up to " +
+                       std::to_string(kNewestSupportedOpset));
     // A model without the default opset may still be all other domains'
     // ops (ai.onnx.ml, training): the node that needs it reports it.
   }
@@ -137,7 +153,28 @@ class Importer {
     } catch (const std::exception& e) {
       throw ModelError(path_ + ": the ONNX checker rejects the model: " + oneLine(e.what()));
     }
-    inferShapes();
+    inferenceAllowed_ = true;
+  }
+
+  // libonnx 1.12's shape inference divides by strides and similar
+  // attributes without checking them (SIGFPE on a Conv with strides 0, which
+  // the checker lets through). Such a model is refused by dlc's own rules
+  // with a message; inference, which only adds to that message, is skipped.
+  static bool safeForInference(const onnx::GraphProto& g) {
+    static const std::set<std::string> positive = {"strides", "dilations", "kernel_shape",
+                                                   "blocksize", "group", "axis_size"};
+    for (const auto& node : g.node())
+      for (const auto& a : node.attribute()) {
+        if (positive.count(a.name())) {
+          if (a.has_i() && a.i() <= 0) return false;
+          for (int64_t v : a.ints())
+            if (v <= 0) return false;
+        }
+        if (a.has_g() && !safeForInference(a.g())) return false;
+        for (const auto& sub : a.graphs())
+          if (!safeForInference(sub)) return false;
+      }
+    return true;
   }
 
   // ONNX's shape inference (lenient: node-level failures are skipped). Not a
@@ -187,7 +224,13 @@ class Importer {
   }
 
   // " (ONNX shape inference: 'y' is float[2,3])" for a node dlc refuses.
+  // Inference runs here, once, on the first refusal: a model that imports
+  // never pays for it.
   std::string onnxView(const onnx::NodeProto& node) {
+    if (inferenceAllowed_) {
+      inferenceAllowed_ = false;
+      if (safeForInference(model_.graph())) inferShapes();
+    }
     std::string view;
     for (const auto& out : node.output()) {
       auto it = onnxTypes_.find(out);
@@ -286,7 +329,10 @@ class Importer {
           shape.push_back(bound->second);
           continue;
         }
-        if (!d.has_dim_value() || d.dim_value() < 0)
+        if (d.has_dim_value() && d.dim_value() < 0)
+          throw ModelError(path_ + ": input '" + name + "' has a negative dimension " +
+                           std::to_string(i) + " (" + std::to_string(d.dim_value()) + ")");
+        if (!d.has_dim_value())
           throw ModelError(path_ + ": input '" + name + "' has symbolic dimension " +
                            std::to_string(i) +
                            (d.has_dim_param() ? " ('" + d.dim_param() + "')" : std::string()) +
@@ -294,6 +340,8 @@ class Importer {
         shape.push_back(d.dim_value());
       }
     }
+    std::string problem = rt::tensorSizeProblem(dtype, shape);
+    if (!problem.empty()) throw ModelError(path_ + ": input '" + name + "': " + problem);
     return mlir::RankedTensorType::get(shape, emitter_.elementTypeOf(dtype));
   }
 
@@ -450,6 +498,32 @@ class Importer {
     return results;
   }
 
+  // The number of inputs and outputs against the op's schema where libonnx
+  // has the model's opset (the checker does the same, but only for IR
+  // versions it knows); converters read the inputs they expect and would
+  // silently ignore extra ones.
+  template <typename Where>
+  void checkArity(const onnx::NodeProto& node, const std::string& name, const Where& where) {
+    bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+    if (!defaultDomain || opset_ > newestKnownOpset()) return;
+    const onnx::OpSchema* schema =
+        onnx::OpSchemaRegistry::Schema(node.op_type(), static_cast<int>(opset_), "");
+    if (!schema) return;
+    auto range = [](int lo, int hi) {
+      return hi == std::numeric_limits<int>::max() ? "at least " + std::to_string(lo)
+             : lo == hi                              ? std::to_string(lo)
+                                                     : std::to_string(lo) + " to " + std::to_string(hi);
+    };
+    std::string reason;
+    if (node.input_size() < schema->min_input() || node.input_size() > schema->max_input())
+      reason = "has " + std::to_string(node.input_size()) + " input(s); " + node.op_type() +
+               " takes " + range(schema->min_input(), schema->max_input());
+    else if (node.output_size() < schema->min_output() || node.output_size() > schema->max_output())
+      reason = "has " + std::to_string(node.output_size()) + " output(s); " + node.op_type() +
+               " gives " + range(schema->min_output(), schema->max_output());
+    if (!reason.empty()) throw ModelError(where() + reason, name, reason);
+  }
+
   void importNode(const onnx::NodeProto& node, int index) {
     std::string name = node.name().empty() ? node.op_type() + "_" + std::to_string(index) : node.name();
     auto where = [&] {
@@ -466,6 +540,7 @@ class Importer {
     auto conv = converters().find(node.op_type());
     if (conv == converters().end())
       throw ModelError(where() + "op '" + node.op_type() + "' is not supported");
+    checkArity(node, name, where);
     for (const auto& out : node.output())
       if (!out.empty() && scope_.values.count(out))
         throw ModelError(where() + "output '" + out + "' is already defined by an earlier node, input or initializer");
@@ -494,11 +569,15 @@ class Importer {
       scope_.values[node.output(i)] = outs[i];
     }
     // Keep compile-time values for ops that need constants (Reshape's shape).
+    // A large splat (ConstantOfShape of a big shape) is a few bytes in the
+    // IR; expanding it here would allocate the whole tensor, and no op needs
+    // a value that large at compile time.
     for (int i = 0; i < node.output_size(); ++i) {
       if (node.output(i).empty()) continue;
       if (auto c = scope_.values[node.output(i)].getDefiningOp<ConstantOp>())
         if (auto dense = c.getValue().dyn_cast<mlir::DenseElementsAttr>())
-          scope_.constants[node.output(i)] = hostTensorFromAttr(dense);
+          if (!dense.isSplat() || dense.getNumElements() <= kMaxExpandedSplat)
+            scope_.constants[node.output(i)] = hostTensorFromAttr(dense);
     }
   }
 
@@ -513,7 +592,8 @@ class Importer {
   Emitter emitter_;
   Scope scope_;
   std::map<std::string, int64_t> boundDims_;
-  std::map<std::string, std::string> onnxTypes_;  // ONNX shape inference's view, by value name  // symbolic dim name -> size
+  std::map<std::string, std::string> onnxTypes_;  // ONNX shape inference's view, by value name
+  bool inferenceAllowed_ = false;  // the checker passed and inference has not run yet
 };
 
 }  // namespace

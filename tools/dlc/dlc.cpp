@@ -82,6 +82,9 @@ options:
   --input-dir DIR            the input tensors
   --output-dir DIR           where the outputs go (created if missing)
   --input-shape NAME=D0xD1   fix a symbolic input shape (repeatable)
+  --check-nan                after each kernel, look for NaN/Inf in its float outputs
+                             and stop at the first kernel that has any (exit 1, naming
+                             the kernel, its source op, the output and the first index)
   --print-ir-after-all, --print-ir-after=PASS, --dump-dir DIR, --no-opt
                              as for compile; running a model with and without
                              --no-opt is the differential check of the passes
@@ -257,10 +260,12 @@ int runCommand(int argc, char** argv) {
   Args args(argc, argv, 2);
   CompileOptions opts;
   std::string model, device = "auto", inputDir, outputDir;
+  dlc::rt::HostRunOptions runOptions;
   while (!args.done()) {
     std::string a = args.next();
     if (a == "-h" || a == "--help") return std::cout << kRunHelp, 0;
     if (commonOption(args, a, opts)) continue;
+    if (a == "--check-nan") { runOptions.checkNan = true; continue; }
     if (args.value(a, "--device", device)) continue;
     if (args.value(a, "--input-dir", inputDir)) continue;
     if (args.value(a, "--output-dir", outputDir)) continue;
@@ -310,7 +315,7 @@ int runCommand(int argc, char** argv) {
 
   std::vector<dlc::rt::HostTensor> outputs;
   try {
-    outputs = dlc::rt::runOnHost(program, inputs);
+    outputs = dlc::rt::runOnHost(program, inputs, runOptions);
   } catch (const dlc::rt::RunError& e) {
     return report({1, model + ": " + e.what()});
   }
@@ -400,6 +405,10 @@ int main(int argc, char** argv) {
     return 1;
   } catch (const dlc::onnx_io::TensorError& e) {
     std::cerr << e.what() << "\n";
+    return 1;
+  } catch (const std::bad_alloc&) {
+    // A valid model can need more memory than this machine gives: not a bug.
+    std::cerr << "dlc " << cmd << ": out of memory: the model needs more memory than is available\n";
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "dlc " << cmd << ": internal error: " << e.what() << "\n";

@@ -640,16 +640,27 @@ std::vector<Value> range(OnnxNode& n) {
   double start = n.scalarInput(0, "start"), limit = n.scalarInput(1, "limit"),
          delta = n.scalarInput(2, "delta");
   if (delta == 0) n.fail("delta must not be 0");
+  // The count in double first: start/limit/delta may be infinite, NaN or
+  // so far apart that the count does not fit int64 (converting such a double
+  // to an integer is undefined); the element limit refuses it later anyway.
+  double wanted = std::ceil((limit - start) / delta);
+  if (std::isnan(wanted) || wanted > 9.0e15)
+    n.fail("start " + std::to_string(start) + ", limit " + std::to_string(limit) + ", delta " +
+           std::to_string(delta) + " give too many elements");
   int64_t count;
   if (et.isa<mlir::FloatType>()) {
-    count = static_cast<int64_t>(std::max(0.0, std::ceil((limit - start) / delta)));
+    count = static_cast<int64_t>(std::max(0.0, wanted));
   } else {
-    // Integers exactly: ceil((limit - start) / delta).
-    int64_t s = static_cast<int64_t>(start), l = static_cast<int64_t>(limit),
-            d = static_cast<int64_t>(delta);
-    int64_t span = l - s;
-    count = span / d + ((span % d != 0 && ((span < 0) == (d < 0))) ? 1 : 0);
-    count = std::max<int64_t>(count, 0);
+    // Integers exactly: ceil((limit - start) / delta), in 128 bits so that
+    // limit - start cannot overflow.
+    // (Clamped first: an int64 read as double may round to 2^63.)
+    auto i64 = [](double v) {
+      return static_cast<int64_t>(std::clamp(v, -9.2233720368547748e18, 9.2233720368547748e18));
+    };
+    __int128 s = i64(start), l = i64(limit), d = i64(delta);
+    __int128 span = l - s;
+    __int128 c = span / d + ((span % d != 0 && ((span < 0) == (d < 0))) ? 1 : 0);
+    count = static_cast<int64_t>(std::max<__int128>(c, 0));
   }
   mlir::Type ct = et;
   if (et.isa<mlir::FloatType>()) {
