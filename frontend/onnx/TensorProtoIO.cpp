@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
 
 #include "runtime/TensorLimits.h"
@@ -245,12 +246,19 @@ rt::HostTensor loadTensorFile(const std::string& path) {
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw TensorError(path + ": cannot open file");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw TensorError(path + ": cannot read file");
+  return parseTensorFile(bytes, path, fs::path(path).parent_path().string());
+}
+
+rt::HostTensor parseTensorFile(const std::string& bytes, const std::string& name,
+                               const std::string& baseDir) {
   onnx::TensorProto t;
-  if (!t.ParseFromIstream(&in)) throw TensorError(path + ": not a serialised onnx.TensorProto");
+  if (!t.ParseFromString(bytes)) throw TensorError(name + ": not a serialised onnx.TensorProto");
   try {
-    return fromTensorProto(t, fs::path(path).parent_path().string());
+    return fromTensorProto(t, baseDir);
   } catch (const TensorError& e) {
-    throw TensorError(path + ": " + e.what());
+    throw TensorError(name + ": " + e.what());
   }
 }
 
