@@ -42,10 +42,20 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # registries at exit is reachable, not leaked, and LSan agrees. Nothing is
 # suppressed.
 
+failed=0
 section "Sanitizers: unit, lit, fuzz seeds, hostile inputs (ctest)"
+# Left out: the end-to-end tests (their subset runs below), the full ONNX
+# conformance run (12 minutes under ASan; every importer path it covers
+# also runs in the fuzz seed replay, which holds every lit ONNX model), the
+# check of libdlc's exported symbols (ASan adds its own), and the lit
+# FileCheck tests of the ONNX importer (test/lit/onnx): they pin the order
+# in which a converter emits ops, and where a converter nests emitter calls
+# as function arguments that order is the C++ compiler's (clang evaluates
+# arguments left to right, GCC right to left), so clang's IR is equivalent
+# but ordered differently. Their models run in fuzz_onnx_loader_seeds.
 start=$SECONDS
-ctest --test-dir "$dir" --output-on-failure --no-tests=error -j"$jobs" \
-  -E '_NOT_BUILT|^e2e_|^conformance|^api_|cli_reference|install'
+LIT_FILTER_OUT='onnx/' ctest --test-dir "$dir" --output-on-failure --no-tests=error -j"$jobs" \
+  -E '_NOT_BUILT|^e2e_|^onnx_conformance$|^libdlc_exports|cli_reference|install' || failed=1
 echo "ctest: $((SECONDS - start))s"
 
 section "Sanitizers: end-to-end subset (pytest)"
@@ -53,5 +63,6 @@ start=$SECONDS
 (cd test/models && DLC_BIN="$PWD/../../$dir/tools/dlc/dlc" PYTHONDONTWRITEBYTECODE=1 \
   ../../.venv/bin/python -m pytest -q -ra -p no:cacheprovider \
   --basetemp="$PWD/../../$dir/e2e-tmp" \
-  test_errors.py test_check_nan.py test_dsl.py test_fusion_targets.py)
+  test_errors.py test_check_nan.py test_dsl.py test_fusion_targets.py) || failed=1
 echo "e2e subset: $((SECONDS - start))s"
+exit $failed

@@ -81,8 +81,8 @@ std::vector<Value> reshape(OnnxNode& n) {
       inferAt = static_cast<int64_t>(i);
     } else if (target[i] < 0) {
       n.fail("shape " + dimsString(target) + " has a negative entry");
-    } else {
-      known *= target[i];
+    } else if (__builtin_mul_overflow(known, target[i], &known)) {
+      n.fail("shape " + dimsString(target) + " has more elements than int64 can count");
     }
   }
   int64_t total = rt::numElements(xs);
