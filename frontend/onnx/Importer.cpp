@@ -11,7 +11,6 @@
 #include <limits>
 
 #include <onnx/checker.h>
-#include <onnx/shape_inference/implementation.h>
 #include <onnx/defs/schema.h>
 
 #include "frontend/onnx/ConstantFolding.h"
@@ -153,92 +152,15 @@ class Importer {
     } catch (const std::exception& e) {
       throw ModelError(path_ + ": the ONNX checker rejects the model: " + oneLine(e.what()));
     }
-    inferenceAllowed_ = true;
   }
 
-  // libonnx 1.12's shape inference divides by strides and similar
-  // attributes without checking them (SIGFPE on a Conv with strides 0, which
-  // the checker lets through). Such a model is refused by dlc's own rules
-  // with a message; inference, which only adds to that message, is skipped.
-  static bool safeForInference(const onnx::GraphProto& g) {
-    static const std::set<std::string> positive = {"strides", "dilations", "kernel_shape",
-                                                   "blocksize", "group", "axis_size"};
-    for (const auto& node : g.node())
-      for (const auto& a : node.attribute()) {
-        if (positive.count(a.name())) {
-          if (a.has_i() && a.i() <= 0) return false;
-          for (int64_t v : a.ints())
-            if (v <= 0) return false;
-        }
-        if (a.has_g() && !safeForInference(a.g())) return false;
-        for (const auto& sub : a.graphs())
-          if (!safeForInference(sub)) return false;
-      }
-    return true;
-  }
-
-  // ONNX's shape inference (lenient: node-level failures are skipped). Not a
-  // gate, but when dlc refuses a node, what ONNX infers for its outputs goes
-  // into the error, so that a disagreement between the two is visible.
-  void inferShapes() {
-    onnx::ModelProto copy;
-    *copy.mutable_opset_import() = model_.opset_import();
-    copy.set_ir_version(model_.ir_version());
-    onnx::GraphProto* g = copy.mutable_graph();
-    *g->mutable_node() = model_.graph().node();
-    *g->mutable_input() = model_.graph().input();
-    *g->mutable_output() = model_.graph().output();
-    *g->mutable_value_info() = model_.graph().value_info();
-    // Initializers' types without their data: inference needs only those.
-    for (const auto& t : model_.graph().initializer()) {
-      if (std::any_of(g->input().begin(), g->input().end(),
-                      [&](const onnx::ValueInfoProto& in) { return in.name() == t.name(); }))
-        continue;
-      onnx::ValueInfoProto* vi = g->add_input();
-      vi->set_name(t.name());
-      auto* tt = vi->mutable_type()->mutable_tensor_type();
-      tt->set_elem_type(t.data_type());
-      for (int64_t d : t.dims()) tt->mutable_shape()->add_dim()->set_dim_value(d);
-    }
-    try {
-      onnx::shape_inference::InferShapes(copy);
-    } catch (const std::exception&) {
-      return;  // nothing to compare with
-    }
-    for (const auto& vi : copy.graph().value_info()) onnxTypes_[vi.name()] = onnxTypeString(vi.type());
-    for (const auto& vi : copy.graph().output()) onnxTypes_[vi.name()] = onnxTypeString(vi.type());
-  }
-
-  static std::string onnxTypeString(const onnx::TypeProto& t) {
-    if (!t.has_tensor_type()) return "";
-    const auto& tt = t.tensor_type();
-    std::string s = onnx_io::onnxTypeName(tt.elem_type());
-    if (!tt.has_shape()) return s;
-    s += "[";
-    for (int i = 0; i < tt.shape().dim_size(); ++i) {
-      const auto& d = tt.shape().dim(i);
-      s += (i ? "," : "") + (d.has_dim_value() ? std::to_string(d.dim_value())
-                                                : d.has_dim_param() ? d.dim_param() : "?");
-    }
-    return s + "]";
-  }
-
-  // " (ONNX shape inference: 'y' is float[2,3])" for a node dlc refuses.
-  // Inference runs here, once, on the first refusal: a model that imports
-  // never pays for it.
-  std::string onnxView(const onnx::NodeProto& node) {
-    if (inferenceAllowed_) {
-      inferenceAllowed_ = false;
-      if (safeForInference(model_.graph())) inferShapes();
-    }
-    std::string view;
-    for (const auto& out : node.output()) {
-      auto it = onnxTypes_.find(out);
-      if (out.empty() || it == onnxTypes_.end() || it->second.empty()) continue;
-      view += (view.empty() ? "" : ", ") + ("'" + out + "' is " + it->second);
-    }
-    return view.empty() ? "" : " (ONNX shape inference: " + view + ")";
-  }
+  // ONNX's shape inference is not run at all. dlc computes every shape with
+  // its own rules; inference was run only to add ONNX's view of a refused
+  // node's outputs to the message, and libonnx 1.12's inference functions
+  // crash on hostile nodes the checker lets through (SIGFPE on Conv strides
+  // 0; a SEGV in STFT's on a scalar signal, found by onnx_loader_fuzzer,
+  // even on the node alone with well-typed inputs and type checks on).
+  // A diagnostic is not worth a crash (docs/robustness.md).
 
   // The checker's messages span lines (the node is on the second); errors
   // are one line each.
@@ -553,9 +475,9 @@ class Importer {
     try {
       outs = conv->second(n);
     } catch (const NodeError& e) {
-      throw ModelError(where() + e.what() + onnxView(node), name, e.what());
+      throw ModelError(where() + e.what(), name, e.what());
     } catch (const EmitError& e) {
-      throw ModelError(where() + e.what() + onnxView(node), name, e.what());
+      throw ModelError(where() + e.what(), name, e.what());
     } catch (const onnx_io::TensorError& e) {
       throw ModelError(where() + e.what(), name, e.what());
     }
@@ -592,8 +514,6 @@ class Importer {
   Emitter emitter_;
   Scope scope_;
   std::map<std::string, int64_t> boundDims_;
-  std::map<std::string, std::string> onnxTypes_;  // ONNX shape inference's view, by value name
-  bool inferenceAllowed_ = false;  // the checker passed and inference has not run yet
 };
 
 }  // namespace

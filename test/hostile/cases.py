@@ -574,6 +574,13 @@ def attribute_cases():
                                           [helper.make_tensor("d", I64, [], [1 << 62]),
                                            helper.make_tensor("v", F, [2], [0.0, 1.0])], ir=ir),
                    [node_re("onehot", "OneHot"), r"depth|too large|elements|overflow"], "OneHot with depth 2^62")
+    # Found by onnx_loader_fuzzer: libonnx 1.12's shape inference SEGVs on it.
+    c += onnx_case("stft-scalar-signal", "attribute",
+                   lambda ir: model_bytes([helper.make_node("Constant", [], ["step"], name="step",
+                                                            value=helper.make_tensor("v", I64, [], [3])),
+                                           helper.make_node("STFT", ["step", "w"], ["y"], name="stft")],
+                                          [vi("w", F, [4])], [vi("y", F, None)], ir=ir),
+                   [node_re("stft", "STFT"), r"signal"], "STFT of a scalar int64 signal")
     return c
 
 
