@@ -574,6 +574,14 @@ def attribute_cases():
                                           [helper.make_tensor("d", I64, [], [1 << 62]),
                                            helper.make_tensor("v", F, [2], [0.0, 1.0])], ir=ir),
                    [node_re("onehot", "OneHot"), r"depth|too large|elements|overflow"], "OneHot with depth 2^62")
+    # Found by onnx_loader_fuzzer: a scale of 3e20 made floor(scale * size)
+    # a double past int64 (undefined conversion).
+    c += onnx_case("upsample-huge-scale", "attribute",
+                   lambda ir: model_bytes([helper.make_node("Constant", [], ["s"], name="scales",
+                                                            value=helper.make_tensor("v", F, [4], [1, 1, 3e20, 2])),
+                                           helper.make_node("Upsample", ["x", "s"], ["y"], name="up")],
+                                          [vi("x", F, [1, 1, 2, 2])], [vi("y", F, None)], opset=9, ir=ir),
+                   [node_re("up", "Upsample"), r"scale|too large"], "Upsample by a scale of 3e20")
     # Found by onnx_loader_fuzzer: libonnx 1.12's shape inference SEGVs on it.
     c += onnx_case("stft-scalar-signal", "attribute",
                    lambda ir: model_bytes([helper.make_node("Constant", [], ["step"], name="step",
