@@ -574,6 +574,13 @@ def attribute_cases():
                                           [helper.make_tensor("d", I64, [], [1 << 62]),
                                            helper.make_tensor("v", F, [2], [0.0, 1.0])], ir=ir),
                    [node_re("onehot", "OneHot"), r"depth|too large|elements|overflow"], "OneHot with depth 2^62")
+    # Found by onnx_loader_fuzzer: a reflect pad of 2^57 built its index
+    # table (2^60 bytes) before any size check.
+    c += onnx_case("pad-reflect-huge", "attribute",
+                   lambda ir: model_bytes([helper.make_node("Pad", ["x", "p"], ["y"], name="pad", mode="reflect")],
+                                          [vi("x")], [vi("y", F, None)],
+                                          [helper.make_tensor("p", I64, [4], [0, 2, 255, (1 << 57) - 1])], ir=ir),
+                   [node_re("pad", "Pad"), r"larger than|overflow"], "Pad in reflect mode by 2^57")
     # Found by onnx_loader_fuzzer: a scale of 3e20 made floor(scale * size)
     # a double past int64 (undefined conversion).
     c += onnx_case("upsample-huge-scale", "attribute",

@@ -15,6 +15,10 @@
 namespace dlc::onnx_import {
 namespace {
 
+// The largest dimension Pad makes in reflect, edge or wrap mode (an index
+// table of this many i64 entries is built at compile time).
+constexpr int64_t kMaxPadIndexTable = int64_t{1} << 24;
+
 using mlir::Value;
 
 // An i64 constant of the given shape (a shape, a count: compile-time facts).
@@ -549,8 +553,16 @@ std::vector<Value> pad(OnnxNode& n) {
     n.fail("mode '" + mode + "' is not supported (constant, reflect, edge or wrap)");
   for (int64_t a = 0; a < r; ++a) {
     if (low[a] == 0 && high[a] == 0) continue;
-    int64_t d = xs[a], size = d + low[a] + high[a];
+    int64_t d = xs[a], size = 0;
     if (d == 0) n.fail("cannot pad the empty dimension " + std::to_string(a) + " in mode '" + mode + "'");
+    // The gather below takes an index table of the padded size, built here
+    // on the host: bounded before it is (a fuzzed pad of 2^57 asked for
+    // 2^60 bytes of indices).
+    if (__builtin_add_overflow(d, low[a], &size) || __builtin_add_overflow(size, high[a], &size) ||
+        size > kMaxPadIndexTable)
+      n.fail("pads " + std::to_string(low[a]) + "/" + std::to_string(high[a]) + " make dimension " +
+             std::to_string(a) + " larger than " + std::to_string(kMaxPadIndexTable) +
+             ", the most mode '" + mode + "' supports");
     if (size < 0)
       n.fail("pads " + std::to_string(low[a]) + "/" + std::to_string(high[a]) +
              " leave dimension " + std::to_string(a) + " of size " + std::to_string(d) +
