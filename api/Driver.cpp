@@ -7,6 +7,8 @@
 #include "frontend/onnx/Importer.h"
 #include "frontend/onnx/ModelFile.h"
 #include "ir/Dialect.h"
+#include "ir/TensorConversions.h"
+#include "runtime/TensorLimits.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -112,6 +114,44 @@ bool verifyImported(mlir::ModuleOp module, bool userText, const DiagnosticCollec
   return false;
 }
 
+// IR text is the user's: besides the verifier, it must have the entry point
+// and tensors that dlc can hold (the ONNX importer and the DSL check these
+// as they build the IR). Every value is checked: a function argument that
+// flows straight to `return` meets no op verifier.
+bool checkIrText(mlir::ModuleOp module, const std::string& path, Failure& failure) {
+  auto main = module.lookupSymbol<mlir::func::FuncOp>("main");
+  if (!main) {
+    failure = {1, path + ": the module has no func.func @main (the model's entry point)"};
+    return false;
+  }
+  auto check = [&](mlir::Value v, mlir::Location loc) {
+    auto t = v.getType().dyn_cast<mlir::RankedTensorType>();
+    if (!t) return true;
+    std::string problem;
+    if (!t.hasStaticShape()) {
+      problem = "dynamic dimensions are not supported (dlc compiles static shapes)";
+    } else if (auto dtype = dtypeOf(t.getElementType())) {
+      problem = rt::tensorSizeProblem(*dtype, {t.getShape().begin(), t.getShape().end()});
+    }
+    if (problem.empty()) return true;
+    std::string where;
+    llvm::raw_string_ostream(where) << loc;
+    failure = {1, where + ": error: " + problem};
+    return false;
+  };
+  bool ok = true;
+  module.walk([&](mlir::Operation* op) {
+    for (mlir::Region& r : op->getRegions())
+      for (mlir::Block& b : r)
+        for (mlir::BlockArgument a : b.getArguments())
+          if (ok && !check(a, op->getLoc())) ok = false;
+    for (mlir::Value v : op->getResults())
+      if (ok && !check(v, op->getLoc())) ok = false;
+    return ok ? mlir::WalkResult::advance() : mlir::WalkResult::interrupt();
+  });
+  return ok;
+}
+
 OnnxImportOptions importOptions(const CompileOptions& opts) {
   OnnxImportOptions io;
   io.inputShapes = opts.inputShapes;
@@ -177,6 +217,7 @@ mlir::OwningOpRef<mlir::ModuleOp> loadModel(mlir::MLIRContext& ctx, const std::s
     }
   }
   if (!verifyImported(*module, ext == ".mlir", diags, failure)) return nullptr;
+  if (ext == ".mlir" && !checkIrText(*module, path, failure)) return nullptr;
   return module;
 }
 

@@ -1,6 +1,7 @@
 #include "frontend/Emitter.h"
 
 #include "ir/TensorConversions.h"
+#include "runtime/TensorLimits.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 
@@ -15,7 +16,14 @@ Dims Emitter::shape(Value v) {
 
 Type Emitter::elementType(Value v) { return v.getType().cast<RankedTensorType>().getElementType(); }
 
+// Every result type a decomposition makes passes here: a shape that a
+// hostile model blows up (Expand to 2^31 x 2^31 x 2^31, Tile by 2^40, a Pad
+// of 2^62) is refused before an op of that type exists.
 RankedTensorType Emitter::tensorType(const Dims& shape, Type element) {
+  if (auto dtype = dtypeOf(element)) {
+    std::string problem = rt::tensorSizeProblem(*dtype, shape);
+    if (!problem.empty()) throw EmitError("result " + problem);
+  }
   return RankedTensorType::get(shape, element);
 }
 

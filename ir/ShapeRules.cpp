@@ -54,8 +54,16 @@ bool windowedSize(int64_t size, int64_t k, int64_t stride, int64_t low, int64_t 
           " (window, stride and dilation must be >= 1, padding >= 0)";
     return false;
   }
-  int64_t padded = size + low + high;
-  int64_t span = dilation * (k - 1) + 1;
+  // Checked: hostile attributes (a dilation or padding of 2^62) must not
+  // wrap around into a plausible size.
+  int64_t padded, span;
+  if (__builtin_add_overflow(size, low, &padded) || __builtin_add_overflow(padded, high, &padded) ||
+      __builtin_mul_overflow(dilation, k - 1, &span) || __builtin_add_overflow(span, 1, &span)) {
+    err = "dimension " + std::to_string(dim) + ": padding " + std::to_string(low) + "/" +
+          std::to_string(high) + ", window " + std::to_string(k) + " and dilation " +
+          std::to_string(dilation) + " overflow int64";
+    return false;
+  }
   if (span > padded) {
     err = "dimension " + std::to_string(dim) + ": window of extent " + std::to_string(span) +
           " is larger than the padded input " + std::to_string(padded);
@@ -130,7 +138,8 @@ ShapeOr inferConcatenate(const std::vector<Dims>& inputs, int64_t dim) {
         return ShapeOr::error(str("input 0 has shape", inputs[0]) + " but input " +
                               std::to_string(k) + str(" has shape", in) +
                               ": they differ in dimension " + std::to_string(i));
-    out[dim] += in[dim];
+    if (__builtin_add_overflow(out[dim], in[dim], &out[dim]))
+      return ShapeOr::error("the concatenated dimension " + std::to_string(dim) + " overflows int64");
   }
   return out;
 }
@@ -146,8 +155,16 @@ ShapeOr inferPad(const Dims& operand, const Dims& low, const Dims& high, const D
     if (interior[i] < 0)
       return ShapeOr::error("interior padding of dimension " + std::to_string(i) +
                             " is negative");
-    int64_t inner = operand[i] == 0 ? 0 : operand[i] + (operand[i] - 1) * interior[i];
-    int64_t size = inner + low[i] + high[i];
+    int64_t inner = 0, size = 0;
+    bool overflow = operand[i] != 0 && (__builtin_mul_overflow(operand[i] - 1, interior[i], &inner) ||
+                                        __builtin_add_overflow(inner, operand[i], &inner));
+    overflow = overflow || __builtin_add_overflow(inner, low[i], &size) ||
+               __builtin_add_overflow(size, high[i], &size);
+    if (overflow)
+      return ShapeOr::error("dimension " + std::to_string(i) + " of size " +
+                            std::to_string(operand[i]) + " padded by " + std::to_string(low[i]) +
+                            "/" + std::to_string(high[i]) + " (interior " +
+                            std::to_string(interior[i]) + ") overflows int64");
     if (size < 0)
       return ShapeOr::error("dimension " + std::to_string(i) + " of size " +
                             std::to_string(operand[i]) + " padded by " + std::to_string(low[i]) +

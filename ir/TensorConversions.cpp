@@ -61,6 +61,7 @@ rt::HostTensor hostTensorFromAttr(DenseElementsAttr attr) {
   ArrayRef<char> raw = attr.getRawData();
   int64_t n = t.numElements(), size = rt::dtypeSize(t.dtype());
   char* dst = static_cast<char*>(t.data());
+  if (n == 0) return t;  // (memcpy from the empty raw data's null pointer is undefined)
   if (!attr.isSplat()) {
     std::memcpy(dst, raw.data(), static_cast<size_t>(n * size));
   } else {

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "ir/Dialect.h"
+#include "ir/TensorConversions.h"
+#include "runtime/TensorLimits.h"
 
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -40,6 +42,17 @@ std::optional<KernelSchedule> KernelSchedule::build(func::FuncOp f) {
         op.emitError() << "result " << r.getResultNumber() << " has type " << r.getType()
                        << ", which has no static size to plan memory for";
         return std::nullopt;
+      }
+      // IR text may declare any shape: one whose size overflows int64 or
+      // passes what dlc supports would wrap the arena offsets around.
+      auto type = r.getType().cast<RankedTensorType>();
+      if (auto dtype = dtypeOf(type.getElementType())) {
+        std::string problem =
+            rt::tensorSizeProblem(*dtype, {type.getShape().begin(), type.getShape().end()});
+        if (!problem.empty()) {
+          op.emitError() << "result " << r.getResultNumber() << ": " << problem;
+          return std::nullopt;
+        }
       }
       Buffer b;
       b.value = r;

@@ -10,6 +10,7 @@
 #include "frontend/dsl/Init.h"
 #include "frontend/dsl/Parser.h"
 #include "frontend/onnx/TensorProtoIO.h"
+#include "runtime/TensorLimits.h"
 
 #include "onnx/onnx_pb.h"
 
@@ -231,6 +232,15 @@ void Translator::input(const Stmt& s, Scope& sc) {
   if (!ok) return define(sc, s.name, s.nameLoc, Value::none());
   if (builder_->defined(s.name)) {
     error(s.nameLoc, "'" + s.name + "' is already the name of a value of the model");
+    return define(sc, s.name, s.nameLoc, Value::none());
+  }
+  // The fixed dims' size, checked here so that the error points at the
+  // declaration (symbolic dims are checked once --input-shape fixes them).
+  rt::Shape fixed;
+  for (const auto& d : dims) fixed.push_back(d.symbol.empty() ? d.size : 1);
+  std::string problem = rt::tensorSizeProblem(dtype, fixed);
+  if (!problem.empty()) {
+    error(s.nameLoc, "input '" + s.name + "': " + problem);
     return define(sc, s.name, s.nameLoc, Value::none());
   }
   builder_->addInput(s.name, dtype, dims);

@@ -8,9 +8,9 @@
 #include <sstream>
 
 #include <algorithm>
+#include <limits>
 
 #include <onnx/checker.h>
-#include <onnx/shape_inference/implementation.h>
 #include <onnx/defs/schema.h>
 
 #include "frontend/onnx/ConstantFolding.h"
@@ -18,6 +18,7 @@
 #include "frontend/onnx/OnnxNode.h"
 #include "frontend/onnx/TensorProtoIO.h"
 #include "ir/TensorConversions.h"
+#include "runtime/TensorLimits.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Verifier.h"
@@ -64,6 +65,16 @@ const ConverterTable& converters() {
   return table;
 }
 
+// Splat constants up to this many elements are kept as host tensors for
+// the ops that need compile-time values (importNode).
+constexpr int64_t kMaxExpandedSplat = int64_t{1} << 20;
+
+// The newest default-domain opset whose operator specifications the
+// converters follow: that of the onnx package pinned for the tests
+// (scripts/requirements-test.txt), whose node tests check them. A newer
+// opset may have changed an op's meaning, so it is refused, not guessed.
+constexpr int64_t kNewestSupportedOpset = 28;
+
 // The newest default-domain opset that the linked ONNX library knows.
 int64_t newestKnownOpset() {
   const auto& m = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
@@ -96,6 +107,10 @@ class Importer {
     }
     for (const auto& op : model_.opset_import())
       if (op.domain().empty() || op.domain() == "ai.onnx") opset_ = op.version();
+    if (opset_ > kNewestSupportedOpset)
+      throw ModelError(path_ + ": the model imports opset " + std::to_string(opset_) +
+                       " of the default ONNX domain; dlc supports opsets up to " +
+                       std::to_string(kNewestSupportedOpset));
     // A model without the default opset may still be all other domains'
     // ops (ai.onnx.ml, training): the node that needs it reports it.
   }
@@ -137,65 +152,15 @@ class Importer {
     } catch (const std::exception& e) {
       throw ModelError(path_ + ": the ONNX checker rejects the model: " + oneLine(e.what()));
     }
-    inferShapes();
   }
 
-  // ONNX's shape inference (lenient: node-level failures are skipped). Not a
-  // gate, but when dlc refuses a node, what ONNX infers for its outputs goes
-  // into the error, so that a disagreement between the two is visible.
-  void inferShapes() {
-    onnx::ModelProto copy;
-    *copy.mutable_opset_import() = model_.opset_import();
-    copy.set_ir_version(model_.ir_version());
-    onnx::GraphProto* g = copy.mutable_graph();
-    *g->mutable_node() = model_.graph().node();
-    *g->mutable_input() = model_.graph().input();
-    *g->mutable_output() = model_.graph().output();
-    *g->mutable_value_info() = model_.graph().value_info();
-    // Initializers' types without their data: inference needs only those.
-    for (const auto& t : model_.graph().initializer()) {
-      if (std::any_of(g->input().begin(), g->input().end(),
-                      [&](const onnx::ValueInfoProto& in) { return in.name() == t.name(); }))
-        continue;
-      onnx::ValueInfoProto* vi = g->add_input();
-      vi->set_name(t.name());
-      auto* tt = vi->mutable_type()->mutable_tensor_type();
-      tt->set_elem_type(t.data_type());
-      for (int64_t d : t.dims()) tt->mutable_shape()->add_dim()->set_dim_value(d);
-    }
-    try {
-      onnx::shape_inference::InferShapes(copy);
-    } catch (const std::exception&) {
-      return;  // nothing to compare with
-    }
-    for (const auto& vi : copy.graph().value_info()) onnxTypes_[vi.name()] = onnxTypeString(vi.type());
-    for (const auto& vi : copy.graph().output()) onnxTypes_[vi.name()] = onnxTypeString(vi.type());
-  }
-
-  static std::string onnxTypeString(const onnx::TypeProto& t) {
-    if (!t.has_tensor_type()) return "";
-    const auto& tt = t.tensor_type();
-    std::string s = onnx_io::onnxTypeName(tt.elem_type());
-    if (!tt.has_shape()) return s;
-    s += "[";
-    for (int i = 0; i < tt.shape().dim_size(); ++i) {
-      const auto& d = tt.shape().dim(i);
-      s += (i ? "," : "") + (d.has_dim_value() ? std::to_string(d.dim_value())
-                                                : d.has_dim_param() ? d.dim_param() : "?");
-    }
-    return s + "]";
-  }
-
-  // " (ONNX shape inference: 'y' is float[2,3])" for a node dlc refuses.
-  std::string onnxView(const onnx::NodeProto& node) {
-    std::string view;
-    for (const auto& out : node.output()) {
-      auto it = onnxTypes_.find(out);
-      if (out.empty() || it == onnxTypes_.end() || it->second.empty()) continue;
-      view += (view.empty() ? "" : ", ") + ("'" + out + "' is " + it->second);
-    }
-    return view.empty() ? "" : " (ONNX shape inference: " + view + ")";
-  }
+  // ONNX's shape inference is not run at all. dlc computes every shape with
+  // its own rules; inference was run only to add ONNX's view of a refused
+  // node's outputs to the message, and libonnx 1.12's inference functions
+  // crash on hostile nodes the checker lets through (SIGFPE on Conv strides
+  // 0; a SEGV in STFT's on a scalar signal, found by onnx_loader_fuzzer,
+  // even on the node alone with well-typed inputs and type checks on).
+  // A diagnostic is not worth a crash (docs/robustness.md).
 
   // The checker's messages span lines (the node is on the second); errors
   // are one line each.
@@ -286,7 +251,10 @@ class Importer {
           shape.push_back(bound->second);
           continue;
         }
-        if (!d.has_dim_value() || d.dim_value() < 0)
+        if (d.has_dim_value() && d.dim_value() < 0)
+          throw ModelError(path_ + ": input '" + name + "' has a negative dimension " +
+                           std::to_string(i) + " (" + std::to_string(d.dim_value()) + ")");
+        if (!d.has_dim_value())
           throw ModelError(path_ + ": input '" + name + "' has symbolic dimension " +
                            std::to_string(i) +
                            (d.has_dim_param() ? " ('" + d.dim_param() + "')" : std::string()) +
@@ -294,6 +262,8 @@ class Importer {
         shape.push_back(d.dim_value());
       }
     }
+    std::string problem = rt::tensorSizeProblem(dtype, shape);
+    if (!problem.empty()) throw ModelError(path_ + ": input '" + name + "': " + problem);
     return mlir::RankedTensorType::get(shape, emitter_.elementTypeOf(dtype));
   }
 
@@ -450,6 +420,32 @@ class Importer {
     return results;
   }
 
+  // The number of inputs and outputs against the op's schema where libonnx
+  // has the model's opset (the checker does the same, but only for IR
+  // versions it knows); converters read the inputs they expect and would
+  // silently ignore extra ones.
+  template <typename Where>
+  void checkArity(const onnx::NodeProto& node, const std::string& name, const Where& where) {
+    bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+    if (!defaultDomain || opset_ > newestKnownOpset()) return;
+    const onnx::OpSchema* schema =
+        onnx::OpSchemaRegistry::Schema(node.op_type(), static_cast<int>(opset_), "");
+    if (!schema) return;
+    auto range = [](int lo, int hi) {
+      return hi == std::numeric_limits<int>::max() ? "at least " + std::to_string(lo)
+             : lo == hi                              ? std::to_string(lo)
+                                                     : std::to_string(lo) + " to " + std::to_string(hi);
+    };
+    std::string reason;
+    if (node.input_size() < schema->min_input() || node.input_size() > schema->max_input())
+      reason = "has " + std::to_string(node.input_size()) + " input(s); " + node.op_type() +
+               " takes " + range(schema->min_input(), schema->max_input());
+    else if (node.output_size() < schema->min_output() || node.output_size() > schema->max_output())
+      reason = "has " + std::to_string(node.output_size()) + " output(s); " + node.op_type() +
+               " gives " + range(schema->min_output(), schema->max_output());
+    if (!reason.empty()) throw ModelError(where() + reason, name, reason);
+  }
+
   void importNode(const onnx::NodeProto& node, int index) {
     std::string name = node.name().empty() ? node.op_type() + "_" + std::to_string(index) : node.name();
     auto where = [&] {
@@ -466,6 +462,7 @@ class Importer {
     auto conv = converters().find(node.op_type());
     if (conv == converters().end())
       throw ModelError(where() + "op '" + node.op_type() + "' is not supported");
+    checkArity(node, name, where);
     for (const auto& out : node.output())
       if (!out.empty() && scope_.values.count(out))
         throw ModelError(where() + "output '" + out + "' is already defined by an earlier node, input or initializer");
@@ -478,9 +475,9 @@ class Importer {
     try {
       outs = conv->second(n);
     } catch (const NodeError& e) {
-      throw ModelError(where() + e.what() + onnxView(node), name, e.what());
+      throw ModelError(where() + e.what(), name, e.what());
     } catch (const EmitError& e) {
-      throw ModelError(where() + e.what() + onnxView(node), name, e.what());
+      throw ModelError(where() + e.what(), name, e.what());
     } catch (const onnx_io::TensorError& e) {
       throw ModelError(where() + e.what(), name, e.what());
     }
@@ -494,11 +491,15 @@ class Importer {
       scope_.values[node.output(i)] = outs[i];
     }
     // Keep compile-time values for ops that need constants (Reshape's shape).
+    // A large splat (ConstantOfShape of a big shape) is a few bytes in the
+    // IR; expanding it here would allocate the whole tensor, and no op needs
+    // a value that large at compile time.
     for (int i = 0; i < node.output_size(); ++i) {
       if (node.output(i).empty()) continue;
       if (auto c = scope_.values[node.output(i)].getDefiningOp<ConstantOp>())
         if (auto dense = c.getValue().dyn_cast<mlir::DenseElementsAttr>())
-          scope_.constants[node.output(i)] = hostTensorFromAttr(dense);
+          if (!dense.isSplat() || dense.getNumElements() <= kMaxExpandedSplat)
+            scope_.constants[node.output(i)] = hostTensorFromAttr(dense);
     }
   }
 
@@ -513,7 +514,6 @@ class Importer {
   Emitter emitter_;
   Scope scope_;
   std::map<std::string, int64_t> boundDims_;
-  std::map<std::string, std::string> onnxTypes_;  // ONNX shape inference's view, by value name  // symbolic dim name -> size
 };
 
 }  // namespace

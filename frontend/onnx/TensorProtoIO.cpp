@@ -4,7 +4,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
+
+#include "runtime/TensorLimits.h"
 
 namespace fs = std::filesystem;
 
@@ -85,17 +88,24 @@ int dtypeToOnnx(DType t) {
 
 namespace {
 
-// Validates dims and returns the byte size, refusing negative dims and
-// products that overflow before anything is allocated.
+// Validates dims and returns the byte size, refusing negative dims,
+// products that overflow and sizes past rt::kMaxTensorBytes before anything
+// is allocated.
 int64_t checkedByteSize(const rt::TensorType& type) {
-  int64_t n = rt::dtypeSize(type.dtype);
-  for (int64_t d : type.shape) {
-    if (d < 0) throw TensorError("negative dimension " + std::to_string(d));
-    if (d != 0 && n > std::numeric_limits<int64_t>::max() / d)
-      throw TensorError("shape " + rt::shapeString(type.shape) + " is too large");
-    n *= d;
-  }
-  return n;
+  std::string problem = rt::tensorSizeProblem(type.dtype, type.shape);
+  if (!problem.empty()) throw TensorError(problem);
+  return type.byteSize();
+}
+
+// Opening a FIFO or a device blocks or never ends, and a folder opens as an
+// empty stream on Linux: only a regular file is read. `what` names it.
+void requireRegularFile(const fs::path& file, const std::string& what) {
+  std::error_code ec;
+  auto st = fs::status(file, ec);
+  if (ec || !fs::exists(st)) throw TensorError(what + " does not exist");
+  if (!fs::is_regular_file(st))
+    throw TensorError(what + " is not a regular file (" +
+                      (fs::is_directory(st) ? "a directory" : "a pipe, socket or device") + ")");
 }
 
 // Reads [offset, offset+length) of an external data file that must lie
@@ -104,16 +114,27 @@ std::string readExternal(const onnx::TensorProto& t, const std::string& baseDir,
                          int64_t expectedBytes) {
   std::string location;
   int64_t offset = 0, length = -1;
-  for (const auto& kv : t.external_data()) {
+  // The whole value must be the number: stoll would read "12abc" as 12.
+  auto number = [](const onnx::StringStringEntryProto& kv) {
+    size_t used = 0;
+    int64_t v = 0;
     try {
-      if (kv.key() == "location") location = kv.value();
-      else if (kv.key() == "offset") offset = std::stoll(kv.value());
-      else if (kv.key() == "length") length = std::stoll(kv.value());
+      v = std::stoll(kv.value(), &used);
     } catch (const std::exception&) {
-      throw TensorError("external data " + kv.key() + " '" + kv.value() + "' is not a number");
+      used = 0;
     }
+    if (used == 0 || used != kv.value().size())
+      throw TensorError("external data " + kv.key() + " '" + kv.value() + "' is not a number");
+    return v;
+  };
+  for (const auto& kv : t.external_data()) {
+    if (kv.key() == "location") location = kv.value();
+    else if (kv.key() == "offset") offset = number(kv);
+    else if (kv.key() == "length") length = number(kv);
   }
   if (location.empty()) throw TensorError("external data has no location");
+  if (location.find('\0') != std::string::npos)
+    throw TensorError("external data location holds a NUL byte");
   fs::path rel(location);
   if (rel.is_absolute()) throw TensorError("external data location '" + location + "' is absolute");
   for (const auto& part : rel)
@@ -127,6 +148,7 @@ std::string readExternal(const onnx::TensorProto& t, const std::string& baseDir,
   if (b != base.end())
     throw TensorError("external data location '" + location +
                       "' resolves outside the model directory");
+  requireRegularFile(file, "external data file '" + location + "'");
   std::ifstream in(file, std::ios::binary);
   if (!in) throw TensorError("cannot open external data file '" + file.string() + "'");
   in.seekg(0, std::ios::end);
@@ -217,14 +239,26 @@ rt::HostTensor fromTensorProto(const onnx::TensorProto& t, const std::string& ba
 }
 
 rt::HostTensor loadTensorFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw TensorError(path + ": cannot open file");
-  onnx::TensorProto t;
-  if (!t.ParseFromIstream(&in)) throw TensorError(path + ": not a serialised onnx.TensorProto");
   try {
-    return fromTensorProto(t, fs::path(path).parent_path().string());
+    requireRegularFile(path, "the file");
   } catch (const TensorError& e) {
     throw TensorError(path + ": " + e.what());
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw TensorError(path + ": cannot open file");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw TensorError(path + ": cannot read file");
+  return parseTensorFile(bytes, path, fs::path(path).parent_path().string());
+}
+
+rt::HostTensor parseTensorFile(const std::string& bytes, const std::string& name,
+                               const std::string& baseDir) {
+  onnx::TensorProto t;
+  if (!t.ParseFromString(bytes)) throw TensorError(name + ": not a serialised onnx.TensorProto");
+  try {
+    return fromTensorProto(t, baseDir);
+  } catch (const TensorError& e) {
+    throw TensorError(name + ": " + e.what());
   }
 }
 

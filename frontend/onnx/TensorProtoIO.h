@@ -29,6 +29,10 @@ void toTensorProto(const rt::HostTensor& t, onnx::TensorProto& p);
 
 // Reads / writes a file holding one serialised TensorProto.
 rt::HostTensor loadTensorFile(const std::string& path);
+// The same for the file's bytes in memory (the tensor-file fuzzer); `name`
+// starts the messages, external data is read from inside `baseDir`.
+rt::HostTensor parseTensorFile(const std::string& bytes, const std::string& name,
+                               const std::string& baseDir);
 void saveTensorFile(const std::string& path, const rt::HostTensor& t);
 
 // ONNX TensorProto.DataType code -> dlc dtype; throws TensorError naming the

@@ -1,11 +1,16 @@
 #include "runtime/host/HostDevice.h"
 
+#include <cmath>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <new>
+#include <string>
+
+#include "runtime/host/NonFinite.h"
 
 namespace dlc::rt {
 namespace {
@@ -172,8 +177,27 @@ void checkRunInputs(const Program& program, const std::vector<ConstTensorRef>& i
 
 namespace {
 
-void runKernels(const Program& program, Frame& frame) {
-  for (const Kernel& k : program.kernels) {
+// --check-nan: the first output of kernel `index` that holds NaN or Inf.
+void checkFinite(const Program& program, size_t index, const Frame& frame) {
+  const Kernel& k = program.kernels[index];
+  for (int32_t o : k.outputs) {
+    const ValueInfo& v = program.values[o];
+    if (!isFloat(v.type.dtype)) continue;
+    NonFiniteCount c = countNonFinite(frame.in(o));
+    if (c.count == 0) continue;
+    std::string first = std::isnan(c.firstValue) ? "NaN" : c.firstValue > 0 ? "+Inf" : "-Inf";
+    throw RunError(k.location + ": --check-nan: kernel " + std::to_string(index) + " (" +
+                   kernelKindName(k.kind) + ") output " +
+                   (v.name.empty() ? "%" + std::to_string(o) : "'" + v.name + "'") + " (" +
+                   v.type.str() + ") has " + std::to_string(c.count) + " NaN/Inf value(s) of " +
+                   std::to_string(v.type.numElements()) + ", the first at flat index " +
+                   std::to_string(c.firstIndex) + " (" + first + ")");
+  }
+}
+
+void runKernels(const Program& program, Frame& frame, const HostRunOptions& options = {}) {
+  for (size_t ki = 0; ki < program.kernels.size(); ++ki) {
+    const Kernel& k = program.kernels[ki];
     frame.beginKernel(k);
     for (int32_t i = k.begin; i < k.end; ++i) {
       const Instr& in = program.instrs[i];
@@ -184,6 +208,19 @@ void runKernels(const Program& program, Frame& frame) {
       }
     }
     frame.endKernel(k);
+    if (options.checkNan) checkFinite(program, ki, frame);
+  }
+}
+
+// The arena and the buffers of a run, or a RunError saying what did not fit
+// (a model can be valid and still too large for this host).
+template <typename Body>
+void withMemory(const Program& program, Body body) {
+  try {
+    body();
+  } catch (const std::bad_alloc&) {
+    throw RunError("out of host memory (the plan needs an arena of " +
+                   std::to_string(program.arenaBytes) + " bytes, plus the outputs)");
   }
 }
 
@@ -195,14 +232,17 @@ bool overlaps(const void* a, int64_t aBytes, const void* b, int64_t bBytes) {
 
 }  // namespace
 
-std::vector<HostTensor> runOnHost(const Program& program, const std::vector<HostTensor>& inputs) {
+std::vector<HostTensor> runOnHost(const Program& program, const std::vector<HostTensor>& inputs,
+                                  const HostRunOptions& options) {
   std::vector<ConstTensorRef> refs;
   for (const HostTensor& t : inputs) refs.push_back(t.cref());
   checkRunInputs(program, refs);
-  Frame frame(program, refs, {});
-  runKernels(program, frame);
   std::vector<HostTensor> outs;
-  for (int32_t id : program.outputs) outs.push_back(frame.take(id));
+  withMemory(program, [&] {
+    Frame frame(program, refs, {});
+    runKernels(program, frame, options);
+    for (int32_t id : program.outputs) outs.push_back(frame.take(id));
+  });
   return outs;
 }
 
@@ -235,9 +275,11 @@ void runOnHost(const Program& program, const std::vector<ConstTensorRef>& inputs
       clash |= overlaps(in.data, in.type.byteSize(), outputs[i].data, outputs[i].type.byteSize());
     if (!clash) direct[id] = outputs[i];
   }
-  Frame frame(program, inputs, std::move(direct));
-  runKernels(program, frame);
-  for (size_t i = 0; i < outputs.size(); ++i) frame.copyOut(program.outputs[i], outputs[i]);
+  withMemory(program, [&] {
+    Frame frame(program, inputs, std::move(direct));
+    runKernels(program, frame);
+    for (size_t i = 0; i < outputs.size(); ++i) frame.copyOut(program.outputs[i], outputs[i]);
+  });
 }
 
 }  // namespace dlc::rt

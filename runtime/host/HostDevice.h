@@ -20,10 +20,20 @@ struct RunError : std::runtime_error {
 // signature (count, types, specialised values: RunError).
 void checkRunInputs(const Program& program, const std::vector<ConstTensorRef>& inputs);
 
+// Debugging aids of a run; all off by default, and free when off.
+struct HostRunOptions {
+  // After each kernel, look for NaN/Inf in its float outputs; the first
+  // kernel that has any ends the run with a RunError naming the kernel (its
+  // index, kind and source op), the output, how many elements and the first.
+  bool checkNan = false;
+};
+
 // Checks the program (verifyProgram: a broken one throws InvalidProgram, the
 // compiler's fault) and the inputs against its signature (RunError), runs
-// every kernel and returns the outputs in signature order.
-std::vector<HostTensor> runOnHost(const Program& program, const std::vector<HostTensor>& inputs);
+// every kernel and returns the outputs in signature order. A run that needs
+// more memory than the host gives throws RunError saying how much.
+std::vector<HostTensor> runOnHost(const Program& program, const std::vector<HostTensor>& inputs,
+                                  const HostRunOptions& options = {});
 
 // The same run over borrowed buffers (the C++ API's zero-copy path): inputs
 // are read where they are; output i is written into outputs[i], whose type

@@ -14,7 +14,8 @@ namespace fs = std::filesystem;
 namespace dlc::driver {
 
 Failure runExecutableFile(const std::string& path, const std::string& device, const std::string& inputDir,
-                          const std::string& outputDir, bool cudaGraph) {
+                          const std::string& outputDir, bool cudaGraph,
+                          const rt::HostRunOptions& hostOptions) {
   rt::Executable exe;
   try {
     exe = rt::loadExecutable(path);
@@ -52,7 +53,7 @@ Failure runExecutableFile(const std::string& path, const std::string& device, co
       rt::cuda::CudaExecutor executor(program, *exe.cuda, rt::cuda::RunOptions{0, cudaGraph});
       outputs = executor.run(inputs);
     } else {
-      outputs = rt::runOnHost(program, inputs);
+      outputs = rt::runOnHost(program, inputs, hostOptions);
     }
   } catch (const rt::RunError& e) {
     return {1, path + ": " + e.what()};

@@ -6,12 +6,15 @@
 #include <string>
 
 #include "api/Driver.h"
+#include "runtime/host/HostDevice.h"
 
 namespace dlc::driver {
 
 // device: "auto", "host" or "cuda". Reads DIR/input_N.pb, writes output_N.pb.
-// cudaGraph: on the CUDA device, run through a captured CUDA graph.
+// cudaGraph: on the CUDA device, run through a captured CUDA graph;
+// hostOptions: on the host device (--check-nan).
 Failure runExecutableFile(const std::string& path, const std::string& device, const std::string& inputDir,
-                          const std::string& outputDir, bool cudaGraph = false);
+                          const std::string& outputDir, bool cudaGraph = false,
+                          const rt::HostRunOptions& hostOptions = {});
 
 }  // namespace dlc::driver

@@ -112,6 +112,9 @@ options:
   --input-dir DIR            the input tensors
   --output-dir DIR           where the outputs go (created if missing)
   --input-shape NAME=D0xD1   fix a symbolic input shape (repeatable)
+  --check-nan                after each kernel, look for NaN/Inf in its float outputs
+                             and stop at the first kernel that has any (exit 1, naming
+                             the kernel, its source op, the output and the first index)
   --print-ir-after-all, --print-ir-after=PASS, --dump-dir DIR, --no-opt
                              as for compile; running a model with and without
                              --no-opt is the differential check of the passes
@@ -350,6 +353,7 @@ int runCommand(int argc, char** argv) {
   CompileOptions opts;
   std::string model, device = "auto", inputDir, outputDir, compileFlag;
   bool cudaGraph = false, useLibraries = true;
+  dlc::rt::HostRunOptions runOptions;
   while (!args.done()) {
     std::string a = args.next();
     if (a == "-h" || a == "--help") return std::cout << kRunHelp, 0;
@@ -358,6 +362,7 @@ int runCommand(int argc, char** argv) {
       if (compileFlag.empty()) compileFlag = seen;
       continue;
     }
+    if (a == "--check-nan") { runOptions.checkNan = true; continue; }
     if (args.value(a, "--device", device)) continue;
     if (a == "--cuda-graph") { cudaGraph = true; continue; }
     if (a == "--no-libraries") { useLibraries = false; continue; }
@@ -374,6 +379,9 @@ int runCommand(int argc, char** argv) {
   if (cudaGraph && device == "host") throw UsageError{"--cuda-graph needs the CUDA device (--device cuda or auto)"};
   if (!useLibraries && device == "host")
     throw UsageError{"--no-libraries needs the CUDA device (--device cuda or auto)"};
+  // --check-nan inspects every kernel's outputs on the host device.
+  if (runOptions.checkNan && device == "cuda") throw UsageError{"--check-nan runs on the host device (--device host)"};
+  if (runOptions.checkNan) device = "host";
   std::error_code ec;
   if (dlc::rt::isExecutableFile(model)) {
     if (!compileFlag.empty())
@@ -381,7 +389,7 @@ int runCommand(int argc, char** argv) {
     if (!useLibraries)
       throw UsageError{"--no-libraries does not apply to '" + model + "', an executable file (compiled already)"};
     if (!fs::is_directory(inputDir, ec)) throw UsageError{"--input-dir '" + inputDir + "' is not a directory"};
-    Failure f = dlc::driver::runExecutableFile(model, device, inputDir, outputDir, cudaGraph);
+    Failure f = dlc::driver::runExecutableFile(model, device, inputDir, outputDir, cudaGraph, runOptions);
     return f ? report(f) : 0;
   }
   dlc::tool::DeviceChoice choice = dlc::tool::chooseDevice(device);
@@ -424,7 +432,7 @@ int runCommand(int argc, char** argv) {
 
   std::vector<dlc::rt::HostTensor> outputs;
   try {
-    outputs = choice.cuda ? dlc::tool::runOnCuda(program, inputs, cudaGraph, useLibraries) : dlc::rt::runOnHost(program, inputs);
+    outputs = choice.cuda ? dlc::tool::runOnCuda(program, inputs, cudaGraph, useLibraries) : dlc::rt::runOnHost(program, inputs, runOptions);
   } catch (const dlc::rt::RunError& e) {
     return report({1, model + ": " + e.what()});
   } catch (const dlc::tool::CudaRunError& e) {
@@ -517,6 +525,10 @@ int main(int argc, char** argv) {
     return 1;
   } catch (const dlc::onnx_io::TensorError& e) {
     std::cerr << e.what() << "\n";
+    return 1;
+  } catch (const std::bad_alloc&) {
+    // A valid model can need more memory than this machine gives: not a bug.
+    std::cerr << "dlc " << cmd << ": out of memory: the model needs more memory than is available\n";
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "dlc " << cmd << ": internal error: " << e.what() << "\n";

@@ -225,6 +225,17 @@ void checkChoice(OnnxNode& n, const char* attr, const std::string& v,
   n.fail(std::string(attr) + " '" + v + "' is not one of " + list);
 }
 
+// floor(scale * size) as a dimension; a scale read from the model can make
+// it anything (converting a double past int64 is undefined), so it is
+// bounded first; the result's size is then checked like every other.
+int64_t scaledSize(OnnxNode& n, double scale, int64_t size) {
+  double v = std::floor(scale * static_cast<double>(size));
+  if (!(v >= 0 && v < 4.0e18))
+    n.fail("scale " + std::to_string(scale) + " makes dimension of size " + std::to_string(size) +
+           " too large");
+  return static_cast<int64_t>(v);
+}
+
 std::vector<Value> resize(OnnxNode& n) {
   n.onlyAttrs({"antialias", "axes", "coordinate_transformation_mode", "cubic_coeff_a",
                "exclude_outside", "extrapolation_value", "keep_aspect_ratio_policy", "mode",
@@ -290,7 +301,7 @@ std::vector<Value> resize(OnnxNode& n) {
     for (size_t i = 0; i < na; ++i) {
       if (!(scales[i] > 0)) n.fail("scales must be positive, got " + std::to_string(scales[i]));
       fullScales[axes[i]] = scales[i];
-      out[axes[i]] = static_cast<int64_t>(std::floor(scales[i] * xs[axes[i]]));
+      out[axes[i]] = scaledSize(n, scales[i], xs[axes[i]]);
     }
   } else {
     std::string policy = n.attrString("keep_aspect_ratio_policy", "stretch");
@@ -345,7 +356,7 @@ std::vector<Value> upsample(OnnxNode& n) {
   Dims out(xs.size());
   for (size_t i = 0; i < xs.size(); ++i) {
     if (!(scales[i] > 0)) n.fail("scales must be positive");
-    out[i] = static_cast<int64_t>(std::floor(scales[i] * xs[i]));
+    out[i] = scaledSize(n, scales[i], xs[i]);
   }
   return {resizeTo(n, x, s, scales, out, {})};
 }

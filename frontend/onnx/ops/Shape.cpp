@@ -15,6 +15,10 @@
 namespace dlc::onnx_import {
 namespace {
 
+// The largest dimension Pad makes in reflect, edge or wrap mode (an index
+// table of this many i64 entries is built at compile time).
+constexpr int64_t kMaxPadIndexTable = int64_t{1} << 24;
+
 using mlir::Value;
 
 // An i64 constant of the given shape (a shape, a count: compile-time facts).
@@ -81,8 +85,8 @@ std::vector<Value> reshape(OnnxNode& n) {
       inferAt = static_cast<int64_t>(i);
     } else if (target[i] < 0) {
       n.fail("shape " + dimsString(target) + " has a negative entry");
-    } else {
-      known *= target[i];
+    } else if (__builtin_mul_overflow(known, target[i], &known)) {
+      n.fail("shape " + dimsString(target) + " has more elements than int64 can count");
     }
   }
   int64_t total = rt::numElements(xs);
@@ -549,8 +553,16 @@ std::vector<Value> pad(OnnxNode& n) {
     n.fail("mode '" + mode + "' is not supported (constant, reflect, edge or wrap)");
   for (int64_t a = 0; a < r; ++a) {
     if (low[a] == 0 && high[a] == 0) continue;
-    int64_t d = xs[a], size = d + low[a] + high[a];
+    int64_t d = xs[a], size = 0;
     if (d == 0) n.fail("cannot pad the empty dimension " + std::to_string(a) + " in mode '" + mode + "'");
+    // The gather below takes an index table of the padded size, built here
+    // on the host: bounded before it is (a fuzzed pad of 2^57 asked for
+    // 2^60 bytes of indices).
+    if (__builtin_add_overflow(d, low[a], &size) || __builtin_add_overflow(size, high[a], &size) ||
+        size > kMaxPadIndexTable)
+      n.fail("pads " + std::to_string(low[a]) + "/" + std::to_string(high[a]) + " make dimension " +
+             std::to_string(a) + " larger than " + std::to_string(kMaxPadIndexTable) +
+             ", the most mode '" + mode + "' supports");
     if (size < 0)
       n.fail("pads " + std::to_string(low[a]) + "/" + std::to_string(high[a]) +
              " leave dimension " + std::to_string(a) + " of size " + std::to_string(d) +
@@ -640,16 +652,27 @@ std::vector<Value> range(OnnxNode& n) {
   double start = n.scalarInput(0, "start"), limit = n.scalarInput(1, "limit"),
          delta = n.scalarInput(2, "delta");
   if (delta == 0) n.fail("delta must not be 0");
+  // The count in double first: start/limit/delta may be infinite, NaN or
+  // so far apart that the count does not fit int64 (converting such a double
+  // to an integer is undefined); the element limit refuses it later anyway.
+  double wanted = std::ceil((limit - start) / delta);
+  if (std::isnan(wanted) || wanted > 9.0e15)
+    n.fail("start " + std::to_string(start) + ", limit " + std::to_string(limit) + ", delta " +
+           std::to_string(delta) + " give too many elements");
   int64_t count;
   if (et.isa<mlir::FloatType>()) {
-    count = static_cast<int64_t>(std::max(0.0, std::ceil((limit - start) / delta)));
+    count = static_cast<int64_t>(std::max(0.0, wanted));
   } else {
-    // Integers exactly: ceil((limit - start) / delta).
-    int64_t s = static_cast<int64_t>(start), l = static_cast<int64_t>(limit),
-            d = static_cast<int64_t>(delta);
-    int64_t span = l - s;
-    count = span / d + ((span % d != 0 && ((span < 0) == (d < 0))) ? 1 : 0);
-    count = std::max<int64_t>(count, 0);
+    // Integers exactly: ceil((limit - start) / delta), in 128 bits so that
+    // limit - start cannot overflow.
+    // (Clamped first: an int64 read as double may round to 2^63.)
+    auto i64 = [](double v) {
+      return static_cast<int64_t>(std::clamp(v, -9.2233720368547748e18, 9.2233720368547748e18));
+    };
+    __int128 s = i64(start), l = i64(limit), d = i64(delta);
+    __int128 span = l - s;
+    __int128 c = span / d + ((span % d != 0 && ((span < 0) == (d < 0))) ? 1 : 0);
+    count = static_cast<int64_t>(std::max<__int128>(c, 0));
   }
   mlir::Type ct = et;
   if (et.isa<mlir::FloatType>()) {

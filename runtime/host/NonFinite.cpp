@@ -1,0 +1,35 @@
+#include "runtime/host/NonFinite.h"
+
+#include <cmath>
+
+namespace dlc::rt {
+namespace {
+
+template <typename Load>
+NonFiniteCount scan(int64_t n, Load load) {
+  NonFiniteCount c;
+  for (int64_t i = 0; i < n; ++i) {
+    double v = load(i);
+    if (std::isfinite(v)) continue;
+    if (c.count++ == 0) {
+      c.firstIndex = i;
+      c.firstValue = v;
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
+NonFiniteCount countNonFinite(ConstTensorRef t) {
+  int64_t n = t.type.numElements();
+  switch (t.type.dtype) {
+    case DType::F32: return scan(n, [&](int64_t i) { return static_cast<double>(t.as<float>()[i]); });
+    case DType::F64: return scan(n, [&](int64_t i) { return t.as<double>()[i]; });
+    case DType::F16:
+    case DType::BF16: return scan(n, [&](int64_t i) { return loadAsDouble(t, i); });
+    default: return {};
+  }
+}
+
+}  // namespace dlc::rt
