@@ -1,6 +1,7 @@
 #include "runtime/Program.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace dlc::rt {
 
@@ -69,9 +70,15 @@ class Verifier {
   std::string describe(int32_t id) const {
     const ValueInfo& v = p_.values[id];
     std::string s = "value " + std::to_string(id) + " (" + v.type.str();
-    if (v.kind == ValueKind::Intermediate && v.offset >= 0)
+    if (v.kind == ValueKind::Intermediate && v.offset >= 0) {
+      // A broken plan (a damaged executable file) may place a buffer where
+      // its end is past int64: say so rather than compute it.
+      int64_t size = v.type.byteSize();
       s += " at arena [" + std::to_string(v.offset) + ", " +
-           std::to_string(v.offset + v.type.byteSize()) + ")";
+           (size <= std::numeric_limits<int64_t>::max() - v.offset ? std::to_string(v.offset + size)
+                                                                   : std::string("past 2^63")) +
+           ")";
+    }
     return s + ")";
   }
 

@@ -293,6 +293,11 @@ TEST(HostDeviceTest, BadPlansAreRefused) {
                 "value 2 (tensor<4xf32> at arena [256, 272)), written by kernel 1, does not fit in the "
                 "260-byte arena");
   expectRefused(reusePlan([](Program& p) { p.values[kB].offset = -256; }), "has arena offset -256");
+  // An end past int64 is described, never computed (UBSan found the overflow
+  // through a damaged executable file).
+  expectRefused(reusePlan([](Program& p) { p.values[kB].offset = INT64_MAX; }),
+                "value 2 (tensor<4xf32> at arena [9223372036854775807, past 2^63)), written by kernel 1, "
+                "has arena offset 9223372036854775807");
   expectRefused(reusePlan([](Program& p) { p.values[kX].offset = 0; }),
                 "is not a kernel's output but has arena offset 0");
   // c over b, which c's own kernel reads and k3 reads after it: b is still live.
