@@ -3,9 +3,7 @@
 #include "api/Driver.h"
 #include "api/Internal.h"
 #include "api/MakeExecutable.h"
-#include "codegen/cuda/Nvrtc.h"
 #include "codegen/host/LowerToHost.h"
-#include "runtime/cuda/CudaDevice.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -29,24 +27,6 @@ std::string optionFlags(const CompileOptions& o) {
   if (!o.optimize) flags += " --no-opt";
   if (o.target == Target::Cuda && !o.arch.empty()) flags += " --arch " + o.arch;
   return flags;
-}
-
-// The CUDA target: `arch` when given (checked as the tool checks --arch),
-// else the GPU present (its SM count sizes the grids), else sm_90.
-codegen::CudaTarget cudaTarget(const std::string& model, const std::string& arch) {
-  codegen::CudaTarget t;
-  if (!arch.empty()) {
-    if (std::string why = codegen::archError(arch); !why.empty()) throw Error(1, model + ": arch: " + why);
-    t.arch = arch;
-  }
-  if (rt::cuda::unavailableReason().empty()) {
-    rt::cuda::DeviceInfo info = rt::cuda::deviceInfo();
-    if (arch.empty() || arch == info.arch) {
-      t.arch = info.arch;
-      t.smCount = info.smCount;
-    }
-  }
-  return t;
 }
 
 // Loads the model as the tool loads the same file or bytes.
@@ -74,21 +54,26 @@ Executable compileChecked(const Model& model, const CompileOptions& options) {
   driver::CompileOptions opts;
   opts.inputShapes = options.inputShapes;
   opts.optimize = options.optimize;
+  driver::Failure f;
+  driver::ExecutableRequest request;
+  request.target = options.target == Target::Cuda ? "cuda" : "host";
+  request.modelName = model.name();
+  request.compileOptions = optionFlags(options);
+  request.producer = "libdlc";
+  if (options.target == Target::Cuda) {  // as the tool: the target's problems before compiling
+    request.cuda.arch = options.arch;
+    std::string archOrigin;
+    if ((f = driver::prepareCudaTarget(request.cuda, archOrigin)))
+      throw Error(f.exitCode, model.name() + ": " + f.message);
+  }
 
   mlir::MLIRContext ctx;
-  driver::Failure f;
   auto module = load(ctx, *model.impl(), opts, f);
   if (f) throw Error(f.exitCode, f.message);
   if ((f = driver::runPipeline(*module, opts))) throw Error(f.exitCode, f.message);
   rt::Program program;
   std::string error;
   if (!lowerToHost(*module, program, error)) throw Error(2, model.name() + ": " + error);
-  driver::ExecutableRequest request;
-  request.target = options.target == Target::Cuda ? "cuda" : "host";
-  request.modelName = model.name();
-  request.compileOptions = optionFlags(options);
-  request.producer = "libdlc";
-  if (options.target == Target::Cuda) request.cuda = cudaTarget(model.name(), options.arch);
   auto file = std::make_shared<rt::Executable>();
   if ((f = driver::makeExecutable(std::move(program), request, *file))) throw Error(f.exitCode, f.message);
 

@@ -1,10 +1,12 @@
 #include "api/MakeExecutable.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
+#include <optional>
 
-#include "codegen/cuda/Nvrtc.h"
 #include "dlc/Version.h"
+#include "runtime/cuda/CudaDevice.h"
 
 namespace dlc::driver {
 
@@ -26,6 +28,65 @@ int64_t creationTime() {
 
 }  // namespace
 
+Failure prepareCudaTarget(CudaCompileOptions& options, std::string& archOrigin) {
+  // A malformed --arch is reported first: it needs no NVRTC to be wrong.
+  if (!options.arch.empty())
+    if (std::string e = codegen::archError(options.arch); !e.empty()) return {1, "--arch " + e};
+  if (std::string why = codegen::nvrtcUnavailableReason(); !why.empty())
+    return {1, "--target cuda needs NVRTC to compile kernels: " + why};
+  // The GPU present, when there is one, gives the arch (else the H100/H200
+  // generation) and, for its own arch, the SM count that sizes the grids.
+  std::optional<rt::cuda::DeviceInfo> gpu;
+  std::string noGpu;
+  try {
+    gpu = rt::cuda::deviceInfo();
+  } catch (const std::exception& e) {
+    noGpu = e.what();
+  }
+  if (!options.arch.empty()) {
+    archOrigin = "--arch";
+  } else if (gpu) {
+    options.arch = gpu->arch;
+    archOrigin = "the GPU present, " + gpu->name;
+  } else {
+    options.arch = "sm_90";
+    archOrigin = "the default; no GPU here: " + noGpu;
+  }
+  if (gpu && gpu->arch == options.arch) options.smCount = gpu->smCount;
+  if (std::string e = codegen::archError(options.arch); !e.empty()) return {1, "--arch " + e};
+  std::vector<int> archs = codegen::nvrtcSupportedArchs();
+  int number = std::stoi(options.arch.substr(3));
+  if (!archs.empty() && std::find(archs.begin(), archs.end(), number) == archs.end()) {
+    std::string list;
+    for (int a : archs) list += (list.empty() ? "sm_" : ", sm_") + std::to_string(a);
+    return {1, "--arch " + options.arch + ": not supported by NVRTC " + codegen::nvrtcVersion() +
+                   " (it supports " + list + ")"};
+  }
+  return {};
+}
+
+Failure compileForCuda(const std::string& model, const rt::Program& program, const CudaCompileOptions& options,
+                       CudaCompileResult& out) {
+  codegen::CudaTarget target;
+  target.arch = options.arch;
+  if (options.smCount > 0) target.smCount = options.smCount;
+  target.useLibraries = options.useLibraries;
+  try {
+    out.plan = codegen::planCuda(program, target);
+  } catch (const codegen::CodegenError& e) {
+    return {2, model + ": CUDA code generation failed: " + e.what()};
+  }
+  out.plan.arch = options.arch;
+  codegen::NvrtcOptions nvrtc;
+  nvrtc.useCache = options.useCache;
+  try {
+    out.nvrtc = codegen::compileModule(out.plan, nvrtc);
+  } catch (const codegen::NvrtcError& e) {
+    return {2, model + ": internal error: " + e.what()};
+  }
+  return {};
+}
+
 rt::ExecutableInfo executableInfo(const ExecutableRequest& request) {
   rt::ExecutableInfo info;
   info.dlcVersion = kVersion;
@@ -43,15 +104,9 @@ Failure makeExecutable(rt::Program program, const ExecutableRequest& request, rt
   exe.target = request.target;
   exe.info = executableInfo(request);
   if (request.target == "cuda") {
-    try {
-      rt::CudaPlan plan = codegen::planCuda(program, request.cuda);
-      codegen::compileModule(plan);
-      exe.cuda = std::move(plan);
-    } catch (const codegen::CodegenError& e) {
-      return {1, request.modelName + ": target cuda: " + e.what()};
-    } catch (const codegen::NvrtcError& e) {
-      return {1, request.modelName + ": target cuda: " + e.what()};
-    }
+    CudaCompileResult compiled;
+    if (Failure f = compileForCuda(request.modelName, program, request.cuda, compiled)) return f;
+    exe.cuda = std::move(compiled.plan);
   }
   exe.program = std::move(program);
   out = std::move(exe);

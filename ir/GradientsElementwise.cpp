@@ -20,8 +20,6 @@ using Grads = llvm::SmallVectorImpl<Value>;
 
 namespace {
 
-bool isFloat(Value v) { return GraphBuild::elementType(v).isa<mlir::FloatType>(); }
-
 // No gradient for each operand.
 LogicalResult none(mlir::Operation* op, Grads& out) {
   for (size_t i = 0; i < op->getNumOperands(); ++i) out.push_back(Value());
@@ -44,7 +42,7 @@ DLC_GRAD(NegOp) {
 }
 
 DLC_GRAD(AbsOp) {  // sign(x): 0 at x == 0, as torch
-  if (!isFloat(getOperand())) return none(getOperation(), out);
+  if (!GraphBuild::isFloat(getOperand())) return none(getOperation(), out);
   GraphBuild gb(builder, getLoc());
   out.push_back(gb.mul(resultGrads[0], gb.unary<SignOp>(getOperand())));
   return success();
@@ -117,14 +115,14 @@ DLC_NO_GRAD(NotOp)
 // --- binary ------------------------------------------------------------------
 
 DLC_GRAD(AddOp) {
-  if (!isFloat(getLhs())) return none(getOperation(), out);
+  if (!GraphBuild::isFloat(getLhs())) return none(getOperation(), out);
   out.push_back(resultGrads[0]);
   out.push_back(resultGrads[0]);
   return success();
 }
 
 DLC_GRAD(SubOp) {
-  if (!isFloat(getLhs())) return none(getOperation(), out);
+  if (!GraphBuild::isFloat(getLhs())) return none(getOperation(), out);
   GraphBuild gb(builder, getLoc());
   out.push_back(resultGrads[0]);
   out.push_back(gb.neg(resultGrads[0]));
@@ -132,7 +130,7 @@ DLC_GRAD(SubOp) {
 }
 
 DLC_GRAD(MulOp) {
-  if (!isFloat(getLhs())) return none(getOperation(), out);
+  if (!GraphBuild::isFloat(getLhs())) return none(getOperation(), out);
   GraphBuild gb(builder, getLoc());
   out.push_back(gb.mul(resultGrads[0], getRhs()));
   out.push_back(gb.mul(resultGrads[0], getLhs()));
@@ -140,7 +138,7 @@ DLC_GRAD(MulOp) {
 }
 
 DLC_GRAD(DivOp) {  // d/db (a/b) = -(a/b)/b
-  if (!isFloat(getLhs())) return none(getOperation(), out);
+  if (!GraphBuild::isFloat(getLhs())) return none(getOperation(), out);
   GraphBuild gb(builder, getLoc());
   Value ga = gb.div(resultGrads[0], getRhs());
   out.push_back(ga);
@@ -151,7 +149,7 @@ DLC_GRAD(DivOp) {  // d/db (a/b) = -(a/b)/b
 // d/da a^b = b a^(b-1); d/db a^b = a^b ln a (NaN for a < 0, as torch; the
 // exponent's gradient is dead code, removed later, when it is a constant).
 DLC_GRAD(PowOp) {
-  if (!isFloat(getLhs())) return none(getOperation(), out);
+  if (!GraphBuild::isFloat(getLhs())) return none(getOperation(), out);
   GraphBuild gb(builder, getLoc());
   Value a = getLhs(), b = getRhs(), g = resultGrads[0];
   Value bm1 = gb.sub(b, gb.splatLike(1.0, b));
@@ -164,7 +162,7 @@ DLC_GRAD(PowOp) {
 static LogicalResult minMaxGrad(mlir::Operation* op, OpBuilder& builder, Value g, CompareDirection dir,
                                 Grads& out) {
   Value a = op->getOperand(0), b = op->getOperand(1);
-  if (!isFloat(a)) return none(op, out);
+  if (!GraphBuild::isFloat(a)) return none(op, out);
   GraphBuild gb(builder, op->getLoc());
   Value pick = gb.compare(dir, a, b);
   Value zero = gb.zerosLike(g);
@@ -178,7 +176,7 @@ DLC_GRAD(MinOp) { return minMaxGrad(getOperation(), builder, resultGrads[0], Com
 
 // rem(a, b) = a - trunc(a/b) b: d/da = 1, d/db = -trunc(a/b) = (rem - a)/b.
 DLC_GRAD(RemOp) {
-  if (!isFloat(getLhs())) return none(getOperation(), out);
+  if (!GraphBuild::isFloat(getLhs())) return none(getOperation(), out);
   GraphBuild gb(builder, getLoc());
   Value g = resultGrads[0];
   out.push_back(g);
@@ -207,7 +205,7 @@ DLC_NO_GRAD(CompareOp)  // an i1 result carries no gradient
 // --- select, convert ---------------------------------------------------------
 
 DLC_GRAD(SelectOp) {
-  if (!isFloat(getOnTrue())) return none(getOperation(), out);
+  if (!GraphBuild::isFloat(getOnTrue())) return none(getOperation(), out);
   GraphBuild gb(builder, getLoc());
   Value g = resultGrads[0], zero = gb.zerosLike(g);
   out.push_back(Value());
@@ -219,7 +217,7 @@ DLC_GRAD(SelectOp) {
 // The gradient flows back in the operand's type (an f16 -> f32 convert
 // gives an f16 gradient); from an integer operand there is none.
 DLC_GRAD(ConvertOp) {
-  if (!isFloat(getOperand()) || !isFloat(getResult())) return none(getOperation(), out);
+  if (!GraphBuild::isFloat(getOperand()) || !GraphBuild::isFloat(getResult())) return none(getOperation(), out);
   GraphBuild gb(builder, getLoc());
   out.push_back(gb.convert(resultGrads[0], GraphBuild::elementType(getOperand())));
   return success();

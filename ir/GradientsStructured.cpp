@@ -20,8 +20,6 @@ using Grads = llvm::SmallVectorImpl<Value>;
 
 namespace {
 
-bool isFloat(Value v) { return GraphBuild::elementType(v).isa<mlir::FloatType>(); }
-
 Dims iotaDims(int64_t n, int64_t from = 0) {
   Dims d(static_cast<size_t>(n));
   std::iota(d.begin(), d.end(), from);
@@ -202,7 +200,7 @@ DLC_GRAD(ReduceOp) {
       return success();
     case ReduceKind::Max:
     case ReduceKind::Min: {
-      if (!isFloat(x)) {
+      if (!GraphBuild::isFloat(x)) {
         out.push_back(Value());
         return success();
       }
@@ -264,7 +262,7 @@ Value dotOperandGrad(GraphBuild& gb, Value g, Value self, Value other, const Dim
 DLC_GRAD(DotGeneralOp) {
   GraphBuild gb(builder, getLoc());
   Value g = resultGrads[0];
-  if (!isFloat(getLhs())) {
+  if (!GraphBuild::isFloat(getLhs())) {
     out.push_back(Value());
     out.push_back(Value());
     return success();
@@ -365,7 +363,7 @@ DLC_GRAD(ReduceWindowOp) {
        ph = toDims(getPadHigh()), dil = toDims(getDilations());
   size_t r = xs.size();
   mlir::Type et = GraphBuild::elementType(x);
-  if (!isFloat(x)) {
+  if (!GraphBuild::isFloat(x)) {
     out.push_back(Value());
     return success();
   }

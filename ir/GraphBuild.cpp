@@ -25,6 +25,11 @@ Type GraphBuild::elementType(Value v) {
   return v.getType().cast<mlir::RankedTensorType>().getElementType();
 }
 
+bool GraphBuild::isFloatTensor(Type t) {
+  auto rt = t.dyn_cast<mlir::RankedTensorType>();
+  return rt && rt.getElementType().isa<mlir::FloatType>();
+}
+
 mlir::RankedTensorType GraphBuild::type(const Dims& s, Type element) const {
   return mlir::RankedTensorType::get(s, element);
 }

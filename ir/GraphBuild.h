@@ -23,6 +23,9 @@ class GraphBuild {
 
   static Dims shape(mlir::Value v);
   static mlir::Type elementType(mlir::Value v);
+  // A ranked tensor type of float elements: what has a gradient.
+  static bool isFloatTensor(mlir::Type t);
+  static bool isFloat(mlir::Value v) { return isFloatTensor(v.getType()); }
   static int64_t rank(mlir::Value v) { return static_cast<int64_t>(shape(v).size()); }
   mlir::RankedTensorType type(const Dims& s, mlir::Type element) const;
 

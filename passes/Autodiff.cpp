@@ -22,13 +22,6 @@ using namespace mlir;
 
 namespace dlc {
 
-namespace {
-bool isFloatTensor(Type t) {
-  auto rt = t.dyn_cast<RankedTensorType>();
-  return rt && rt.getElementType().isa<FloatType>();
-}
-}  // namespace
-
 LogicalResult appendGradients(func::FuncOp f, unsigned lossResult, const std::vector<unsigned>& wrt) {
   if (!f.getBody().hasOneBlock()) return f.emitError("autodiff needs a function with one block");
   Block& block = f.getBody().front();
@@ -39,13 +32,13 @@ LogicalResult appendGradients(func::FuncOp f, unsigned lossResult, const std::ve
                                                          << ret.getNumOperands() << " results";
   Value loss = ret.getOperand(lossResult);
   auto lossType = loss.getType().dyn_cast<RankedTensorType>();
-  if (!isFloatTensor(loss.getType()) || lossType.getNumElements() != 1)
+  if (!GraphBuild::isFloatTensor(loss.getType()) || lossType.getNumElements() != 1)
     return f.emitError("autodiff: the loss (result ") << lossResult << ") must be a float tensor of one element, not "
                                                       << loss.getType();
   for (unsigned a : wrt) {
     if (a >= f.getNumArguments())
       return f.emitError("autodiff: argument ") << a << " does not exist (" << f.getNumArguments() << " arguments)";
-    if (!isFloatTensor(f.getArgument(a).getType()))
+    if (!GraphBuild::isFloatTensor(f.getArgument(a).getType()))
       return f.emitError("autodiff: argument ") << a << " is not a float tensor: " << f.getArgument(a).getType();
   }
 
@@ -58,7 +51,7 @@ LogicalResult appendGradients(func::FuncOp f, unsigned lossResult, const std::ve
     if (!dependent) continue;
     ops.push_back(&op);
     for (Value r : op.getResults())
-      if (isFloatTensor(r.getType())) active.insert(r);
+      if (GraphBuild::isFloatTensor(r.getType())) active.insert(r);
   }
 
   OpBuilder builder(ret);
@@ -145,7 +138,7 @@ struct AutodiffPass : PassWrapper<AutodiffPass, OperationPass<ModuleOp>> {
     std::vector<unsigned> args(wrt.begin(), wrt.end());
     if (args.empty())
       for (unsigned i = 0; i < f.getNumArguments(); ++i)
-        if (isFloatTensor(f.getArgument(i).getType())) args.push_back(i);
+        if (GraphBuild::isFloatTensor(f.getArgument(i).getType())) args.push_back(i);
     if (failed(appendGradients(f, loss, args))) signalPassFailure();
   }
 };

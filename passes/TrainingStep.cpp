@@ -16,11 +16,6 @@ namespace dlc {
 
 namespace {
 
-bool isFloat(Type t) {
-  auto rt = t.dyn_cast<RankedTensorType>();
-  return rt && rt.getElementType().isa<FloatType>();
-}
-
 int64_t numElements(Value v) { return v.getType().cast<RankedTensorType>().getNumElements(); }
 
 // mean over every element of x, as a rank-0 tensor.
@@ -117,7 +112,7 @@ LogicalResult buildTrainingStep(ModuleOp module, const TrainingSpec& spec, std::
     return failure();
   }
   for (unsigned p : spec.params)
-    if (p >= f.getNumArguments() || !isFloat(f.getArgument(p).getType())) {
+    if (p >= f.getNumArguments() || !GraphBuild::isFloatTensor(f.getArgument(p).getType())) {
       error = "parameter " + std::to_string(p) + " is not a float argument of @main";
       return failure();
     }

@@ -282,11 +282,17 @@ std::optional<rt::MatrixView> resultMatrix(const StridedView& v, const GemmDims&
   return rt::MatrixView{v.value, v.offset, m->size, n->size, m->stride, n->stride};
 }
 
-std::optional<LibraryCall> planGemm(const rt::Program& p, const rt::Kernel& k, size_t ki, bool allowTf32) {
-  KernelGraph g(p, k);
+// The kernel's (last) instruction with opcode `op`: its hero; null if none.
+const rt::Instr* lastOf(const rt::Program& p, const rt::Kernel& k, OpCode op) {
   const rt::Instr* hero = nullptr;
   for (int32_t i = k.begin; i < k.end; ++i)
-    if (p.instrs[i].op == OpCode::DotGeneral) hero = &p.instrs[i];
+    if (p.instrs[i].op == op) hero = &p.instrs[i];
+  return hero;
+}
+
+std::optional<LibraryCall> planGemm(const rt::Program& p, const rt::Kernel& k, size_t ki, bool allowTf32) {
+  KernelGraph g(p, k);
+  const rt::Instr* hero = lastOf(p, k, OpCode::DotGeneral);
   if (!hero) return std::nullopt;
   const rt::DotDims& dd = hero->dot;
   const rt::TensorType& rt_ = p.values[hero->result].type;
@@ -416,9 +422,7 @@ std::optional<LibraryCall> planGemm(const rt::Program& p, const rt::Kernel& k, s
 
 std::optional<LibraryCall> planConv(const rt::Program& p, const rt::Kernel& k, size_t ki, bool allowTf32) {
   KernelGraph g(p, k);
-  const rt::Instr* hero = nullptr;
-  for (int32_t i = k.begin; i < k.end; ++i)
-    if (p.instrs[i].op == OpCode::Convolution) hero = &p.instrs[i];
+  const rt::Instr* hero = lastOf(p, k, OpCode::Convolution);
   if (!hero) return std::nullopt;
   const rt::TensorType& yt = p.values[hero->result].type;
   if (!libraryFloat(yt.dtype)) return std::nullopt;

@@ -108,6 +108,17 @@ uint32_t gridFor(int64_t work, const CudaTarget& target) {
 }
 
 // The parameter list and the emulation trampoline of a generated kernel.
+// A generated kernel's parameters: its inputs, the constants it reads that
+// are not inputs, then its outputs (from index `outputsFrom`).
+std::vector<int32_t> kernelParams(const rt::Kernel& k, const std::vector<int32_t>& reads, size_t& outputsFrom) {
+  std::vector<int32_t> args = k.inputs;
+  for (int32_t v : reads)
+    if (std::find(args.begin(), args.end(), v) == args.end()) args.push_back(v);
+  outputsFrom = args.size();
+  args.insert(args.end(), k.outputs.begin(), k.outputs.end());
+  return args;
+}
+
 std::string signature(const rt::Program& p, const std::vector<int32_t>& args, size_t outputsFrom) {
   std::string s;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -180,11 +191,8 @@ int32_t emitEpilogue(const EpilogueKernel& e, const std::string& name, size_t ki
   const rt::Kernel& k = e.kernel;
   std::string idx = indexType(p, k);
   Generated g = elementalBody(p, k, idx);
-  std::vector<int32_t> args = k.inputs;
-  for (int32_t v : g.reads)
-    if (std::find(args.begin(), args.end(), v) == args.end()) args.push_back(v);
-  size_t outputsFrom = args.size();
-  args.insert(args.end(), k.outputs.begin(), k.outputs.end());
+  size_t outputsFrom = 0;
+  std::vector<int32_t> args = kernelParams(k, g.reads, outputsFrom);
   rt::CudaKernel ck;
   ck.name = name;
   ck.fused = fusedList(p, k);
@@ -255,13 +263,8 @@ rt::CudaPlan planCuda(const rt::Program& program, const CudaTarget& target) {
       throw CodegenError(k.location + ": CUDA code generation failed for Program kernel " +
                          std::to_string(ki) + " (" + kindName(k.kind) + "): " + e.what());
     }
-    // Parameters: the kernel's inputs, constants it reads that are not
-    // inputs, then its outputs.
-    std::vector<int32_t> args = k.inputs;
-    for (int32_t v : g.reads)
-      if (std::find(args.begin(), args.end(), v) == args.end()) args.push_back(v);
-    size_t outputsFrom = args.size();
-    args.insert(args.end(), k.outputs.begin(), k.outputs.end());
+    size_t outputsFrom = 0;
+    std::vector<int32_t> args = kernelParams(k, g.reads, outputsFrom);
 
     rt::CudaKernel ck;
     ck.name = name;

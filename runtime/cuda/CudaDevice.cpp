@@ -429,30 +429,14 @@ void CudaExecutor::Impl::execute(const std::function<void()>& copyIn, const std:
 }
 
 std::vector<HostTensor> CudaExecutor::run(const std::vector<HostTensor>& inputs) {
-  Impl& x = *impl_;
-  const Program& p = x.program;
-  std::vector<ConstTensorRef> refs;
-  for (const HostTensor& t : inputs) refs.push_back(t.cref());
-  checkRunInputs(p, refs);
+  const Program& p = impl_->program;
+  std::vector<ConstTensorRef> in;
+  for (const HostTensor& t : inputs) in.push_back(t.cref());
   std::vector<HostTensor> outs;
+  std::vector<TensorRef> out;
   for (int32_t id : p.outputs) outs.emplace_back(p.values[id].type);
-  x.execute(
-      [&] {
-        for (size_t i = 0; i < inputs.size(); ++i) {
-          int64_t bytes = inputs[i].byteSize();
-          if (bytes > 0)
-            DLC_CU("copying input " + std::to_string(i) + " to the device", cuMemcpyHtoDAsync,
-                   x.valuePtr[p.inputs[i]], inputs[i].data(), static_cast<size_t>(bytes), x.stream);
-        }
-      },
-      [&] {
-        for (size_t i = 0; i < outs.size(); ++i) {
-          int32_t id = p.outputs[i];
-          if (outs[i].byteSize() > 0)
-            DLC_CU("copying output value " + std::to_string(id) + " to the host", cuMemcpyDtoHAsync,
-                   outs[i].data(), x.valuePtr[id], static_cast<size_t>(outs[i].byteSize()), x.stream);
-        }
-      });
+  for (HostTensor& t : outs) out.push_back(t.ref());
+  run(in, out);
   return outs;
 }
 
@@ -500,9 +484,24 @@ void CudaExecutor::run(const std::vector<ConstTensorRef>& inputs, const std::vec
 void CudaExecutor::runDevice(const std::vector<DeviceTensorRef>& inputs, const std::vector<DeviceTensorRef>& outputs) {
   Impl& x = *impl_;
   const Program& p = x.program;
-  // The input checks look only at types, never at the (device) data.
+  // The input checks read data only for an input specialised at compile
+  // time (a shape, an axis: a few bytes), which must keep its value: such
+  // inputs are read back to the host for the comparison.
+  std::vector<HostTensor> readBack(inputs.size());
   std::vector<ConstTensorRef> refs;
-  for (const DeviceTensorRef& t : inputs) refs.push_back({nullptr, t.type});
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    refs.push_back({nullptr, inputs[i].type});
+    if (i >= p.inputs.size()) continue;
+    const ValueInfo& v = p.values[p.inputs[i]];
+    if (!v.isSpecialized || inputs[i].type != v.type || v.type.byteSize() == 0) continue;
+    x.makeCurrent();
+    readBack[i] = HostTensor(v.type);
+    DLC_CU("reading specialised input " + std::to_string(i) + " back to the host", cuMemcpyDtoHAsync,
+           readBack[i].data(), static_cast<CUdeviceptr>(inputs[i].ptr), static_cast<size_t>(v.type.byteSize()),
+           x.stream);
+    DLC_CU("reading specialised input " + std::to_string(i) + " back to the host", cuStreamSynchronize, x.stream);
+    refs.back().data = readBack[i].data();
+  }
   checkRunInputs(p, refs);
   std::vector<TensorType> types;
   for (const DeviceTensorRef& t : outputs) types.push_back(t.type);

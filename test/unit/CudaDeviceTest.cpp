@@ -21,6 +21,7 @@ namespace dlc::rt::cuda {
 namespace {
 
 using test::makeTensor;
+using test::gatherProgram;
 using test::ProgramBuilder;
 using test::randomTensor;
 using test::values;
@@ -259,20 +260,6 @@ TEST(CudaDeviceTest, InputChecksAreTheHostDevices) {
   bad.pop_back();
   EXPECT_THROW(ex.run(bad), RunError);
   expectSameAsHost(p, ex, addInputs(1));
-}
-
-Program gatherProgram() {
-  ProgramBuilder b;
-  int32_t x = b.input({DType::F32, {2, 5}}, "x");
-  int32_t idx = b.input({DType::I64, {3}}, "idx");
-  b.beginKernel();
-  int32_t y = b.output(OpCode::Gather, {x, idx}, {DType::F32, {2, 3}});
-  b.endKernel();
-  b.program.instrs.back().axis = 1;
-  b.program.instrs.back().location = "node 'Gather_3'";
-  b.program.kernels.back().location = "node 'Gather_3'";
-  b.program.outputs = {y};
-  return std::move(b.program);
 }
 
 TEST(CudaDeviceTest, KernelStatusBecomesARunErrorNamingTheOp) {

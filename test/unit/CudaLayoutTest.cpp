@@ -347,22 +347,9 @@ TEST(ConvLayoutTest, RefusesWhatCudnnCannotExpress) {
 
 // --- plan checks and status messages ------------------------------------------
 
+using test::gatherProgram;
 using test::ProgramBuilder;
 
-// y = gather(x, idx) along axis 1, one kernel.
-Program gatherProgram() {
-  ProgramBuilder b;
-  int32_t x = b.input({DType::F32, {2, 5}}, "x");
-  int32_t idx = b.input({DType::I64, {3}}, "idx");
-  b.beginKernel();
-  int32_t y = b.output(OpCode::Gather, {x, idx}, {DType::F32, {2, 3}});
-  b.endKernel();
-  b.program.instrs.back().axis = 1;
-  b.program.instrs.back().location = "node 'Gather_3'";
-  b.program.kernels.back().location = "node 'Gather_3'";
-  b.program.outputs = {y};
-  return std::move(b.program);
-}
 
 CudaPlan gatherPlan() {
   CudaPlan plan;

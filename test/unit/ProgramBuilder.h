@@ -75,4 +75,20 @@ struct ProgramBuilder {
   }
 };
 
+// y = gather(x, idx) along axis 1, one kernel whose source op is
+// "node 'Gather_3'": the devices' data-error (index out of range) tests.
+inline Program gatherProgram() {
+  ProgramBuilder b;
+  int32_t x = b.input({DType::F32, {2, 5}}, "x");
+  int32_t idx = b.input({DType::I64, {3}}, "idx");
+  b.beginKernel();
+  int32_t y = b.output(OpCode::Gather, {x, idx}, {DType::F32, {2, 3}});
+  b.endKernel();
+  b.program.instrs.back().axis = 1;
+  b.program.instrs.back().location = "node 'Gather_3'";
+  b.program.kernels.back().location = "node 'Gather_3'";
+  b.program.outputs = {y};
+  return std::move(b.program);
+}
+
 }  // namespace dlc::rt::test
