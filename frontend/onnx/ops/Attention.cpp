@@ -265,6 +265,17 @@ std::vector<Value> attention(OnnxNode& n) {
   if (nonpad && past) n.fail("nonpad_kv_seqlen cannot be combined with past_key/past_value");
   int64_t pastLen = 0;
   if (past) {
+    // Checked before indexing their shapes: a fuzzed model gave a 1-D cache.
+    for (int i : {4, 5}) {
+      Dims cache = Emitter::shape(n.input(i)), given = Emitter::shape(i == 4 ? k : v);
+      const char* name = i == 4 ? "past_key" : "past_value";
+      if (cache.size() != 4 || cache[0] != given[0] || cache[1] != given[1] || cache[3] != given[3])
+        n.fail(std::string(name) + " " + dimsString(cache) + " must be 4-D and agree with " +
+               (i == 4 ? "K " : "V ") + dimsString(given) + " in batch, heads and head size");
+      if (Emitter::elementType(n.input(i)) != t) n.fail(std::string(name) + " must have Q's element type");
+    }
+    if (Emitter::shape(n.input(4))[2] != Emitter::shape(n.input(5))[2])
+      n.fail("past_key and past_value must have the same sequence length");
     pastLen = Emitter::shape(n.input(4))[2];
     k = e.concatenate({n.input(4), k}, 2);
     v = e.concatenate({n.input(5), v}, 2);
