@@ -28,6 +28,7 @@ fi
 
 targets=(dlc dlc-opt dlc_unit_tests dlc_compiler_tests dlc_dsl_tests
   dlc_rt_tests dlc_nvrtc_tests dlc_cuda_codegen_tests dlc_cuda_tests
+  dlc_fake_cuda dlc_fake_cuda_incomplete dlc_cuda_fake_tests
   dsl_parser_fuzzer_seeds tensor_file_fuzzer_seeds onnx_loader_fuzzer_seeds executable_loader_fuzzer_seeds
   dsl_parser_fuzzer tensor_file_fuzzer onnx_loader_fuzzer executable_loader_fuzzer)
 section "Sanitizers: build (${#targets[@]} targets, -j$jobs)"
@@ -57,11 +58,13 @@ section "Sanitizers: unit, lit, fuzz seeds, hostile inputs (ctest)"
 # Also left out: the CUDA compile checks and the emulated model runs (their
 # tools link the whole compiler; NVRTC and the emulated modules are not
 # instrumented anyway; the codegen's unit tests run here through the
-# emulated device) and the dependency check of the runtime-only library
+# emulated device), likewise the fake-driver model runs (cuda_fake_example_models,
+# cuda_fake_conformance_sample; the runtime under them runs here in
+# cuda_fake_FakeCudaTest.*) and the dependency check of the runtime-only library
 # (the sanitizers' runtime is a dependency of every binary here).
 start=$SECONDS
 LIT_FILTER_OUT='onnx/' ctest --test-dir "$dir" --output-on-failure --no-tests=error -j"$jobs" \
-  -E '_NOT_BUILT|^e2e_|^onnx_conformance$|^libdlc_exports|cli_reference|install|^cuda_compile|^cuda_emulated|^dlc_rt_links' || failed=1
+  -E '_NOT_BUILT|^e2e_|^onnx_conformance$|^libdlc_exports|cli_reference|install|^cuda_compile|^cuda_emulated|^cuda_fake_(example_models|conformance_sample)$|^dlc_rt_links' || failed=1
 echo "ctest: $((SECONDS - start))s"
 
 section "Sanitizers: end-to-end subset (pytest)"

@@ -16,6 +16,7 @@
 #include "runtime/cuda/Cudnn.h"
 #include "runtime/cuda/PlanCheck.h"
 #include "runtime/host/HostDevice.h"
+#include "runtime/host/NonFinite.h"
 
 namespace dlc::rt::cuda {
 
@@ -149,6 +150,8 @@ struct CudaExecutor::Impl {
   void place();
   void prepareSteps();
   void enqueueSteps();
+  void enqueueStep(const StepExec& e);
+  void runChecked();
   void enqueueLaunch(const Launch& l, const std::string& where);
   void execute(const std::function<void()>& copyIn, const std::function<void()>& copyOut);
 };
@@ -340,22 +343,50 @@ void CudaExecutor::Impl::enqueueLaunch(const Launch& l, const std::string& where
          const_cast<void**>(l.params.data()), nullptr);
 }
 
-void CudaExecutor::Impl::enqueueSteps() {
-  for (StepExec& e : steps) {
-    if (e.kind == StepKind::Kernel) {
-      enqueueLaunch(e.launch, e.where);
-      continue;
-    }
-    if (!e.empty) {
-      if (e.gemm) e.gemm->enqueue(stream, e.gemmBuffers, workspace.ptr(), static_cast<size_t>(workspace.bytes()));
-      if (e.conv) e.conv->enqueue(e.convBuffers, workspace.ptr(), static_cast<size_t>(workspace.bytes()));
-      if (e.stagedValue >= 0) {
-        int64_t bytes = program.values[e.stagedValue].type.byteSize();
-        DLC_CU(e.where + ": moving the library call's output into place", cuMemcpyDtoDAsync,
-               valuePtr[e.stagedValue], fixed.ptr() + e.scratchOffset, static_cast<size_t>(bytes), stream);
-      }
-    }
+void CudaExecutor::Impl::enqueueStep(const StepExec& e) {
+  if (e.kind == StepKind::Kernel) {
     enqueueLaunch(e.launch, e.where);
+    return;
+  }
+  if (!e.empty) {
+    if (e.gemm) e.gemm->enqueue(stream, e.gemmBuffers, workspace.ptr(), static_cast<size_t>(workspace.bytes()));
+    if (e.conv) e.conv->enqueue(e.convBuffers, workspace.ptr(), static_cast<size_t>(workspace.bytes()));
+    if (e.stagedValue >= 0) {
+      int64_t bytes = program.values[e.stagedValue].type.byteSize();
+      DLC_CU(e.where + ": moving the library call's output into place", cuMemcpyDtoDAsync,
+             valuePtr[e.stagedValue], fixed.ptr() + e.scratchOffset, static_cast<size_t>(bytes), stream);
+    }
+  }
+  enqueueLaunch(e.launch, e.where);
+}
+
+void CudaExecutor::Impl::enqueueSteps() {
+  for (const StepExec& e : steps) enqueueStep(e);
+}
+
+// --check-nan: each step runs alone; its status word is read first (a data
+// error is reported as without the check), then every float output of its
+// Program kernel is read back and scanned.
+void CudaExecutor::Impl::runChecked() {
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const StepExec& e = steps[i];
+    size_t ki = static_cast<size_t>(plan.steps[i].programKernel);
+    const Kernel& k = program.kernels[ki];
+    enqueueStep(e);
+    int32_t code = 0;
+    DLC_CU(e.where + ": --check-nan: reading the status word", cuMemcpyDtoHAsync, &code, status + 4 * i, 4, stream);
+    DLC_CU(e.where + ": --check-nan: running the step", cuStreamSynchronize, stream);
+    if (code != 0) throw RunError(statusMessage(program, k, code));
+    for (int32_t o : k.outputs) {
+      const ValueInfo& v = program.values[o];
+      if (!isFloat(v.type.dtype) || valuePtr[o] == 0 || v.type.byteSize() == 0) continue;
+      HostTensor t(v.type);
+      DLC_CU(e.where + ": --check-nan: reading an output back", cuMemcpyDtoHAsync, t.data(), valuePtr[o],
+             static_cast<size_t>(v.type.byteSize()), stream);
+      DLC_CU(e.where + ": --check-nan: reading an output back", cuStreamSynchronize, stream);
+      NonFiniteCount c = countNonFinite(t.cref());
+      if (c.count != 0) throw RunError(nonFiniteMessage(program, ki, o, c));
+    }
   }
 }
 
@@ -392,7 +423,9 @@ void CudaExecutor::Impl::execute(const std::function<void()>& copyIn, const std:
     copyIn();
     if (!steps.empty())
       DLC_CU("clearing the status words", cuMemsetD32Async, status, 0, steps.size(), stream);
-    if (options.cudaGraph) {
+    if (options.checkNan) {
+      runChecked();
+    } else if (options.cudaGraph) {
       if (!graph) {
         DLC_CU("capturing the CUDA graph", cuStreamBeginCapture, stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
         CUgraph g = nullptr;

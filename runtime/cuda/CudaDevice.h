@@ -54,6 +54,10 @@ struct DeviceTensorRef {
 struct RunOptions {
   int device = 0;
   bool cudaGraph = false;  // capture the steps once, replay the graph on each run
+  // --check-nan: run the steps one at a time; after each, read its status
+  // word and its float outputs back and stop at the first NaN/Inf with the
+  // host device's report (nonFiniteMessage). Slow; no graph is captured.
+  bool checkNan = false;
 };
 
 // One loaded executable on one GPU: module loaded, functions looked up,

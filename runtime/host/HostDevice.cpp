@@ -179,19 +179,11 @@ namespace {
 
 // --check-nan: the first output of kernel `index` that holds NaN or Inf.
 void checkFinite(const Program& program, size_t index, const Frame& frame) {
-  const Kernel& k = program.kernels[index];
-  for (int32_t o : k.outputs) {
+  for (int32_t o : program.kernels[index].outputs) {
     const ValueInfo& v = program.values[o];
     if (!isFloat(v.type.dtype)) continue;
     NonFiniteCount c = countNonFinite(frame.in(o));
-    if (c.count == 0) continue;
-    std::string first = std::isnan(c.firstValue) ? "NaN" : c.firstValue > 0 ? "+Inf" : "-Inf";
-    throw RunError(k.location + ": --check-nan: kernel " + std::to_string(index) + " (" +
-                   kernelKindName(k.kind) + ") output " +
-                   (v.name.empty() ? "%" + std::to_string(o) : "'" + v.name + "'") + " (" +
-                   v.type.str() + ") has " + std::to_string(c.count) + " NaN/Inf value(s) of " +
-                   std::to_string(v.type.numElements()) + ", the first at flat index " +
-                   std::to_string(c.firstIndex) + " (" + first + ")");
+    if (c.count != 0) throw RunError(nonFiniteMessage(program, index, o, c));
   }
 }
 

@@ -32,4 +32,14 @@ NonFiniteCount countNonFinite(ConstTensorRef t) {
   }
 }
 
+std::string nonFiniteMessage(const Program& program, size_t kernelIndex, int32_t value, const NonFiniteCount& c) {
+  const Kernel& k = program.kernels[kernelIndex];
+  const ValueInfo& v = program.values[value];
+  std::string first = std::isnan(c.firstValue) ? "NaN" : c.firstValue > 0 ? "+Inf" : "-Inf";
+  return k.location + ": --check-nan: kernel " + std::to_string(kernelIndex) + " (" + kernelKindName(k.kind) +
+         ") output " + (v.name.empty() ? "%" + std::to_string(value) : "'" + v.name + "'") + " (" + v.type.str() +
+         ") has " + std::to_string(c.count) + " NaN/Inf value(s) of " + std::to_string(v.type.numElements()) +
+         ", the first at flat index " + std::to_string(c.firstIndex) + " (" + first + ")";
+}
+
 }  // namespace dlc::rt

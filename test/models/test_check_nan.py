@@ -71,3 +71,14 @@ def test_finite_run_passes_the_check(dlc_bin, tmp_path):
     proc = _run(dlc_bin, tmp_path, model, x, "--check-nan")
     assert proc.returncode == 0, proc.stderr
     np.testing.assert_allclose(read_tensor(tmp_path / "out" / "output_0.pb"), np.exp(x), rtol=1e-6)
+
+
+def test_check_nan_refuses_a_cuda_graph(dlc_bin, tmp_path):
+    # On the CUDA device the check runs the steps one by one: there is no
+    # graph to replay (a usage error on any machine, before any device is used).
+    model = _model(tmp_path, [helper.make_node("Exp", ["x"], ["y"], name="exp")])
+    write_inputs([np.zeros(4, np.float32)], tmp_path / "in")
+    proc = dlc(dlc_bin, "run", model, "--device", "cuda", "--cuda-graph", "--check-nan", "--input-dir",
+               tmp_path / "in", "--output-dir", tmp_path / "out")
+    assert proc.returncode == 1, proc.stderr
+    assert "--check-nan and --cuda-graph exclude each other" in proc.stderr, proc.stderr

@@ -38,7 +38,7 @@ DeviceChoice chooseDevice(const std::string& device) {
 }
 
 std::vector<rt::HostTensor> runOnCuda(const rt::Program& program, const std::vector<rt::HostTensor>& inputs,
-                                      bool cudaGraph, bool useLibraries) {
+                                      bool cudaGraph, bool useLibraries, bool checkNan) {
   try {
     rt::cuda::DeviceInfo info = rt::cuda::deviceInfo();
     codegen::CudaTarget target;
@@ -49,6 +49,7 @@ std::vector<rt::HostTensor> runOnCuda(const rt::Program& program, const std::vec
     codegen::compileModule(plan);
     rt::cuda::RunOptions options;
     options.cudaGraph = cudaGraph;
+    options.checkNan = checkNan;
     rt::cuda::CudaExecutor executor(program, plan, options);
     return executor.run(inputs);
   } catch (const rt::RunError&) {

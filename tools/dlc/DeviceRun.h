@@ -33,8 +33,8 @@ struct CudaRunError {
 // SM count), compiles the module (codegen::compileModule) and runs it once
 // with the CUDA executor. Throws rt::RunError for the caller's inputs (as the
 // host device does) and CudaRunError for everything else. useLibraries
-// false: no cuBLASLt/cuDNN calls (--no-libraries).
+// false: no cuBLASLt/cuDNN calls (--no-libraries); checkNan: --check-nan.
 std::vector<rt::HostTensor> runOnCuda(const rt::Program& program, const std::vector<rt::HostTensor>& inputs,
-                                      bool cudaGraph, bool useLibraries = true);
+                                      bool cudaGraph, bool useLibraries = true, bool checkNan = false);
 
 }  // namespace dlc::tool

@@ -50,7 +50,7 @@ Failure runExecutableFile(const std::string& path, const std::string& device, co
   std::vector<rt::HostTensor> outputs;
   try {
     if (cuda) {
-      rt::cuda::CudaExecutor executor(program, *exe.cuda, rt::cuda::RunOptions{0, cudaGraph});
+      rt::cuda::CudaExecutor executor(program, *exe.cuda, rt::cuda::RunOptions{0, cudaGraph, hostOptions.checkNan});
       outputs = executor.run(inputs);
     } else {
       outputs = rt::runOnHost(program, inputs, hostOptions);

@@ -12,7 +12,7 @@ namespace dlc::driver {
 
 // device: "auto", "host" or "cuda". Reads DIR/input_N.pb, writes output_N.pb.
 // cudaGraph: on the CUDA device, run through a captured CUDA graph;
-// hostOptions: on the host device (--check-nan).
+// hostOptions: --check-nan, on either device.
 Failure runExecutableFile(const std::string& path, const std::string& device, const std::string& inputDir,
                           const std::string& outputDir, bool cudaGraph = false,
                           const rt::HostRunOptions& hostOptions = {});

@@ -114,7 +114,8 @@ options:
   --input-shape NAME=D0xD1   fix a symbolic input shape (repeatable)
   --check-nan                after each kernel, look for NaN/Inf in its float outputs
                              and stop at the first kernel that has any (exit 1, naming
-                             the kernel, its source op, the output and the first index)
+                             the kernel, its source op, the output and the first index);
+                             on either device (CUDA: step by step, not with --cuda-graph)
   --print-ir-after-all, --print-ir-after=PASS, --dump-dir DIR, --no-opt
                              as for compile; running a model with and without
                              --no-opt is the differential check of the passes
@@ -379,9 +380,8 @@ int runCommand(int argc, char** argv) {
   if (cudaGraph && device == "host") throw UsageError{"--cuda-graph needs the CUDA device (--device cuda or auto)"};
   if (!useLibraries && device == "host")
     throw UsageError{"--no-libraries needs the CUDA device (--device cuda or auto)"};
-  // --check-nan inspects every kernel's outputs on the host device.
-  if (runOptions.checkNan && device == "cuda") throw UsageError{"--check-nan runs on the host device (--device host)"};
-  if (runOptions.checkNan) device = "host";
+  // --check-nan runs the CUDA device's steps one by one: no graph to replay.
+  if (runOptions.checkNan && cudaGraph) throw UsageError{"--check-nan and --cuda-graph exclude each other"};
   std::error_code ec;
   if (dlc::rt::isExecutableFile(model)) {
     if (!compileFlag.empty())
@@ -432,7 +432,7 @@ int runCommand(int argc, char** argv) {
 
   std::vector<dlc::rt::HostTensor> outputs;
   try {
-    outputs = choice.cuda ? dlc::tool::runOnCuda(program, inputs, cudaGraph, useLibraries) : dlc::rt::runOnHost(program, inputs, runOptions);
+    outputs = choice.cuda ? dlc::tool::runOnCuda(program, inputs, cudaGraph, useLibraries, runOptions.checkNan) : dlc::rt::runOnHost(program, inputs, runOptions);
   } catch (const dlc::rt::RunError& e) {
     return report({1, model + ": " + e.what()});
   } catch (const dlc::tool::CudaRunError& e) {
