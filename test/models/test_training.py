@@ -174,3 +174,140 @@ def test_data_errors(dlc_bin, tmp_path):
     assert proc.returncode == 1 and "labels.pb: missing" in proc.stderr, proc.stderr
     proc = dlc(dlc_bin, "train", tmp_path / "mlp.onnx", "--data", tmp_path / "nowhere", *common)
     assert proc.returncode == 1 and "is not a directory" in proc.stderr, proc.stderr
+
+
+# --- real architectures, exported by torch ---------------------------------
+# dlc trains an exported model as torch's model.train() does: BatchNorm with
+# batch statistics and running-statistic updates, so the running mean and
+# var are compared too.
+
+def cnn(seed=0):
+    """Convolutions without bias before BatchNorm, as in ResNet: BatchNorm
+    removes a bias, whose gradient is then zero up to rounding, which Adam
+    would scale up to steps of size lr in a direction set by rounding noise."""
+    torch.manual_seed(seed)
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3, padding=1, bias=False), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(4, 6, 3, bias=False), torch.nn.BatchNorm2d(6), torch.nn.ReLU(), torch.nn.AvgPool2d(2),
+        torch.nn.Flatten(), torch.nn.Linear(6, 3))
+
+
+class Block(torch.nn.Module):
+    """A pre-norm transformer block and a classification head."""
+
+    def __init__(self, d=8, heads=2, classes=3):
+        super().__init__()
+        self.ln1 = torch.nn.LayerNorm(d)
+        self.attn = torch.nn.MultiheadAttention(d, heads, batch_first=True)
+        self.ln2 = torch.nn.LayerNorm(d)
+        self.fc1 = torch.nn.Linear(d, 4 * d)
+        self.fc2 = torch.nn.Linear(4 * d, d)
+        self.head = torch.nn.Linear(d, classes)
+
+    def forward(self, x):
+        h = self.ln1(x)
+        x = x + self.attn(h, h, h, need_weights=False)[0]
+        x = x + self.fc2(torch.nn.functional.gelu(self.fc1(self.ln2(x))))
+        return self.head(x.mean(dim=1))
+
+
+def transformer(seed=0):
+    torch.manual_seed(seed)
+    return Block()
+
+
+def export(model, example, path, mode="eval"):
+    """torch's ONNX export with a symbolic batch. In eval mode constant
+    folding would fold BatchNorm into the Conv before it, so it is off (as a
+    user exporting for training turns it off); "train" exports the training
+    form (BatchNormalization training_mode=1)."""
+    training = torch.onnx.TrainingMode.TRAINING if mode == "train" else torch.onnx.TrainingMode.EVAL
+    model.train(mode == "train")
+    torch.onnx.export(model, example, str(path), input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "N"}, "y": {0: "N"}}, dynamo=False,
+                      do_constant_folding=False, training=training)
+    model.train()
+
+
+def compare_state(got, model, skip=()):
+    """Every parameter and buffer of the torch model (BatchNorm's running
+    statistics included) against the saved initializer of its name."""
+    state = {k: v for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
+    missing = [k for k in state if k not in got and k not in skip]
+    assert not missing, f"not in the saved model: {missing}; it has {sorted(got)}"
+    for name, t in state.items():
+        if name in skip:
+            continue
+        np.testing.assert_allclose(got[name], t.detach().numpy(), rtol=RTOL, atol=ATOL, err_msg=name)
+
+
+ARCH_OPTIMIZERS = {
+    "sgd": (["--optimizer", "sgd", "--lr", "0.05", "--momentum", "0.9"],
+            lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9)),
+    "adam": (["--optimizer", "adam", "--lr", "0.01"], lambda p: torch.optim.Adam(p, lr=0.01)),
+}
+
+
+def train_both(dlc_bin, tmp_path, model, x, y, optimizer, steps, batch, mode="eval"):
+    export(model, torch.from_numpy(x[:batch]), tmp_path / "model.onnx", mode)
+    write_data(tmp_path / "data", [x], y)
+    flags, make_opt = ARCH_OPTIMIZERS[optimizer]
+    proc = dlc(dlc_bin, "train", tmp_path / "model.onnx", "--data", tmp_path / "data",
+               "--loss", "softmax_cross_entropy", *flags, "--batch-size", batch, "--steps", steps,
+               "--save", tmp_path / "out.onnx")
+    assert proc.returncode == 0, proc.stderr
+    losses = torch_train(model, make_opt, torch.nn.CrossEntropyLoss(), x, y, batch, steps)
+    printed = [float(line.split("loss ")[1]) for line in proc.stdout.splitlines() if line.startswith("step ")]
+    np.testing.assert_allclose(printed, losses, rtol=RTOL, atol=1e-5)
+    return proc, trained_weights(tmp_path / "out.onnx")
+
+
+@pytest.mark.parametrize("steps", [1, 10])
+@pytest.mark.parametrize("optimizer", sorted(ARCH_OPTIMIZERS))
+def test_cnn_batchnorm_matches_torch(dlc_bin, tmp_path, optimizer, steps):
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((24, 1, 8, 8)).astype(np.float32)
+    y = rng.integers(0, 3, 24).astype(np.int64)
+    model = cnn()
+    proc, got = train_both(dlc_bin, tmp_path, model, x, y, optimizer, steps, batch=6)
+    assert "4 running statistics" in proc.stdout, proc.stdout
+    compare_state(got, model)
+
+
+def test_cnn_exported_in_training_mode(dlc_bin, tmp_path):
+    """training_mode=1 BatchNormalization (and running statistics that the
+    exporter did not share with the weights) trains the same way."""
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((12, 1, 8, 8)).astype(np.float32)
+    y = rng.integers(0, 3, 12).astype(np.int64)
+    model = cnn(seed=1)
+    with torch.no_grad():  # running statistics of a trained model
+        for bn in (model[1], model[5]):
+            bn.running_mean.uniform_(-1, 1)
+            bn.running_var.uniform_(0.5, 2)
+    _, got = train_both(dlc_bin, tmp_path, model, x, y, "sgd", 3, batch=4, mode="train")
+    compare_state(got, model)
+
+
+@pytest.mark.parametrize("steps", [1, 10])
+@pytest.mark.parametrize("optimizer", sorted(ARCH_OPTIMIZERS))
+def test_transformer_block_matches_torch(dlc_bin, tmp_path, optimizer, steps):
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((16, 5, 8)).astype(np.float32)
+    y = rng.integers(0, 3, 16).astype(np.int64)
+    model = transformer()
+    _, got = train_both(dlc_bin, tmp_path, model, x, y, optimizer, steps, batch=4)
+    # The key bias (the middle third of in_proj_bias) moves every score of a
+    # query by the same amount, which softmax removes: its gradient is zero
+    # up to rounding, and Adam scales rounding noise up to steps of size lr.
+    # Under Adam only that it stays within steps * lr of 0 is checked.
+    skip = ("attn.in_proj_bias",) if optimizer == "adam" else ()
+    compare_state(got, model, skip)
+    if skip:
+        d = model.attn.embed_dim
+        want = model.attn.in_proj_bias.detach().numpy()
+        mine = got["attn.in_proj_bias"]
+        for part in (slice(0, d), slice(2 * d, 3 * d)):
+            np.testing.assert_allclose(mine[part], want[part], rtol=RTOL, atol=ATOL)
+        assert np.all(np.abs(mine[d:2 * d]) <= steps * 0.01 * 1.001)
