@@ -311,3 +311,140 @@ def test_transformer_block_matches_torch(dlc_bin, tmp_path, optimizer, steps):
         for part in (slice(0, d), slice(2 * d, 3 * d)):
             np.testing.assert_allclose(mine[part], want[part], rtol=RTOL, atol=ATOL)
         assert np.all(np.abs(mine[d:2 * d]) <= steps * 0.01 * 1.001)
+
+
+# --- Dropout ---------------------------------------------------------------
+# The mask of element i (row-major) of Dropout node number `stream` at step
+# s under --seed S, as docs/training.md specifies it, written out here
+# independently of dlc's code: key = splitmix64(splitmix64(S) + s) as two
+# u32 words (k0 low, k1 high); h = fmix32(fmix32(i ^ (k0 + stream *
+# 0x9e3779b9)) + k1); the element is kept when h >= ratio * 2^32.
+M32, M64 = 0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF
+
+
+def splitmix64(x):
+    x = (x + 0x9E3779B97F4A7C15) & M64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & M64
+    return x ^ (x >> 31)
+
+
+def fmix32(h):
+    h = h ^ (h >> 16)
+    h = (h * 0x85EBCA6B) & M32
+    h = h ^ (h >> 13)
+    h = (h * 0xC2B2AE35) & M32
+    return h ^ (h >> 16)
+
+
+def dropout_keep(seed, step, shape, ratio, stream=0):
+    key = splitmix64((splitmix64(seed) + step) & M64)
+    k0, k1 = key & M32, key >> 32
+    i = np.arange(int(np.prod(shape)), dtype=np.uint64)
+    h = fmix32(i ^ ((k0 + stream * 0x9E3779B9) & M32))
+    h = fmix32((h + k1) & M32)
+    return (h >= round(ratio * 2.0 ** 32)).reshape(shape)
+
+
+def dropout_mlp_onnx(model, path, ratio):
+    """Gemm, Tanh, Dropout(ratio), Gemm; as a model exported in training mode."""
+    mlp_onnx(model, path)
+    m = onnx.load(str(path))
+    g = m.graph
+    g.node[2].input[0] = "d"
+    g.node.insert(2, helper.make_node("Dropout", ["a", "ratio", "training"], ["d"], name="drop"))
+    g.initializer.extend([numpy_helper.from_array(np.array(ratio, np.float32), "ratio"),
+                          numpy_helper.from_array(np.array(True), "training")])
+    onnx.save(m, str(path))
+
+
+def test_reference_mask_keep_rate():
+    """The reference itself keeps 1 - ratio of the elements, and differs
+    from step to step and from stream to stream as independent draws do."""
+    a = dropout_keep(3, 0, (200, 100), 0.3)
+    b = dropout_keep(3, 1, (200, 100), 0.3)
+    c = dropout_keep(3, 0, (200, 100), 0.3, stream=1)
+    n, sigma = a.size, np.sqrt(0.7 * 0.3 / a.size)
+    for m in (a, b, c):
+        assert abs(m.mean() - 0.7) < 5 * sigma
+    for m in (b, c):  # both kept: 0.49 for independent masks
+        assert abs((a & m).mean() - 0.49) < 5 * np.sqrt(0.49 * 0.51 / n)
+
+
+@pytest.mark.parametrize("seed", [0, 5])
+def test_dropout_matches_torch_with_the_same_masks(dlc_bin, tmp_path, seed):
+    """dlc's masks are the specified ones, step by step (a new one each
+    step), and the gradient is zero where an element was dropped: dlc train
+    gives the weights of torch trained with those masks."""
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((16, 6)).astype(np.float32)
+    y = rng.integers(0, 3, 16).astype(np.int64)
+    ratio, batch, steps = 0.4, 4, 6
+    model = mlp(seed=2)
+    dropout_mlp_onnx(model, tmp_path / "mlp.onnx", ratio)
+    write_data(tmp_path / "data", [x], y)
+    proc = dlc(dlc_bin, "train", tmp_path / "mlp.onnx", "--data", tmp_path / "data", "--seed", seed,
+               "--loss", "softmax_cross_entropy", "--optimizer", "sgd", "--lr", "0.1", "--momentum", "0.9",
+               "--batch-size", batch, "--steps", steps, "--save", tmp_path / "out.onnx")
+    assert proc.returncode == 0, proc.stderr
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    for i in range(steps):
+        rows = slice((i % 4) * batch, (i % 4 + 1) * batch)
+        keep = torch.from_numpy(dropout_keep(seed, i, (batch, 8), ratio).astype(np.float32))
+        opt.zero_grad()
+        h = torch.tanh(model[0](torch.from_numpy(x[rows])))
+        loss = torch.nn.functional.cross_entropy(model[2](h * keep * (1 / (1 - ratio))), torch.from_numpy(y[rows]))
+        loss.backward()
+        opt.step()
+    got = trained_weights(tmp_path / "out.onnx")
+    want = {"w1": model[0].weight, "b1": model[0].bias, "w2": model[2].weight, "b2": model[2].bias}
+    for name, t in want.items():
+        np.testing.assert_allclose(got[name], t.detach().numpy(), rtol=RTOL, atol=ATOL, err_msg=name)
+
+
+def test_dropout_is_reproducible_and_seeded(dlc_bin, tmp_path):
+    rng = np.random.default_rng(11)
+    write_data(tmp_path / "data", [rng.standard_normal((8, 6)).astype(np.float32)],
+               rng.integers(0, 3, 8).astype(np.int64))
+    dropout_mlp_onnx(mlp(), tmp_path / "mlp.onnx", 0.5)
+
+    def train(seed, out):
+        proc = dlc(dlc_bin, "train", tmp_path / "mlp.onnx", "--data", tmp_path / "data", "--seed", seed,
+                   "--loss", "softmax_cross_entropy", "--optimizer", "adam", "--lr", "0.01",
+                   "--batch-size", 4, "--steps", 3, "--save", tmp_path / out)
+        assert proc.returncode == 0, proc.stderr
+        return trained_weights(tmp_path / out)
+
+    a, b, c = train(1, "a.onnx"), train(1, "b.onnx"), train(2, "c.onnx")
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+    assert not np.array_equal(a["w1"], c["w1"])
+
+
+def test_dropout_is_the_identity_in_dlc_run(dlc_bin, tmp_path):
+    """A model with Dropout in inference form (no training_mode, as
+    exporters write it) runs as the identity, before and after training."""
+    model = mlp()
+    mlp_onnx(model, tmp_path / "mlp.onnx")
+    m = onnx.load(str(tmp_path / "mlp.onnx"))
+    m.graph.node[2].input[0] = "d"
+    m.graph.node.insert(2, helper.make_node("Dropout", ["a"], ["d"], name="drop"))
+    onnx.save(m, str(tmp_path / "mlp.onnx"))
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((4, 6)).astype(np.float32)
+    write_data(tmp_path / "data", [x], rng.integers(0, 3, 4).astype(np.int64))
+    proc = dlc(dlc_bin, "train", tmp_path / "mlp.onnx", "--data", tmp_path / "data", "--loss",
+               "softmax_cross_entropy", "--optimizer", "sgd", "--lr", "0.1", "--batch-size", 4,
+               "--steps", 2, "--save", tmp_path / "out.onnx")
+    assert proc.returncode == 0, proc.stderr
+    for path in ("mlp.onnx", "out.onnx"):
+        w = trained_weights(tmp_path / path)
+        want = np.tanh(x @ w["w1"].T + w["b1"]) @ w["w2"].T + w["b2"]
+        (tmp_path / "in").mkdir(exist_ok=True)
+        (tmp_path / "in" / "input_0.pb").write_bytes(numpy_helper.from_array(x).SerializeToString())
+        proc = dlc(dlc_bin, "run", tmp_path / path, "--device", "host", "--input-shape", "x=4x6",
+                   "--input-dir", tmp_path / "in",
+                   "--output-dir", tmp_path / ("out_" + path))
+        assert proc.returncode == 0, proc.stderr
+        got = numpy_helper.to_array(onnx.load_tensor(str(tmp_path / ("out_" + path) / "output_0.pb")))
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)

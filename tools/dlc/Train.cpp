@@ -340,11 +340,22 @@ int run(const Settings& cli) {
       for (int k : {3, 4})
         if (node.input_size() > k && initNames.count(node.input(k)) && !s.freeze.count(node.input(k)))
           stateSet.insert(node.input(k));
+  // Float initializers that ops read as settings, not weights (Dropout's
+  // ratio, Clip's bounds, Resize's scales, Pad's value): they stay constants.
+  static const std::map<std::string, std::vector<int>> settingInputs = {
+      {"Dropout", {1, 2}}, {"Clip", {1, 2}}, {"Resize", {1, 2, 3}}, {"Upsample", {1}}, {"Pad", {2}}};
+  std::set<std::string> settings;
+  for (const auto& node : g.node()) {
+    auto it = settingInputs.find(node.op_type());
+    if (it != settingInputs.end())
+      for (int k : it->second)
+        if (node.input_size() > k) settings.insert(node.input(k));
+  }
   std::vector<std::string> paramNames, stateNames;
   std::vector<rt::HostTensor> params, modelState;
   for (const auto& t : g.initializer()) {
     bool isFloat = t.data_type() == onnx::TensorProto::FLOAT || t.data_type() == onnx::TensorProto::DOUBLE;
-    if (!isFloat || s.freeze.count(t.name())) continue;
+    if (!isFloat || s.freeze.count(t.name()) || settings.count(t.name())) continue;
     bool isState = stateSet.count(t.name()) != 0;
     (isState ? stateNames : paramNames).push_back(t.name());
     try {
