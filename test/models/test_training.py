@@ -448,3 +448,68 @@ def test_dropout_is_the_identity_in_dlc_run(dlc_bin, tmp_path):
         assert proc.returncode == 0, proc.stderr
         got = numpy_helper.to_array(onnx.load_tensor(str(tmp_path / ("out_" + path) / "output_0.pb")))
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+# --- the DSL's train section: the loss target ------------------------------
+
+DSL_HEAD = """const batch = 4
+input x: f32[batch, 3]
+param w: f32[3, 3] = normal(std=0.5)
+param b: f32[3] = zeros
+output y = x @ w + b
+"""
+
+
+def dsl_model(tmp_path, train):
+    path = tmp_path / "model.dlc"
+    path.write_text(DSL_HEAD + "train {\n" + train + "\n}\n")
+    return path
+
+
+def test_dsl_target_is_an_input(dlc_bin, tmp_path):
+    """mse(y, x): the input's own samples are the target (no labels.pb)."""
+    model = dsl_model(tmp_path, "loss = mse(y, x)\noptimizer = sgd(lr=0.1)\nbatch_size = batch\nsteps = 3")
+    proc = dlc(dlc_bin, "export", model, "-o", tmp_path / "init.onnx")
+    assert proc.returncode == 0, proc.stderr
+    init = trained_weights(tmp_path / "init.onnx")
+    x = np.random.default_rng(13).standard_normal((8, 3)).astype(np.float32)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "input_0.pb").write_bytes(numpy_helper.from_array(x).SerializeToString())
+    proc = dlc(dlc_bin, "train", model, "--data", tmp_path / "data", "--save", tmp_path / "out.onnx")
+    assert proc.returncode == 0, proc.stderr
+    w = torch.tensor(init["w"], requires_grad=True)
+    b = torch.tensor(init["b"], requires_grad=True)
+    opt = torch.optim.SGD([w, b], lr=0.1)
+    for i in range(3):
+        xb = torch.from_numpy(x[(i % 2) * 4:(i % 2 + 1) * 4])
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(xb @ w + b, xb).backward()
+        opt.step()
+    got = trained_weights(tmp_path / "out.onnx")
+    np.testing.assert_allclose(got["w"], w.detach().numpy(), rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(got["b"], b.detach().numpy(), rtol=RTOL, atol=ATOL)
+
+
+def test_dsl_target_label_type_is_checked(dlc_bin, tmp_path):
+    model = dsl_model(tmp_path, "labels: f32[batch, 3]\nloss = mse(y, labels)\noptimizer = sgd(lr=0.1)\n"
+                                "batch_size = batch\nsteps = 1")
+    rng = np.random.default_rng(14)
+    x = rng.standard_normal((8, 3)).astype(np.float32)
+    write_data(tmp_path / "good", [x], rng.standard_normal((8, 3)).astype(np.float32))
+    proc = dlc(dlc_bin, "train", model, "--data", tmp_path / "good", "--save", tmp_path / "out.onnx")
+    assert proc.returncode == 0, proc.stderr
+    write_data(tmp_path / "bad", [x], rng.integers(0, 3, (8, 2)).astype(np.int64))
+    proc = dlc(dlc_bin, "train", model, "--data", tmp_path / "bad", "--save", tmp_path / "out.onnx")
+    assert proc.returncode == 1, proc.stderr
+    assert "labels.pb: i64[8, 2] does not fit the label 'labels' that the train section declares as f32[4, 3]" \
+        in proc.stderr, proc.stderr
+
+
+def test_dsl_target_output_is_refused(dlc_bin, tmp_path):
+    path = tmp_path / "model.dlc"
+    path.write_text(DSL_HEAD + "output z = y * 2.0\ntrain {\nloss = mse(y, z)\noptimizer = sgd(lr=0.1)\n"
+                               "batch_size = batch\nsteps = 1\n}\n")
+    write_data(tmp_path / "data", [np.zeros((8, 3), np.float32)], np.zeros((8, 3), np.float32))
+    proc = dlc(dlc_bin, "train", path, "--data", tmp_path / "data", "--save", tmp_path / "out.onnx")
+    assert proc.returncode == 1, proc.stderr
+    assert "the train section's loss target 'z' is a model output" in proc.stderr, proc.stderr

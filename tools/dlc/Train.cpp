@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -93,6 +94,9 @@ struct UsageError : std::invalid_argument {
 
 struct Settings {
   std::string model, data, save, loss, optimizer, output;
+  // The DSL's loss target (dlc.train.loss.target) and, when it is a label,
+  // its declared type (dlc.train.label.NAME: "i64[64]").
+  std::string target, targetLabelType;
   std::map<std::string, double> numbers;  // lr, momentum, weight_decay, beta1, beta2, eps
   int64_t batch = 0, steps = 0, epochs = 0;
   bool shuffle = false;
@@ -181,6 +185,8 @@ void applyModelDefaults(const onnx::ModelProto& model, Settings& s) {
   auto get = [&](const std::string& k) { return meta.count(k) ? meta[k] : std::string(); };
   if (s.loss.empty()) s.loss = get("dlc.train.loss");
   if (s.output.empty()) s.output = get("dlc.train.loss.prediction");
+  s.target = get("dlc.train.loss.target");
+  s.targetLabelType = get("dlc.train.label." + s.target);
   std::string opt = get("dlc.train.optimizer");
   if (s.optimizer.empty()) s.optimizer = opt;
   if (!opt.empty() && opt == s.optimizer)
@@ -230,6 +236,54 @@ rt::HostTensor loadData(const std::string& path) {
   } catch (const std::exception& e) {
     throw Failed{1, e.what()};
   }
+}
+
+// The loss's targets. By default, and when a DSL train section names a
+// label as the target, labels.pb (checked against the label's declared
+// element type and dims after the batch); when it names a model input, that
+// input's own samples (an autoencoder's mse(y, x)), and labels.pb is not
+// read. A model output as the target is refused.
+rt::HostTensor loadTargets(const Settings& s, const std::vector<std::string>& inputNames,
+                           const std::vector<rt::HostTensor>& data, const onnx::GraphProto& g,
+                           const std::string& labelsPath) {
+  auto input = std::find(inputNames.begin(), inputNames.end(), s.target);
+  if (!s.target.empty() && input != inputNames.end()) {
+    const rt::HostTensor& x = data[static_cast<size_t>(input - inputNames.begin())];
+    return rt::HostTensor(x.type(), x.data());
+  }
+  if (!s.target.empty() && s.targetLabelType.empty())
+    for (const auto& out : g.output())
+      if (out.name() == s.target)
+        throw Failed{1, s.model + ": the train section's loss target '" + s.target +
+                            "' is a model output; dlc train takes the target from labels.pb (a label) or from a "
+                            "model input"};
+  std::error_code ec;
+  if (!fs::exists(labelsPath, ec)) throw Failed{1, labelsPath + ": missing (the labels, one per sample along dim 0)"};
+  rt::HostTensor labels = loadData(labelsPath);
+  if (s.targetLabelType.empty() || labels.shape().empty()) return labels;
+  // "i64[64, 3]": the element type, then the dims; dim 0 is the batch.
+  const std::string& declared = s.targetLabelType;
+  size_t open = declared.find('[');
+  if (open == std::string::npos || declared.back() != ']') return labels;  // not the DSL's format
+  std::string dtype = declared.substr(0, open);
+  std::vector<std::string> dims;
+  std::stringstream list(declared.substr(open + 1, declared.size() - open - 2));
+  for (std::string d; std::getline(list, d, ',');) {
+    size_t at = d.find_first_not_of(' ');
+    dims.push_back(at == std::string::npos ? std::string() : d.substr(at));
+  }
+  std::string have(rt::dtypeName(labels.dtype()));
+  bool same = have == dtype || (have == "i1" && dtype == "bool");
+  for (size_t i = 1; same && i < dims.size() && dims.size() == labels.shape().size(); ++i)
+    same = dims[i].empty() || !std::isdigit(static_cast<unsigned char>(dims[i][0])) ||
+           std::strtoll(dims[i].c_str(), nullptr, 10) == labels.shape()[i];
+  if (!same || dims.size() != labels.shape().size()) {
+    std::string shape;
+    for (size_t i = 0; i < labels.shape().size(); ++i) shape += (i ? ", " : "") + std::to_string(labels.shape()[i]);
+    throw Failed{1, labelsPath + ": " + have + "[" + shape + "] does not fit the label '" + s.target +
+                        "' that the train section declares as " + declared + " (dim 0 counts the samples)"};
+  }
+  return labels;
 }
 
 // Rows [rows[0], rows[1], ...] of t along dim 0.
@@ -316,8 +370,7 @@ int run(const Settings& cli) {
   if (fs::exists(extra, ec))
     throw Failed{1, extra + ": the model takes only " + std::to_string(inputNames.size()) + " input(s)"};
   std::string labelsPath = (fs::path(s.data) / "labels.pb").string();
-  if (!fs::exists(labelsPath, ec)) throw Failed{1, labelsPath + ": missing (the labels, one per sample along dim 0)"};
-  rt::HostTensor labels = loadData(labelsPath);
+  rt::HostTensor labels = loadTargets(s, inputNames, data, g, labelsPath);
   if (labels.shape().empty()) throw Failed{1, labelsPath + ": the labels are a scalar; dim 0 must count the samples"};
   int64_t samples = labels.shape()[0];
   for (size_t i = 0; i < data.size(); ++i)
