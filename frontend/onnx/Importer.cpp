@@ -394,7 +394,8 @@ class Importer {
       auto it = std::find_if(inputs.begin(), inputs.end(), [&](const auto* in) { return in->name() == name; });
       if (it == inputs.end()) continue;
       if (!seen.insert(name).second)
-        throw ModelError(path_ + ": input '" + name + "' is updated by two nodes in training (a running statistic of two BatchNormalizations)");
+        throw ModelError(path_ + ": input '" + name +
+                         "' is updated by two nodes in training (a running statistic of two BatchNormalizations)");
       int64_t arg = it - inputs.begin();
       if (value.getType() != body->getArgument(static_cast<unsigned>(arg)).getType())
         throw ModelError(path_ + ": the update of input '" + name + "' changes its type");
