@@ -156,6 +156,7 @@ OnnxImportOptions importOptions(const CompileOptions& opts) {
   OnnxImportOptions io;
   io.inputShapes = opts.inputShapes;
   io.inputValues = opts.inputValues;
+  io.training = opts.training;
   return io;
 }
 

@@ -25,6 +25,8 @@ struct CompileOptions {
   // Input values known at compile time (dlc run), by signature position:
   // ops that need an input as a constant are specialised to them.
   const std::vector<rt::HostTensor>* inputValues = nullptr;  // not owned
+  // Import the forward pass of a training step (OnnxImportOptions::training).
+  bool training = false;
 };
 
 // A failure with the exit code it maps to (1: the user's input, 2: ours) and

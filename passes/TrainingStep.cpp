@@ -137,6 +137,18 @@ LogicalResult buildTrainingStep(ModuleOp module, const TrainingSpec& spec, std::
     }
   Value step = addArg(RankedTensorType::get({}, Float32Type::get(ctx)), "step");
 
+  // The model's own new state, kept aside while the results become the loss.
+  std::vector<Value> newModelState;
+  for (const auto& pair : spec.modelState) {
+    if (pair.input >= f.getNumArguments() || pair.output >= ret.getNumOperands() ||
+        ret.getOperand(pair.output).getType() != f.getArgument(pair.input).getType()) {
+      error = "model state pair (argument " + std::to_string(pair.input) + ", result " +
+              std::to_string(pair.output) + ") does not name an argument and a result of its type";
+      return failure();
+    }
+    newModelState.push_back(ret.getOperand(pair.output));
+  }
+
   // Loss, then its gradients.
   OpBuilder builder(ret);
   GraphBuild gb(builder, loc);
@@ -205,8 +217,18 @@ LogicalResult buildTrainingStep(ModuleOp module, const TrainingSpec& spec, std::
       results.push_back(newState[static_cast<size_t>(k)][i]);
       names.push_back(argName(state[static_cast<size_t>(k)][i]));
     }
+  std::vector<unsigned> updates;  // of each result but the loss
+  for (unsigned p : spec.params) updates.push_back(p);
+  for (int k = 0; k < perParam; ++k)
+    for (Value arg : state[static_cast<size_t>(k)]) updates.push_back(arg.cast<BlockArgument>().getArgNumber());
+  for (size_t i = 0; i < newModelState.size(); ++i) {
+    results.push_back(newModelState[i]);
+    names.push_back(argName(f.getArgument(spec.modelState[i].input)));
+    updates.push_back(spec.modelState[i].input);
+  }
   results.push_back(t);
   names.push_back("step");
+  updates.push_back(step.cast<BlockArgument>().getArgNumber());
   for (Value r : results) types.push_back(r.getType());
   types.erase(types.begin());  // loss counted twice
   ret->setOperands(results);
@@ -214,7 +236,19 @@ LogicalResult buildTrainingStep(ModuleOp module, const TrainingSpec& spec, std::
   f.setType(FunctionType::get(ctx, f.getFunctionType().getInputs(), types));
   for (size_t i = 0; i < names.size(); ++i)
     f.setResultAttr(static_cast<unsigned>(i), "dlc.name", StringAttr::get(ctx, names[i]));
+  for (size_t i = 0; i < updates.size(); ++i)
+    f.setResultAttr(static_cast<unsigned>(i + 1), "dlc.updates", builder.getI64IntegerAttr(updates[i]));
   return success();
+}
+
+std::vector<TrainingSpec::StatePair> modelStatePairs(ModuleOp module) {
+  std::vector<TrainingSpec::StatePair> out;
+  auto f = module.lookupSymbol<func::FuncOp>("main");
+  if (!f) return out;
+  for (unsigned r = 0; r < f.getNumResults(); ++r)
+    if (auto a = f.getResultAttrOfType<IntegerAttr>(r, "dlc.updates"))
+      out.push_back({static_cast<unsigned>(a.getInt()), r});
+  return out;
 }
 
 }  // namespace dlc

@@ -31,18 +31,36 @@ struct TrainingSpec {
   double lr = 0.01, momentum = 0, weightDecay = 0, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
 
   std::vector<unsigned> params;  // @main's arguments that are trained
+
+  // State the model updates itself, beyond the optimizer's (BatchNorm's
+  // running statistics, from the training import): @main's argument
+  // `input` becomes result `output` of @main (an index among its results
+  // before the rewrite). Not trained: no gradient, no optimizer state.
+  struct StatePair {
+    unsigned input, output;
+  };
+  std::vector<StatePair> modelState;
 };
+
+// The model's own state pairs of an imported @main: results that carry the
+// dlc.updates attribute (OnnxImportOptions::training).
+std::vector<TrainingSpec::StatePair> modelStatePairs(mlir::ModuleOp module);
 
 // How many state tensors the optimizer keeps per parameter (momentum
 // buffer; Adam's m and v).
 int optimizerStatePerParam(const TrainingSpec& spec);
 
 // Rewrites @main(args...) -> (outputs...) into
-//   @main(args..., labels, state..., step) -> (loss, new params..., new state..., new step)
+//   @main(args..., labels, state..., step)
+//     -> (loss, new params..., new state..., new model state..., new step)
 // where state holds optimizerStatePerParam tensors per parameter (in
 // parameter order: all of the first kind, then all of the second), each of
-// its parameter's type and zero at the start, and step is an f32 scalar
-// counting the steps done (0 at the start). Fails with a message in `error`.
+// its parameter's type and zero at the start, model state holds the new
+// values of spec.modelState in their order, and step is an f32 scalar
+// counting the steps done (0 at the start). Every result but the loss
+// updates an argument for the next step, and says which: its dlc.updates
+// attribute holds the argument's index (the pairs of state in / state out,
+// for the memory planner and the runner). Fails with a message in `error`.
 mlir::LogicalResult buildTrainingStep(mlir::ModuleOp module, const TrainingSpec& spec, std::string& error);
 
 }  // namespace dlc

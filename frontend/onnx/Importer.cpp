@@ -334,6 +334,19 @@ class Importer {
     scope_.inlineGraph = [this](const onnx::GraphProto& sub, const std::vector<mlir::Value>& args) {
       return inlineSubgraph(sub, args);
     };
+    scope_.training = options_.training;
+    int64_t keyArg = -1;
+    scope_.rngKey = [&, func, body]() mutable -> mlir::Value {
+      if (keyArg < 0) {
+        keyArg = static_cast<int64_t>(argTypes.size());
+        argTypes.push_back(mlir::RankedTensorType::get({2}, builder_.getIntegerType(32, false)));
+        func.insertArgument(static_cast<unsigned>(keyArg), argTypes.back(),
+                            builder_.getDictionaryAttr(builder_.getNamedAttr(
+                                "dlc.name", builder_.getStringAttr(kRngKeyName))),
+                            fileLoc());
+      }
+      return body->getArgument(static_cast<unsigned>(keyArg));
+    };
     emitter_.setLoc(fileLoc());
     for (const auto& t : g.initializer()) addInitializer(t, baseDir, path_ + ": ");
 
@@ -350,6 +363,7 @@ class Importer {
       results.push_back(it->second);
       resultTypes.push_back(it->second.getType());
     }
+    std::vector<std::pair<std::string, int64_t>> updates = stateResults(inputs, body, results, resultTypes);
     for (size_t i = 0; i < inputs.size(); ++i)
       if (scope_.specialized.count(inputs[i]->name()))
         func.setArgAttr(i, "dlc.specialized", attrFromHostTensor(&ctx_, scope_.inputValues[inputs[i]->name()]));
@@ -358,7 +372,38 @@ class Importer {
     func.setType(builder_.getFunctionType(argTypes, resultTypes));
     for (int i = 0; i < g.output_size(); ++i)
       func.setResultAttr(i, "dlc.name", builder_.getStringAttr(g.output(i).name()));
+    for (size_t i = 0; i < updates.size(); ++i) {
+      unsigned r = static_cast<unsigned>(g.output_size() + static_cast<int>(i));
+      func.setResultAttr(r, "dlc.name", builder_.getStringAttr(updates[i].first));
+      func.setResultAttr(r, "dlc.updates", builder_.getI64IntegerAttr(updates[i].second));
+    }
+    scope_.rngKey = nullptr;  // it refers to this frame's locals
     return module;
+  }
+
+  // The training import's state updates (Scope::stateUpdates) of graph
+  // inputs, appended to the results: (input name, argument index) of each.
+  // An update of an initializer (a constant: a frozen statistic) is dropped;
+  // two updates of one input are refused.
+  std::vector<std::pair<std::string, int64_t>> stateResults(
+      const std::vector<const onnx::ValueInfoProto*>& inputs, mlir::Block* body,
+      llvm::SmallVector<mlir::Value>& results, llvm::SmallVector<mlir::Type>& resultTypes) {
+    std::vector<std::pair<std::string, int64_t>> out;
+    std::set<std::string> seen;
+    for (const auto& [name, value] : scope_.stateUpdates) {
+      auto it = std::find_if(inputs.begin(), inputs.end(), [&](const auto* in) { return in->name() == name; });
+      if (it == inputs.end()) continue;
+      if (!seen.insert(name).second)
+        throw ModelError(path_ + ": input '" + name +
+                         "' is updated by two nodes in training (a running statistic of two BatchNormalizations)");
+      int64_t arg = it - inputs.begin();
+      if (value.getType() != body->getArgument(static_cast<unsigned>(arg)).getType())
+        throw ModelError(path_ + ": the update of input '" + name + "' changes its type");
+      out.emplace_back(name, arg);
+      results.push_back(value);
+      resultTypes.push_back(value.getType());
+    }
+    return out;
   }
 
   // An initializer as a constant, known at compile time; `where` starts its errors.

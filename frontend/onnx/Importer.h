@@ -21,7 +21,21 @@ struct OnnxImportOptions {
   // TopK's k) is specialised to its value; the argument then records the
   // value (`dlc.specialized`) and the runtime refuses any other.
   const std::vector<rt::HostTensor>* inputValues = nullptr;  // not owned
+  // The forward pass of a training step (dlc train; docs/training.md):
+  // BatchNormalization normalises with the batch statistics and Dropout
+  // drops, as torch's modules do in model.train(). What the model updates
+  // itself becomes results of @main after the graph outputs: each new
+  // running mean and variance of a BatchNormalization whose mean and var
+  // are graph inputs, with the result attributes dlc.name (the input's
+  // name) and dlc.updates (the index of the argument it replaces at the
+  // next step). Dropout reads the step's random key, an argument
+  // tensor<2xui32> named dlc.rng_key added after the graph inputs (see
+  // frontend/CounterRng.h).
+  bool training = false;
 };
+
+// The argument name of the training import's random key.
+inline constexpr const char* kRngKeyName = "dlc.rng_key";
 
 // Loads `path` (with external data from its directory), checks it with ONNX's
 // checker and shape inference where the model's opset is within what the

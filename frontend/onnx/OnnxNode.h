@@ -33,6 +33,18 @@ struct Scope {
   // scoping); returns its outputs. Set by the importer.
   std::function<std::vector<mlir::Value>(const onnx::GraphProto&, const std::vector<mlir::Value>&)>
       inlineGraph;
+
+  // Training import (OnnxImportOptions::training): ops take their training
+  // form. State an op updates (BatchNormalization's running statistics) is
+  // recorded as (graph input name, new value); the importer makes each new
+  // value a result of @main that updates that input. rngKey gives the
+  // training step's random key (tensor<2xui32>, an argument of @main the
+  // importer adds on first use); dropoutCount numbers the Dropout nodes so
+  // that each draws its own mask.
+  bool training = false;
+  std::vector<std::pair<std::string, mlir::Value>> stateUpdates;
+  std::function<mlir::Value()> rngKey;
+  uint32_t dropoutCount = 0;
 };
 
 class OnnxNode {
@@ -43,6 +55,8 @@ class OnnxNode {
   const onnx::NodeProto& proto() const { return proto_; }
   int64_t opset() const { return opset_; }
   Emitter& e() { return e_; }
+  // The graph's scope: training-import state (Scope::training ...).
+  Scope& scope() { return scope_; }
 
   // Inputs. An optional input may be absent (missing or named "").
   bool hasInput(size_t i) const;

@@ -1,15 +1,19 @@
 // `dlc train MODEL --data DIR ...` (docs/training.md). The model (ONNX, or a
 // DSL model translated to ONNX) has its float initializers turned into
-// graph inputs (the parameters, minus --freeze), is imported, extended into
-// one training-step function (loss, gradients, optimizer update), compiled
-// by the normal pipeline and run once per batch on the host device; the
-// parameters and optimizer state are carried from step to step. At the end
-// the same ONNX graph is saved with the trained initializers.
+// graph inputs (the parameters, minus --freeze; BatchNormalization's running
+// statistics as state that is not trained), is imported in training form
+// (batch statistics, Dropout drawing masks), extended into one training-step
+// function (loss, gradients, optimizer update), compiled by the normal
+// pipeline and run once per batch on the host device; the parameters,
+// running statistics and optimizer state are carried from step to step. At
+// the end the same ONNX graph is saved with the trained initializers.
 #include "tools/dlc/Train.h"
 
 #include <onnx/onnx_pb.h>
 
 #include <algorithm>
+#include <array>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -25,6 +29,7 @@
 
 #include "api/Driver.h"
 #include "codegen/host/LowerToHost.h"
+#include "frontend/CounterRng.h"
 #include "frontend/dsl/Dsl.h"
 #include "frontend/onnx/Importer.h"
 #include "frontend/onnx/ModelFile.h"
@@ -47,8 +52,10 @@ const char* kTrainHelp = R"(usage: dlc train MODEL --data DIR --loss LOSS --opti
 Trains MODEL (.onnx: its float initializers are the parameters; or a .dlc
 model of the DSL, whose train section gives defaults for every flag) on the
 host device: one compiled training step (forward, loss, backward, optimizer
-update) runs per batch. Saves the same graph with the trained initializers
-under their original names.
+update) runs per batch, with the model in training form as torch's
+model.train(): BatchNormalization normalises with batch statistics and
+updates its running mean and variance (saved too), Dropout drops. Saves the
+same graph with the trained initializers under their original names.
 
 DIR holds input_0.pb, input_1.pb ... (one per model input, all samples
 stacked along dim 0, serialised onnx.TensorProto) and labels.pb. Batches are
@@ -72,7 +79,7 @@ options:
   --epochs N                 run N passes over the data (prints the mean loss and the
                              throughput of each)
   --shuffle                  a new random order of the samples for each epoch
-  --seed S                   the seed of --shuffle (default 0)
+  --seed S                   the seed of --shuffle and of Dropout's masks (default 0)
   --freeze NAME,...          initializers that are not trained
   --output NAME              the model output the loss reads (default: the first)
   --save OUT.onnx            where the trained model goes
@@ -87,6 +94,9 @@ struct UsageError : std::invalid_argument {
 
 struct Settings {
   std::string model, data, save, loss, optimizer, output;
+  // The DSL's loss target (dlc.train.loss.target) and, when it is a label,
+  // its declared type (dlc.train.label.NAME: "i64[64]").
+  std::string target, targetLabelType;
   std::map<std::string, double> numbers;  // lr, momentum, weight_decay, beta1, beta2, eps
   int64_t batch = 0, steps = 0, epochs = 0;
   bool shuffle = false;
@@ -175,6 +185,8 @@ void applyModelDefaults(const onnx::ModelProto& model, Settings& s) {
   auto get = [&](const std::string& k) { return meta.count(k) ? meta[k] : std::string(); };
   if (s.loss.empty()) s.loss = get("dlc.train.loss");
   if (s.output.empty()) s.output = get("dlc.train.loss.prediction");
+  s.target = get("dlc.train.loss.target");
+  s.targetLabelType = get("dlc.train.label." + s.target);
   std::string opt = get("dlc.train.optimizer");
   if (s.optimizer.empty()) s.optimizer = opt;
   if (!opt.empty() && opt == s.optimizer)
@@ -226,6 +238,54 @@ rt::HostTensor loadData(const std::string& path) {
   }
 }
 
+// The loss's targets. By default, and when a DSL train section names a
+// label as the target, labels.pb (checked against the label's declared
+// element type and dims after the batch); when it names a model input, that
+// input's own samples (an autoencoder's mse(y, x)), and labels.pb is not
+// read. A model output as the target is refused.
+rt::HostTensor loadTargets(const Settings& s, const std::vector<std::string>& inputNames,
+                           const std::vector<rt::HostTensor>& data, const onnx::GraphProto& g,
+                           const std::string& labelsPath) {
+  auto input = std::find(inputNames.begin(), inputNames.end(), s.target);
+  if (!s.target.empty() && input != inputNames.end()) {
+    const rt::HostTensor& x = data[static_cast<size_t>(input - inputNames.begin())];
+    return rt::HostTensor(x.type(), x.data());
+  }
+  if (!s.target.empty() && s.targetLabelType.empty())
+    for (const auto& out : g.output())
+      if (out.name() == s.target)
+        throw Failed{1, s.model + ": the train section's loss target '" + s.target +
+                            "' is a model output; dlc train takes the target from labels.pb (a label) or from a "
+                            "model input"};
+  std::error_code ec;
+  if (!fs::exists(labelsPath, ec)) throw Failed{1, labelsPath + ": missing (the labels, one per sample along dim 0)"};
+  rt::HostTensor labels = loadData(labelsPath);
+  if (s.targetLabelType.empty() || labels.shape().empty()) return labels;
+  // "i64[64, 3]": the element type, then the dims; dim 0 is the batch.
+  const std::string& declared = s.targetLabelType;
+  size_t open = declared.find('[');
+  if (open == std::string::npos || declared.back() != ']') return labels;  // not the DSL's format
+  std::string dtype = declared.substr(0, open);
+  std::vector<std::string> dims;
+  std::stringstream list(declared.substr(open + 1, declared.size() - open - 2));
+  for (std::string d; std::getline(list, d, ',');) {
+    size_t at = d.find_first_not_of(' ');
+    dims.push_back(at == std::string::npos ? std::string() : d.substr(at));
+  }
+  std::string have(rt::dtypeName(labels.dtype()));
+  bool same = have == dtype || (have == "i1" && dtype == "bool");
+  for (size_t i = 1; same && i < dims.size() && dims.size() == labels.shape().size(); ++i)
+    same = dims[i].empty() || !std::isdigit(static_cast<unsigned char>(dims[i][0])) ||
+           std::strtoll(dims[i].c_str(), nullptr, 10) == labels.shape()[i];
+  if (!same || dims.size() != labels.shape().size()) {
+    std::string shape;
+    for (size_t i = 0; i < labels.shape().size(); ++i) shape += (i ? ", " : "") + std::to_string(labels.shape()[i]);
+    throw Failed{1, labelsPath + ": " + have + "[" + shape + "] does not fit the label '" + s.target +
+                        "' that the train section declares as " + declared + " (dim 0 counts the samples)"};
+  }
+  return labels;
+}
+
 // Rows [rows[0], rows[1], ...] of t along dim 0.
 rt::HostTensor takeRows(const rt::HostTensor& t, const std::vector<int64_t>& rows) {
   rt::TensorType type = t.type();
@@ -237,6 +297,34 @@ rt::HostTensor takeRows(const rt::HostTensor& t, const std::vector<int64_t>& row
     std::memcpy(static_cast<char*>(out.data()) + i * rowBytes,
                 static_cast<const char*>(t.data()) + static_cast<size_t>(rows[i]) * rowBytes, rowBytes);
   return out;
+}
+
+// torch's exporter in eval mode stores initializers of equal value once and
+// makes the others Identity nodes of it: a fresh BatchNorm's running_var
+// (all ones) becomes Identity(its weight), a second LayerNorm's scale
+// Identity(the first's), a zero bias Identity(another zero bias). Trained,
+// they are separate tensors (shared weights are exported as one initializer
+// that several nodes read, never as an Identity), so each Identity of an
+// initializer is replaced by an initializer of the Identity's output name
+// holding a copy of the value: the graph computes the same, and each copy
+// is trained, or updated as a running statistic, and saved on its own.
+void untieEqualInitializers(onnx::GraphProto& g) {
+  std::map<std::string, const onnx::TensorProto*> inits;
+  for (const auto& t : g.initializer()) inits[t.name()] = &t;
+  std::set<std::string> outputs;
+  for (const auto& o : g.output()) outputs.insert(o.name());
+  std::vector<onnx::TensorProto> copies;
+  auto* nodes = g.mutable_node();
+  for (int i = nodes->size() - 1; i >= 0; --i) {
+    const onnx::NodeProto& node = nodes->Get(i);
+    if (node.op_type() != "Identity" || node.input_size() != 1 || node.output_size() != 1 ||
+        !inits.count(node.input(0)) || inits.count(node.output(0)) || outputs.count(node.output(0)))
+      continue;
+    copies.push_back(*inits[node.input(0)]);
+    copies.back().set_name(node.output(0));
+    nodes->DeleteSubrange(i, 1);
+  }
+  for (auto& t : copies) *g.add_initializer() = std::move(t);
 }
 
 int run(const Settings& cli) {
@@ -265,6 +353,7 @@ int run(const Settings& cli) {
   std::error_code ec;
   if (!fs::is_directory(s.data, ec)) throw Failed{1, "--data '" + s.data + "' is not a directory"};
   onnx::GraphProto& g = *model.mutable_graph();
+  untieEqualInitializers(g);
   std::set<std::string> initNames;
   for (const auto& t : g.initializer()) initNames.insert(t.name());
   std::vector<std::string> inputNames;
@@ -281,8 +370,7 @@ int run(const Settings& cli) {
   if (fs::exists(extra, ec))
     throw Failed{1, extra + ": the model takes only " + std::to_string(inputNames.size()) + " input(s)"};
   std::string labelsPath = (fs::path(s.data) / "labels.pb").string();
-  if (!fs::exists(labelsPath, ec)) throw Failed{1, labelsPath + ": missing (the labels, one per sample along dim 0)"};
-  rt::HostTensor labels = loadData(labelsPath);
+  rt::HostTensor labels = loadTargets(s, inputNames, data, g, labelsPath);
   if (labels.shape().empty()) throw Failed{1, labelsPath + ": the labels are a scalar; dim 0 must count the samples"};
   int64_t samples = labels.shape()[0];
   for (size_t i = 0; i < data.size(); ++i)
@@ -297,14 +385,34 @@ int run(const Settings& cli) {
   // --- parameters: float initializers not frozen become graph inputs
   for (const std::string& f : s.freeze)
     if (!initNames.count(f)) throw Failed{1, "--freeze names '" + f + "', which is not an initializer of " + s.model};
-  std::vector<std::string> paramNames;
-  std::vector<rt::HostTensor> params;
+  // BatchNormalization's running mean and var (inputs 3 and 4) are state:
+  // carried and saved, not trained.
+  std::set<std::string> stateSet;
+  for (const auto& node : g.node())
+    if (node.op_type() == "BatchNormalization")
+      for (int k : {3, 4})
+        if (node.input_size() > k && initNames.count(node.input(k)) && !s.freeze.count(node.input(k)))
+          stateSet.insert(node.input(k));
+  // Float initializers that ops read as settings, not weights (Dropout's
+  // ratio, Clip's bounds, Resize's scales, Pad's value): they stay constants.
+  static const std::map<std::string, std::vector<int>> settingInputs = {
+      {"Dropout", {1, 2}}, {"Clip", {1, 2}}, {"Resize", {1, 2, 3}}, {"Upsample", {1}}, {"Pad", {2}}};
+  std::set<std::string> settings;
+  for (const auto& node : g.node()) {
+    auto it = settingInputs.find(node.op_type());
+    if (it != settingInputs.end())
+      for (int k : it->second)
+        if (node.input_size() > k) settings.insert(node.input(k));
+  }
+  std::vector<std::string> paramNames, stateNames;
+  std::vector<rt::HostTensor> params, modelState;
   for (const auto& t : g.initializer()) {
     bool isFloat = t.data_type() == onnx::TensorProto::FLOAT || t.data_type() == onnx::TensorProto::DOUBLE;
-    if (!isFloat || s.freeze.count(t.name())) continue;
-    paramNames.push_back(t.name());
+    if (!isFloat || s.freeze.count(t.name()) || settings.count(t.name())) continue;
+    bool isState = stateSet.count(t.name()) != 0;
+    (isState ? stateNames : paramNames).push_back(t.name());
     try {
-      params.push_back(onnx_io::fromTensorProto(t, baseDir));
+      (isState ? modelState : params).push_back(onnx_io::fromTensorProto(t, baseDir));
     } catch (const std::exception& e) {
       throw Failed{1, s.model + ": initializer '" + t.name() + "': " + e.what()};
     }
@@ -313,26 +421,30 @@ int run(const Settings& cli) {
   onnx::ModelProto trainable = model;
   {
     onnx::GraphProto& tg = *trainable.mutable_graph();
-    // Drop the parameters from the initializers and from the inputs (older
-    // exporters list initializers as inputs too), then add them as inputs
-    // after the data inputs.
+    // Drop the parameters and the state from the initializers and from the
+    // inputs (older exporters list initializers as inputs too), then add
+    // them as inputs after the data inputs: parameters, then state.
     std::set<std::string> p(paramNames.begin(), paramNames.end());
+    p.insert(stateNames.begin(), stateNames.end());
     auto* inits = tg.mutable_initializer();
     inits->erase(std::remove_if(inits->begin(), inits->end(), [&](const onnx::TensorProto& t) { return p.count(t.name()); }),
                  inits->end());
     auto* ins = tg.mutable_input();
     ins->erase(std::remove_if(ins->begin(), ins->end(), [&](const onnx::ValueInfoProto& v) { return p.count(v.name()); }),
                ins->end());
-    for (size_t i = 0; i < paramNames.size(); ++i) {
+    auto addInput = [&](const std::string& name, const rt::HostTensor& value) {
       auto* in = tg.add_input();
-      in->set_name(paramNames[i]);
+      in->set_name(name);
       auto* tt = in->mutable_type()->mutable_tensor_type();
-      tt->set_elem_type(onnx_io::dtypeToOnnx(params[i].dtype()));
-      for (int64_t d : params[i].shape()) tt->mutable_shape()->add_dim()->set_dim_value(d);
-    }
+      tt->set_elem_type(onnx_io::dtypeToOnnx(value.dtype()));
+      for (int64_t d : value.shape()) tt->mutable_shape()->add_dim()->set_dim_value(d);
+    };
+    for (size_t i = 0; i < paramNames.size(); ++i) addInput(paramNames[i], params[i]);
+    for (size_t i = 0; i < stateNames.size(); ++i) addInput(stateNames[i], modelState[i]);
   }
   // The batch fixes every data input's shape.
   driver::CompileOptions opts;
+  opts.training = true;
   for (size_t i = 0; i < inputNames.size(); ++i) {
     std::vector<int64_t> dims = data[i].shape();
     dims[0] = s.batch;
@@ -369,6 +481,24 @@ int run(const Settings& cli) {
     spec.labelType = mlir::RankedTensorType::get(lt.shape, elementTypeOf(&ctx, lt.dtype));
   }
   for (size_t i = 0; i < paramNames.size(); ++i) spec.params.push_back(static_cast<unsigned>(inputNames.size() + i));
+  // @main's arguments: data, parameters, state, then the random key when a
+  // Dropout needs one. Each state pair updates one of the state arguments.
+  unsigned stateArg0 = static_cast<unsigned>(inputNames.size() + paramNames.size());
+  spec.modelState = modelStatePairs(*module);
+  for (const auto& pair : spec.modelState)
+    if (pair.input < stateArg0 || pair.input >= stateArg0 + stateNames.size())
+      throw Failed{2, s.model + ": the training import updates argument " + std::to_string(pair.input) +
+                          ", which is not a running statistic"};
+  bool hasKey = false;
+  {
+    auto main = module->lookupSymbol<mlir::func::FuncOp>("main");
+    unsigned keyArg = stateArg0 + static_cast<unsigned>(stateNames.size());
+    if (main && keyArg < main.getNumArguments()) {
+      auto name = main.getArgAttrOfType<mlir::StringAttr>(keyArg, "dlc.name");
+      hasKey = name && name.getValue() == kRngKeyName;
+      if (!hasKey) throw Failed{2, s.model + ": @main has an argument past the model's inputs that is not the random key"};
+    }
+  }
   std::string diag;
   {
     mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic& d) {
@@ -411,6 +541,11 @@ int run(const Settings& cli) {
     std::vector<rt::HostTensor> inputs;
     for (const auto& d : data) inputs.push_back(takeRows(d, rows));
     for (const auto& p : params) inputs.emplace_back(p.type(), p.data());
+    for (const auto& m : modelState) inputs.emplace_back(m.type(), m.data());
+    if (hasKey) {
+      std::array<uint32_t, 2> key = trainingRngKey(s.seed, static_cast<uint64_t>(i));
+      inputs.emplace_back(rt::TensorType{rt::DType::U32, {2}}, key.data());
+    }
     inputs.push_back(takeRows(labels, rows));
     for (const auto& st : state) inputs.emplace_back(st.type(), st.data());
     inputs.emplace_back(step.type(), step.data());
@@ -424,6 +559,7 @@ int run(const Settings& cli) {
     size_t at = 1;
     for (auto& p : params) p = std::move(out[at++]);
     for (auto& st : state) st = std::move(out[at++]);
+    for (const auto& pair : spec.modelState) modelState[pair.input - stateArg0] = std::move(out[at++]);
     step = std::move(out[at]);
     if (!std::isfinite(loss))
       throw Failed{1, s.model + ": step " + std::to_string(i + 1) + ": the loss is " + std::to_string(loss) +
@@ -443,6 +579,7 @@ int run(const Settings& cli) {
   // --- save: the same graph, trained initializers under their names
   std::map<std::string, const rt::HostTensor*> trained;
   for (size_t i = 0; i < paramNames.size(); ++i) trained[paramNames[i]] = &params[i];
+  for (size_t i = 0; i < stateNames.size(); ++i) trained[stateNames[i]] = &modelState[i];
   for (auto& t : *g.mutable_initializer()) {
     auto it = trained.find(t.name());
     if (it == trained.end()) continue;
@@ -453,7 +590,9 @@ int run(const Settings& cli) {
   }
   std::ofstream file(s.save, std::ios::binary | std::ios::trunc);
   if (!file || !model.SerializeToOstream(&file)) throw Failed{1, s.save + ": cannot write the file"};
-  std::printf("saved %s (%zu trained parameters)\n", s.save.c_str(), paramNames.size());
+  std::printf("saved %s (%zu trained parameters", s.save.c_str(), paramNames.size());
+  if (!stateNames.empty()) std::printf(", %zu running statistics", stateNames.size());
+  std::printf(")\n");
   return 0;
 }
 

@@ -329,6 +329,54 @@ Value batchNormApply(OnnxNode& n, Value x, Value scale, Value bias, Value mean, 
                e.broadcastInDim(e.convert(shift, et), {1}, xs));
 }
 
+// Batch mean and population variance over every dim but the channels, in
+// the wider of x's compute type and the statistics' type.
+std::pair<Value, Value> batchMoments(OnnxNode& n, Value x, Value var) {
+  Emitter& e = n.e();
+  Dims xs = Emitter::shape(x);
+  mlir::Type st = Emitter::elementType(var), ct = e.computeType(x);
+  if (st.getIntOrFloatBitWidth() > ct.getIntOrFloatBitWidth()) ct = st;
+  Dims dims = range(0, static_cast<int64_t>(xs.size()));
+  dims.erase(dims.begin() + 1);
+  return e.moments(e.convert(x, ct), dims);
+}
+
+// The training import (dlc train) of any BatchNormalization, whatever its
+// mode: what torch's BatchNorm does in model.train(). It normalises with the
+// batch mean and population variance and updates the running statistics as
+// running = given * momentum + batch * (1 - momentum) (ONNX momentum 0.9 is
+// torch's 0.1), where the batch variance of running_var is the UNBIASED one
+// (n / (n - 1) times the population variance, n values per channel), as
+// torch does, where ONNX's training mode uses the population variance. The
+// new statistics are state updates of the mean and var inputs (carried from
+// step to step when they are graph inputs) and outputs 1 and 2 if the node
+// has them; 3 and 4 are the batch mean and population variance.
+std::vector<Value> batchNormTrainStep(OnnxNode& n, Value x, Value scale, Value bias, Value mean,
+                                      Value var) {
+  Emitter& e = n.e();
+  Dims xs = Emitter::shape(x);
+  int64_t count = 1;
+  for (size_t i = 0; i < xs.size(); ++i)
+    if (i != 1) count *= xs[i];
+  if (count < 2)
+    n.fail("training needs more than one value per channel (the batch and spatial dims hold " +
+           std::to_string(count) + ")");
+  auto [bmean, bvar] = batchMoments(n, x, var);
+  Value y = batchNormApply(n, x, scale, bias, bmean, bvar);
+  double momentum = n.attrFloat("momentum", 0.9f);
+  auto running = [&](Value given, Value batch, double factor) {
+    mlir::Type t = Emitter::elementType(given);
+    return e.add(e.mul(given, e.splat(momentum, t)),
+                 e.mul(e.convert(batch, t), e.splat((1.0 - momentum) * factor, t)));
+  };
+  Value newMean = running(mean, bmean, 1.0);
+  Value newVar = running(var, bvar, static_cast<double>(count) / static_cast<double>(count - 1));
+  n.scope().stateUpdates.emplace_back(n.proto().input(3), newMean);
+  n.scope().stateUpdates.emplace_back(n.proto().input(4), newVar);
+  return {y, newMean, newVar, e.convert(bmean, Emitter::elementType(mean)),
+          e.convert(bvar, Emitter::elementType(var))};
+}
+
 // Inference mode normalises with the given mean and var. Training mode
 // normalises with the batch's mean and population variance over every dim
 // but the channels, and updates the running statistics:
@@ -349,14 +397,11 @@ std::vector<Value> batchNorm(OnnxNode& n) {
   for (Value v : {x, scale, bias, mean, var})
     if (!Emitter::elementType(v).isa<mlir::FloatType>())
       n.fail("inputs must be floating-point tensors");
+  if (n.scope().training) return batchNormTrainStep(n, x, scale, bias, mean, var);
   if (!batchNormTraining(n)) return {batchNormApply(n, x, scale, bias, mean, var)};
 
-  // Batch statistics in the wider of x's compute type and the statistics' type.
-  mlir::Type st = Emitter::elementType(var), ct = e.computeType(x);
-  if (st.getIntOrFloatBitWidth() > ct.getIntOrFloatBitWidth()) ct = st;
-  Dims dims = range(0, static_cast<int64_t>(xs.size()));
-  dims.erase(dims.begin() + 1);
-  auto [bmean, bvar] = e.moments(e.convert(x, ct), dims);
+  mlir::Type st = Emitter::elementType(var);
+  auto [bmean, bvar] = batchMoments(n, x, var);
   Value y = batchNormApply(n, x, scale, bias, bmean, bvar);
   double momentum = n.attrFloat("momentum", 0.9f);
   auto running = [&](Value given, Value batch) {

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "frontend/CounterRng.h"
 #include "frontend/onnx/OnnxNode.h"
 #include "frontend/onnx/TensorProtoIO.h"
 #include "ir/TensorConversions.h"
@@ -147,22 +148,51 @@ std::vector<Value> constant(OnnxNode& n) {
   n.fail("attribute '" + which + "' is not supported");
 }
 
+// The training import (dlc train): every Dropout drops, as torch's Dropout
+// in model.train(), whatever its training_mode: each element is kept when
+// its counter-based random bits (frontend/CounterRng.h; the step's key, one
+// stream per Dropout node) are at least ratio * 2^32, and scaled by
+// 1 / (1 - ratio) (inverted dropout); the mask output is true where kept.
+std::vector<Value> dropoutTrainStep(OnnxNode& n, Value x, double ratio) {
+  Emitter& e = n.e();
+  Dims xs = Emitter::shape(x);
+  if (!(ratio >= 0 && ratio <= 1)) n.fail("ratio must be in [0, 1]");
+  uint32_t stream = n.scope().dropoutCount++;
+  mlir::Type pred = n.opset() >= 10 ? e.builder().getI1Type() : Emitter::elementType(x);
+  if (ratio == 0) return {x, e.splat(1.0, pred, xs)};
+  Value keep = e.splat(0.0, e.builder().getI1Type(), xs);
+  Value y = e.splatLike(0.0, x);
+  if (ratio < 1) {
+    Value bits = counterRandomBits(e, n.scope().rngKey(), stream, xs);
+    double threshold = std::min(std::ldexp(ratio, 32), 4294967295.0);
+    keep = e.compare(CompareDirection::GE, bits, e.splatLike(std::nearbyint(threshold), bits));
+    y = e.select(keep, e.mul(x, e.splatLike(1.0 / (1.0 - ratio), x)), y);
+  }
+  return {y, e.convert(keep, pred)};
+}
+
 // Inference: Dropout is the identity and its mask all true. So is training
 // mode with a compile-time ratio of 0 (nothing is dropped); a ratio above 0
-// would need random numbers.
+// draws random masks, which only the training import does (dlc train, with
+// its --seed).
 std::vector<Value> dropout(OnnxNode& n) {
   n.onlyAttrs({"ratio", "is_test", "seed"});
+  auto ratio = [&] {
+    if (n.opset() < 12) return static_cast<double>(n.attrFloat("ratio", 0.5f));
+    return n.hasInput(1) ? n.scalarInput(1, "ratio") : 0.5;
+  };
+  if (n.scope().training) return dropoutTrainStep(n, n.input(0), ratio());
   if (n.opset() >= 12 && n.hasInput(2)) {
     const rt::HostTensor* training = n.constantInput(2);
     if (!training) n.fail("training_mode must be a compile-time constant");
     if (rt::loadAsDouble(training->cref(), 0) != 0) {
-      double ratio = n.hasInput(1) ? n.scalarInput(1, "ratio") : 0.5;
+      double r = ratio();
       char shown[32];
-      std::snprintf(shown, sizeof shown, "%g", ratio);
-      if (ratio != 0)
+      std::snprintf(shown, sizeof shown, "%g", r);
+      if (r != 0)
         n.fail("training_mode=true with ratio " + std::string(shown) +
-               " drops random elements, and dlc has no random number generation; only "
-               "ratio 0 is supported in training mode");
+               " drops random elements, which dlc does only when it trains the model (dlc train "
+               "--seed S); only ratio 0 is supported in training mode here");
     }
   }
   Value x = n.input(0);
