@@ -291,7 +291,7 @@ def table(rows, modes, device):
     lines = []
     head = ["model", "batch", "dlc ms", "dlc graph ms"] + [f"{m} ms" for m in modes] + \
            [f"vs {m}" for m in modes] + ["max rel err", "agree", "dlc compile cold/warm ms"] + \
-           [f"{m} compile s" for m in modes if m != "eager"]
+           [f"{m} build s" for m in modes if m != "eager"]
     lines.append("| " + " | ".join(head) + " |")
     lines.append("|" + "|".join(" --- " if i == 0 else " ---: " for i in range(len(head))) + "|")
     ratios = {m: [] for m in modes}

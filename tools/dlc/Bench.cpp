@@ -1,5 +1,6 @@
 #include "tools/dlc/Bench.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
