@@ -199,7 +199,8 @@ def run_dlc(args, model_path, work, graph):
     (work / ("dlc-graph.log" if graph else "dlc.log")).write_text(
         " ".join(cmd) + "\n" + proc.stdout + proc.stderr)
     if proc.returncode != 0:
-        return None, [], f"rc {proc.returncode}: {proc.stderr.strip().splitlines()[-1:] or ''}"
+        last = proc.stderr.strip().splitlines()
+        return None, [], f"rc {proc.returncode}: {last[-1] if last else ''}"
     return json.loads(proc.stdout), read_outputs(out_dir), ""
 
 
@@ -298,7 +299,8 @@ def table(rows, modes, device):
     for r in rows:
         dlc = best_dlc(r)
         cells = [r["model"], str(r.get("batch", "-")),
-                 fmt(r.get("dlc_ms")) if "dlc_ms" in r else "fail: " + r.get("dlc_error", "?"),
+                 fmt(r.get("dlc_ms")) if "dlc_ms" in r else
+                 "fail: " + r.get("dlc_error", r.get("error", "?")).replace("|", "/")[:120],
                  fmt(r.get("dlc_graph_ms")) if device == "cuda" else "-"]
         cells += [fmt(r.get(f"{m}_ms")) if f"{m}_ms" in r else "fail" for m in modes]
         for m in modes:
