@@ -29,8 +29,8 @@ struct Session {
   CUdeviceptr src = 0, dst = 0;
   CUevent begin = nullptr, end = nullptr;
   ~Session() {
-    const Driver& d = driver();
     if (!ctx) return;
+    const Driver& d = driver();  // loaded: ctx came from it
     d.cuCtxSetCurrent(ctx);
     if (stream) d.cuStreamSynchronize(stream);
     if (begin) d.cuEventDestroy(begin);
