@@ -14,8 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${OUT:-/tmp/dlc-gpu-out}
 root=/tmp/dlc-gpu
 mkdir -p "$out" "$root"
-# A warm machine keeps the unpacked bundle of an earlier call.
-[[ -x $root/bin/dlc && $root/bin/dlc -nt $here/bundle.tar.xz ]] || tar -C "$root" -xJf "$here/bundle.tar.xz"
+tar -C "$root" -xJf "$here/bundle.tar.xz"
 export LD_LIBRARY_PATH="$root/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}"
 export DLC_CACHE_DIR=$root/kernel-cache
 export PYTHONUNBUFFERED=1
