@@ -124,6 +124,8 @@ def test_executable_file(dlc_bin, tmp_path):
     assert proc.returncode == 0, proc.stderr
     r = bench_json(dlc_bin, exe, *FAST)
     assert r["compile_ms"]["cold"] is None and r["load_ms"] >= 0 and r["latency_ms"]["n"] == 3
+    proc = dlc(dlc_bin, "bench", exe, "--no-libraries")
+    assert proc.returncode == 1 and "does not apply" in proc.stderr, proc.stderr
 
 
 @pytest.mark.parametrize("flags,message", [

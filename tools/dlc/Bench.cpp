@@ -407,6 +407,8 @@ int run(const Settings& s) {
   rt::Executable exe;
   bool cuda = false;
   if (rt::isExecutableFile(s.model)) {
+    if (!s.useLibraries)
+      throw UsageError("--no-libraries does not apply to '" + s.model + "', an executable file (compiled already)");
     Clock::time_point t = Clock::now();
     try {
       exe = rt::loadExecutable(s.model);
