@@ -15,6 +15,7 @@
 #include "codegen/cuda/RowReduction.h"
 #include "codegen/cuda/SpecialKernels.h"
 #include "codegen/cuda/VectorLoop.h"
+#include "runtime/KernelCost.h"
 
 namespace dlc::codegen {
 
@@ -23,33 +24,6 @@ using namespace cuda;
 namespace {
 
 constexpr uint32_t kBlock = 256;
-
-std::string opName(const rt::Instr& in) {
-  switch (in.op) {
-    case rt::OpCode::Unary: return std::string(rt::unaryKindName(static_cast<rt::UnaryKind>(in.kind)));
-    case rt::OpCode::Binary: return std::string(rt::binaryKindName(static_cast<rt::BinaryKind>(in.kind)));
-    case rt::OpCode::Compare: return "compare_" + std::string(rt::compareKindName(static_cast<rt::CompareKind>(in.kind)));
-    case rt::OpCode::Select: return "select";
-    case rt::OpCode::Convert: return "convert";
-    case rt::OpCode::Iota: return "iota";
-    case rt::OpCode::BroadcastInDim: return "broadcast_in_dim";
-    case rt::OpCode::Reshape: return "reshape";
-    case rt::OpCode::Transpose: return "transpose";
-    case rt::OpCode::Slice: return "slice";
-    case rt::OpCode::Concatenate: return "concatenate";
-    case rt::OpCode::Pad: return "pad";
-    case rt::OpCode::Gather: return "gather";
-    case rt::OpCode::Scatter: return "scatter_" + std::string(rt::scatterKindName(static_cast<rt::ScatterKind>(in.kind)));
-    case rt::OpCode::Reverse: return "reverse";
-    case rt::OpCode::Reduce: return "reduce_" + std::string(rt::reduceKindName(static_cast<rt::ReduceKind>(in.kind)));
-    case rt::OpCode::DotGeneral: return "dot_general";
-    case rt::OpCode::Convolution: return "convolution";
-    case rt::OpCode::ReduceWindow: return "reduce_window_" + std::string(rt::reduceKindName(static_cast<rt::ReduceKind>(in.kind)));
-    case rt::OpCode::BitcastConvert: return "bitcast_convert";
-    case rt::OpCode::Argsort: return "argsort";
-  }
-  return "op";
-}
 
 // Ops that only move or re-type data do not name a kernel.
 bool salient(const rt::Instr& in) {
@@ -74,17 +48,17 @@ std::string kernelName(const rt::Program& p, size_t index, const rt::Kernel& k) 
   for (int32_t i = k.begin; i < k.end && seen.size() < 3; ++i) {
     const rt::Instr& in = p.instrs[i];
     if (!salient(in)) continue;
-    std::string n = opName(in);
+    std::string n = rt::opName(in);
     if (std::find(seen.begin(), seen.end(), n) == seen.end()) seen.push_back(n);
   }
-  if (seen.empty() && k.begin < k.end) seen.push_back(opName(p.instrs[k.begin]));
+  if (seen.empty() && k.begin < k.end) seen.push_back(rt::opName(p.instrs[k.begin]));
   for (const std::string& s : seen) name += "_" + s;
   return name;
 }
 
 std::string fusedList(const rt::Program& p, const rt::Kernel& k) {
   std::string s;
-  for (int32_t i = k.begin; i < k.end; ++i) s += (s.empty() ? "" : ", ") + opName(p.instrs[i]);
+  for (int32_t i = k.begin; i < k.end; ++i) s += (s.empty() ? "" : ", ") + rt::opName(p.instrs[i]);
   return s;
 }
 

@@ -125,6 +125,11 @@ struct CudaExecutor::Impl {
   CUdeviceptr status = 0;             // one int32 per step
   std::vector<StepExec> steps;
   CUgraphExec graph = nullptr;
+  // RunOptions::timeRun/timeSteps: around the steps, and before each step
+  // with one after the last (steps + 1).
+  CUevent runBegin = nullptr, runEnd = nullptr;
+  std::vector<CUevent> stepEvents;
+  RunTiming timing;
 
   Impl(const Program& p, const CudaPlan& pl, const RunOptions& o) : program(p), plan(pl), options(o) {}
 
@@ -134,6 +139,9 @@ struct CudaExecutor::Impl {
     d.cuCtxSetCurrent(ctx);
     if (stream) d.cuStreamSynchronize(stream);
     if (graph) d.cuGraphExecDestroy(graph);
+    for (CUevent e : stepEvents) d.cuEventDestroy(e);
+    if (runBegin) d.cuEventDestroy(runBegin);
+    if (runEnd) d.cuEventDestroy(runEnd);
     steps.clear();  // library descriptors and handles before the memory
     arena = DeviceMemory();
     fixed = DeviceMemory();
@@ -153,6 +161,8 @@ struct CudaExecutor::Impl {
   void enqueueStep(const StepExec& e);
   void runChecked();
   void enqueueLaunch(const Launch& l, const std::string& where);
+  void createEvents();
+  void readTiming();
   void execute(const std::function<void()>& copyIn, const std::function<void()>& copyOut);
 };
 
@@ -343,6 +353,38 @@ void CudaExecutor::Impl::enqueueLaunch(const Launch& l, const std::string& where
          const_cast<void**>(l.params.data()), nullptr);
 }
 
+void CudaExecutor::Impl::createEvents() {
+  if (options.timeSteps && options.cudaGraph)
+    throw DeviceError("RunOptions: timeSteps records an event between steps, which needs them enqueued one by "
+                      "one; it does not go with cudaGraph");
+  if (!options.timeRun && !options.timeSteps) return;
+  if (options.checkNan)
+    throw DeviceError("RunOptions: timing measures the model as it runs; checkNan stops after every step to read "
+                      "its outputs back, so the two do not go together");
+  DLC_CU("creating the timing events", cuEventCreate, &runBegin, CU_EVENT_DEFAULT);
+  DLC_CU("creating the timing events", cuEventCreate, &runEnd, CU_EVENT_DEFAULT);
+  if (!options.timeSteps) return;
+  stepEvents.assign(steps.size() + 1, nullptr);
+  for (CUevent& e : stepEvents) DLC_CU("creating the timing events", cuEventCreate, &e, CU_EVENT_DEFAULT);
+}
+
+// After the stream was synchronised: every recorded event has completed.
+void CudaExecutor::Impl::readTiming() {
+  if (!runBegin) return;
+  auto elapsed = [](CUevent a, CUevent b) {
+    float ms = 0;
+    DLC_CU("reading the timing events", cuEventElapsedTime, &ms, a, b);
+    return static_cast<double>(ms);
+  };
+  RunTiming t;
+  t.runMs = elapsed(runBegin, runEnd);
+  for (size_t i = 0; i + 1 < stepEvents.size(); ++i) {
+    t.stepBeginMs.push_back(elapsed(stepEvents[0], stepEvents[i]));
+    t.stepMs.push_back(elapsed(stepEvents[i], stepEvents[i + 1]));
+  }
+  timing = std::move(t);
+}
+
 void CudaExecutor::Impl::enqueueStep(const StepExec& e) {
   if (e.kind == StepKind::Kernel) {
     enqueueLaunch(e.launch, e.where);
@@ -361,7 +403,11 @@ void CudaExecutor::Impl::enqueueStep(const StepExec& e) {
 }
 
 void CudaExecutor::Impl::enqueueSteps() {
-  for (const StepExec& e : steps) enqueueStep(e);
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (!stepEvents.empty()) DLC_CU("timing step " + std::to_string(i), cuEventRecord, stepEvents[i], stream);
+    enqueueStep(steps[i]);
+  }
+  if (!stepEvents.empty()) DLC_CU("timing the steps", cuEventRecord, stepEvents.back(), stream);
 }
 
 // --check-nan: each step runs alone; its status word is read first (a data
@@ -401,6 +447,7 @@ CudaExecutor::CudaExecutor(const Program& program, const CudaPlan& plan, const R
     x.steps[i].where = k.location.empty() ? "kernel " + std::to_string(i) : k.location;
   }
   x.open();
+  x.createEvents();
   x.loadModule();
   x.place();
   x.prepareSteps();
@@ -414,6 +461,8 @@ int64_t CudaExecutor::deviceBytes() const {
 
 bool CudaExecutor::graphCaptured() const { return impl_->graph != nullptr; }
 
+const RunTiming& CudaExecutor::lastTiming() const { return impl_->timing; }
+
 // Runs the steps (or the captured graph) on the stream after the inputs were
 // enqueued by `copyIn`, lets `copyOut` enqueue the output copies, waits, and
 // turns the first nonzero status word into a RunError.
@@ -421,6 +470,7 @@ void CudaExecutor::Impl::execute(const std::function<void()>& copyIn, const std:
   makeCurrent();
   try {
     copyIn();
+    if (runBegin) DLC_CU("timing the run", cuEventRecord, runBegin, stream);
     if (!steps.empty())
       DLC_CU("clearing the status words", cuMemsetD32Async, status, 0, steps.size(), stream);
     if (options.checkNan) {
@@ -446,11 +496,13 @@ void CudaExecutor::Impl::execute(const std::function<void()>& copyIn, const std:
     } else {
       enqueueSteps();
     }
+    if (runEnd) DLC_CU("timing the run", cuEventRecord, runEnd, stream);
     std::vector<int32_t> codes(steps.size(), 0);
     if (!codes.empty())
       DLC_CU("reading the status words", cuMemcpyDtoHAsync, codes.data(), status, codes.size() * 4, stream);
     copyOut();
     DLC_CU("running the model", cuStreamSynchronize, stream);
+    readTiming();
     for (size_t i = 0; i < codes.size(); ++i)
       if (codes[i] != 0)
         throw RunError(statusMessage(program, program.kernels[plan.steps[i].programKernel], codes[i]));

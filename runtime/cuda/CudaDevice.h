@@ -58,6 +58,19 @@ struct RunOptions {
   // word and its float outputs back and stop at the first NaN/Inf with the
   // host device's report (nonFiniteMessage). Slow; no graph is captured.
   bool checkNan = false;
+  // Timing (`dlc bench`), with CUDA events on the stream: timeRun records one
+  // before the first step and one after the last (the input and output copies
+  // are outside); timeSteps also records one between steps, which needs the
+  // steps enqueued one by one (not with cudaGraph: DeviceError).
+  bool timeRun = false;
+  bool timeSteps = false;
+};
+
+// The last run's times from the events (milliseconds; -1 / empty: not timed).
+struct RunTiming {
+  double runMs = -1;                // first step's start to last step's end
+  std::vector<double> stepBeginMs;  // per step: its start, from the first step's
+  std::vector<double> stepMs;       // per step: its start to the next one's
 };
 
 // One loaded executable on one GPU: module loaded, functions looked up,
@@ -95,6 +108,8 @@ class CudaExecutor {
   int64_t deviceBytes() const;
   // Whether run() replays a captured CUDA graph (after the first run).
   bool graphCaptured() const;
+  // The times of the last successful run, with RunOptions::timeRun/timeSteps.
+  const RunTiming& lastTiming() const;
 
  private:
   struct Impl;

@@ -1,6 +1,7 @@
 // The CUDA device of a build without the CUDA toolkit's headers: the same
 // interface, always unavailable, so that every caller handles that one case.
 #include "runtime/cuda/CudaDevice.h"
+#include "runtime/cuda/DevicePeak.h"
 
 namespace dlc::rt::cuda {
 
@@ -27,5 +28,8 @@ void CudaExecutor::run(const std::vector<ConstTensorRef>&, const std::vector<Ten
 }
 int64_t CudaExecutor::deviceBytes() const { return 0; }
 bool CudaExecutor::graphCaptured() const { return false; }
+const RunTiming& CudaExecutor::lastTiming() const { throw DeviceUnavailable(unavailableReason()); }
+
+DevicePeak measureDevicePeak(int, int64_t) { throw DeviceUnavailable(unavailableReason()); }
 
 }  // namespace dlc::rt::cuda

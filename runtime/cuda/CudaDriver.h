@@ -23,7 +23,9 @@ namespace dlc::rt::cuda {
   X(cuModuleLoadDataEx) X(cuModuleUnload) X(cuModuleGetFunction)                    \
   X(cuFuncSetAttribute) X(cuLaunchKernel) X(cuStreamBeginCapture)                   \
   X(cuStreamEndCapture) X(cuGraphInstantiate) X(cuGraphLaunch)                      \
-  X(cuGraphExecDestroy) X(cuGraphDestroy)
+  X(cuGraphExecDestroy) X(cuGraphDestroy)                                          \
+  X(cuEventCreate) X(cuEventRecord) X(cuEventSynchronize) X(cuEventElapsedTime)     \
+  X(cuEventDestroy)
 
 struct Driver {
 #define DLC_DECLARE(name) decltype(&::name) name = nullptr;

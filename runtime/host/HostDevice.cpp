@@ -190,6 +190,8 @@ void checkFinite(const Program& program, size_t index, const Frame& frame) {
 void runKernels(const Program& program, Frame& frame, const HostRunOptions& options = {}) {
   for (size_t ki = 0; ki < program.kernels.size(); ++ki) {
     const Kernel& k = program.kernels[ki];
+    std::chrono::steady_clock::time_point begin;
+    if (options.onKernelTimed) begin = std::chrono::steady_clock::now();
     frame.beginKernel(k);
     for (int32_t i = k.begin; i < k.end; ++i) {
       const Instr& in = program.instrs[i];
@@ -200,6 +202,7 @@ void runKernels(const Program& program, Frame& frame, const HostRunOptions& opti
       }
     }
     frame.endKernel(k);
+    if (options.onKernelTimed) options.onKernelTimed(ki, begin, std::chrono::steady_clock::now());
     if (options.checkNan) checkFinite(program, ki, frame);
   }
 }

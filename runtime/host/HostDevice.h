@@ -2,6 +2,8 @@
 // kernel, with its values where the memory plan puts them.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <stdexcept>
 #include <vector>
 
@@ -26,6 +28,12 @@ struct HostRunOptions {
   // kernel that has any ends the run with a RunError naming the kernel (its
   // index, kind and source op), the output, how many elements and the first.
   bool checkNan = false;
+  // Called after each kernel with its index and when it began and ended
+  // (`dlc bench --profile`: the host device's per-kernel times). Empty: no
+  // clock is read.
+  std::function<void(size_t kernel, std::chrono::steady_clock::time_point begin,
+                     std::chrono::steady_clock::time_point end)>
+      onKernelTimed;
 };
 
 // Checks the program (verifyProgram: a broken one throws InvalidProgram, the

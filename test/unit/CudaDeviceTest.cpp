@@ -14,6 +14,7 @@
 
 #include "ProgramBuilder.h"
 #include "TestUtil.h"
+#include "runtime/cuda/DevicePeak.h"
 #include "runtime/cuda/DynamicLibrary.h"
 #include "runtime/host/HostDevice.h"
 
@@ -242,6 +243,54 @@ TEST(CudaDeviceTest, CudaGraphReplaysWithNewInputs) {
   for (uint32_t seed : {3u, 11u, 17u}) {
     expectSameAsHost(p, ex, addInputs(seed));
     EXPECT_TRUE(ex.graphCaptured());
+  }
+}
+
+// dlc bench's timing: events around the run and between steps; results
+// unchanged by them.
+TEST(CudaDeviceTest, RunAndStepTimingWithEvents) {
+  SKIP_WITHOUT_GPU();
+  Program p = addProgram();
+  CudaPlan plan = addPlan(true);
+  RunOptions o;
+  o.timeRun = o.timeSteps = true;
+  CudaExecutor ex(p, plan, o);
+  EXPECT_EQ(ex.lastTiming().runMs, -1);  // no run yet
+  for (uint32_t seed : {3u, 7u}) {
+    expectSameAsHost(p, ex, addInputs(seed));
+    const RunTiming& t = ex.lastTiming();
+    ASSERT_EQ(t.stepMs.size(), 2u);
+    ASSERT_EQ(t.stepBeginMs.size(), 2u);
+    EXPECT_GT(t.runMs, 0);
+    EXPECT_EQ(t.stepBeginMs[0], 0);
+    EXPECT_GE(t.stepBeginMs[1], t.stepMs[0] * 0.999);
+    EXPECT_LE(t.stepMs[0] + t.stepMs[1], t.runMs * 1.001 + 1e-3);
+  }
+  // Around a replayed graph: the run is timed, the steps are not.
+  RunOptions g;
+  g.cudaGraph = g.timeRun = true;
+  CudaExecutor graph(p, plan, g);
+  expectSameAsHost(p, graph, addInputs(4));
+  expectSameAsHost(p, graph, addInputs(9));
+  EXPECT_GT(graph.lastTiming().runMs, 0);
+  EXPECT_TRUE(graph.lastTiming().stepMs.empty());
+  RunOptions both;
+  both.cudaGraph = both.timeSteps = true;
+  EXPECT_THROW(CudaExecutor(p, plan, both), DeviceError);
+}
+
+TEST(CudaDeviceTest, CopyBandwidthAndFlopPeak) {
+  SKIP_WITHOUT_GPU();
+  DevicePeak peak = measureDevicePeak(0, int64_t(64) << 20);
+  EXPECT_EQ(peak.copyBytes, int64_t(64) << 20);
+  EXPECT_EQ(peak.copies, 20);
+  // Any GPU dlc runs on copies faster than 50 GB/s and slower than 20 TB/s.
+  EXPECT_GT(peak.copyGBs, 50);
+  EXPECT_LT(peak.copyGBs, 20000);
+  std::printf("copy bandwidth %.0f GB/s (64 MiB); %s: %.1f TFLOP/s\n", peak.copyGBs, peak.fp32Source.c_str(),
+              peak.fp32Tflops);
+  if (deviceInfo().arch == "sm_90") {
+    EXPECT_GT(peak.fp32Tflops, 40);  // H100 SXM: 67, PCIe: 51
   }
 }
 

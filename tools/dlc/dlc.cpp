@@ -4,6 +4,7 @@
 //   dlc run MODEL ...       compile and execute on a device (or run a .dlcx)
 //   dlc export MODEL.dlc -o OUT.onnx   write a DSL model as ONNX
 //   dlc train MODEL --data DIR ...     train on the host device (Train.cpp)
+//   dlc bench MODEL ...     time a model, profile its kernels (Bench.cpp)
 // Exit codes: 0 success, 1 the user's error, 2 an internal error.
 #include <chrono>
 #include <cstdio>
@@ -27,6 +28,7 @@
 #include "tools/dlc/Export.h"
 #include "tools/dlc/Stats.h"
 #include "tools/dlc/Train.h"
+#include "tools/dlc/Bench.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/raw_ostream.h"
@@ -45,6 +47,7 @@ commands:
   compile   compile a model: show what was compiled, or write an executable (-o)
   run       run a model or an executable file on inputs in the ONNX test-data layout
   train     train a model (ONNX or DSL) on a data set and save it with the trained weights
+  bench     time a model on a device: latency, throughput, memory, compile time, per-kernel profile
   export    write a model of the DSL (.dlc) as an ONNX model
   ops       list the ONNX operators the importer supports (--markdown: as a table)
   help      show this text; `dlc <command> --help` for one command
@@ -517,8 +520,7 @@ int main(int argc, char** argv) {
     if (cmd == "ops") return opsCommand(argc, argv);
     if (cmd == "help" || cmd == "-h" || cmd == "--help") return std::cout << kMainHelp, 0;
     if (cmd == "train") return dlc::tool::trainCommand(argc, argv);
-    if (cmd == "bench")
-      throw UsageError{"'" + cmd + "' is not available in this build yet"};
+    if (cmd == "bench") return dlc::tool::benchCommand(argc, argv);
     throw UsageError{"unknown command '" + cmd + "' (see dlc help)"};
   } catch (const UsageError& e) {
     std::cerr << "dlc " << cmd << ": " << e.message << "\n";

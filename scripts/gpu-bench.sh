@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The benchmarks on the GPU machine, from the bundle scripts/gpu-bundle.sh
+# packs (device tool: carry [".gpu"], command `bash .gpu/gpu-bench.sh [ARGS]`;
+# ARGS go to bench/compare.py: --models, --modes, --iters, --budget-s ...).
+# Logs, the profile, the trace and the comparison table go to $OUT; the table
+# is printed last.
+#   1. dlc bench on the example MLP: plain, --cuda-graph, --profile --trace
+#      (the CUDA timing path: events around the run and around every step,
+#      the copy-bandwidth measurement), each checked;
+#   2. bench/compare.py --device cuda: dlc, PyTorch eager, torch.compile
+#      (default, max-autotune) on the model set, outputs checked.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=${OUT:-/tmp/dlc-gpu-out}
+root=/tmp/dlc-gpu
+mkdir -p "$out" "$root"
+tar -C "$root" -xJf "$here/bundle.tar.xz"
+export LD_LIBRARY_PATH="$root/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}"
+export DLC_CACHE_DIR=$root/kernel-cache
+export PYTHONUNBUFFERED=1
+dlc=$root/bin/dlc
+summary=()
+step() {  # step NAME COMMAND...: runs it, logs to $out/NAME.log, records the result
+  local name=$1; shift
+  local t0=$SECONDS
+  "$@" >"$out/$name.log" 2>&1
+  local rc=$?
+  summary+=("$(printf '%-14s rc=%-3s %4ss  %s' "$name" "$rc" $((SECONDS - t0)) "$(tail -1 "$out/$name.log")")")
+}
+
+{ date -u; nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader
+  python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)"; } | tee "$out/machine.txt"
+
+mlp=$root/examples/mlp.onnx
+step bench_mlp "$dlc" bench "$mlp" --device cuda --iters 200 --json
+step bench_graph "$dlc" bench "$mlp" --device cuda --iters 200 --cuda-graph --json
+step bench_profile "$dlc" bench "$mlp" --device cuda --iters 50 --profile --trace "$out/mlp-trace.json"
+step check_bench python3 - "$out" <<'PY'
+import json, sys
+out = sys.argv[1]
+for name in ("bench_mlp", "bench_graph"):
+    r = json.load(open(f"{out}/{name}.log"))
+    lat = r["latency_ms"]
+    assert r["device"] == "cuda" and lat["n"] == 200 and 0 < lat["min"] <= lat["median"] <= lat["p90"], r
+    assert r["compile_ms"]["nvrtc_cold"] is not None and r["memory_bytes"]["peak"] > 0, r
+    print(name, "median", lat["median"], "ms; wall", r["wall_ms"]["median"], "ms; warm cache hit",
+          r["compile_ms"]["warm_cache_hit"])
+spans = [e for e in json.load(open(f"{out}/mlp-trace.json"))["traceEvents"] if e["ph"] == "X"]
+assert spans and all(e["dur"] >= 0 for e in spans), spans
+print("bench checks passed:", len(spans), "kernels in the trace")
+PY
+step compare python3 "$root/bench/compare.py" --device cuda --dlc "$dlc" --out "$out" --budget-s 420 "$@"
+
+printf '%s\n' "${summary[@]}" | tee "$out/bench-summary.txt"
+[[ -f $out/compare.md ]] && cat "$out/compare.md"
