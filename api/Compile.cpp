@@ -26,6 +26,8 @@ std::string optionFlags(const CompileOptions& o) {
   }
   if (!o.optimize) flags += " --no-opt";
   if (o.target == Target::Cuda && !o.arch.empty()) flags += " --arch " + o.arch;
+  static const char* kPrecision[] = {"fp32", "tf32", "fp16", "bf16"};
+  if (o.precision != Precision::F32) flags += std::string(" --precision ") + kPrecision[int(o.precision)];
   return flags;
 }
 
@@ -54,6 +56,7 @@ Executable compileChecked(const Model& model, const CompileOptions& options) {
   driver::CompileOptions opts;
   opts.inputShapes = options.inputShapes;
   opts.optimize = options.optimize;
+  opts.precision = static_cast<PrecisionMode>(options.precision);  // same order
   driver::Failure f;
   driver::ExecutableRequest request;
   request.target = options.target == Target::Cuda ? "cuda" : "host";
@@ -62,6 +65,7 @@ Executable compileChecked(const Model& model, const CompileOptions& options) {
   request.producer = "libdlc";
   if (options.target == Target::Cuda) {  // as the tool: the target's problems before compiling
     request.cuda.arch = options.arch;
+    request.cuda.allowTf32 = options.precision == Precision::TF32;
     std::string archOrigin;
     if ((f = driver::prepareCudaTarget(request.cuda, archOrigin)))
       throw Error(f.exitCode, model.name() + ": " + f.message);

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "passes/Passes.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -22,6 +24,9 @@ struct CompileOptions {
   bool optimize = true;                   // false: run no pass (differential tests)
   bool fuse = true;                       // false: stop before fusion (`--emit ir`)
   bool explainFusion = false;             // collect the fusion pass's remarks
+  // --precision: fp16/bf16 run dlc-mixed-precision; tf32 changes no IR (the
+  // CUDA target's allowTf32, CudaCompileOptions).
+  PrecisionMode precision = PrecisionMode::F32;
   // Input values known at compile time (dlc run), by signature position:
   // ops that need an input as a constant are specialised to them.
   const std::vector<rt::HostTensor>* inputValues = nullptr;  // not owned

@@ -71,6 +71,7 @@ Failure compileForCuda(const std::string& model, const rt::Program& program, con
   target.arch = options.arch;
   if (options.smCount > 0) target.smCount = options.smCount;
   target.useLibraries = options.useLibraries;
+  target.allowTf32 = options.allowTf32;
   try {
     out.plan = codegen::planCuda(program, target);
   } catch (const codegen::CodegenError& e) {

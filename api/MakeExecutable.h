@@ -17,6 +17,7 @@ struct CudaCompileOptions {
   int smCount = 0;        // the GPU's, when it is the arch compiled for; 0: CudaTarget's default
   bool useCache = true;   // --no-kernel-cache: false
   bool useLibraries = true;  // --no-libraries: false (every kernel generated, no cuBLASLt/cuDNN)
+  bool allowTf32 = false;    // --precision tf32: TF32 tensor-core math in f32 GEMMs/convolutions
 };
 
 // Checks what --target cuda (or Target::Cuda) needs before the model is

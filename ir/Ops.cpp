@@ -329,8 +329,13 @@ LogicalResult ReduceOp::verify() {
 }
 
 LogicalResult DotGeneralOp::verify() {
+  // The result has the operands' type, or f32 for f16/bf16 operands (an f32
+  // accumulation rounded once to f32: mixed precision, as StableHLO's
+  // dot_general with a preferred element type).
+  Type operand = tensorType(getLhs()).getElementType(), result = tensorType(getResult()).getElementType();
+  bool widened = result.isF32() && (operand.isF16() || operand.isBF16());
   if (failed(checkSameElementType(*this, getLhs(), getRhs(), "lhs", "rhs")) ||
-      failed(checkSameElementType(*this, getLhs(), getResult(), "lhs", "result")))
+      (!widened && failed(checkSameElementType(*this, getLhs(), getResult(), "lhs", "result"))))
     return failure();
   return checkShape(*this,
                     inferDotGeneral(shapeOf(getLhs()), shapeOf(getRhs()),

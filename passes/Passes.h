@@ -7,12 +7,16 @@
 //   dlc-fuse               groups core ops into dlc.fusion kernels
 //   dlc-plan-memory        liveness + arena offsets over the kernel order
 //   dlc-verify-memory-plan proves the plan: no two live buffers overlap
+//   dlc-mixed-precision    dot_general/convolution on f16|bf16 operands, f32 elsewhere
 //   dlc-autodiff           appends a scalar loss's gradients (training; not in the
 //                          inference pipeline)
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+
+#include "llvm/ADT/StringRef.h"
 
 namespace mlir {
 class OpPassManager;
@@ -24,9 +28,18 @@ namespace dlc {
 // Registers dlc's passes and pipelines with the global registry (dlc-opt).
 void registerPasses();
 
-// The inference pipeline: canonicalize -> fold constants -> CSE -> fusion ->
-// memory planning -> plan verification.
+// The arithmetic of matrix products and convolutions (`--precision`):
+// F32 everywhere; TF32: f32 tensors, TF32 tensor-core math in the library
+// calls (CudaTarget::allowTf32), no IR change; F16/BF16: dlc-mixed-precision.
+// (The same order as the public dlc::Precision, include/dlc/Compile.h.)
+enum class PrecisionMode : uint8_t { F32, TF32, F16, BF16 };
+std::optional<PrecisionMode> parsePrecision(llvm::StringRef s);  // fp32|tf32|fp16|bf16
+const char* precisionName(PrecisionMode p);
+
+// The inference pipeline: canonicalize -> fold constants -> CSE ->
+// [mixed precision] -> fusion -> memory planning -> plan verification.
 struct PipelineOptions {
+  PrecisionMode precision = PrecisionMode::F32;
   bool fuse = true;        // false: stop after canonicalisation (`--emit ir`)
   bool explainFusion = false;  // the fusion pass emits a remark per unfused edge
 };
@@ -41,5 +54,6 @@ std::unique_ptr<mlir::Pass> createFusionPass(bool explain = false);
 std::unique_ptr<mlir::Pass> createPlanMemoryPass();
 std::unique_ptr<mlir::Pass> createVerifyMemoryPlanPass();
 std::unique_ptr<mlir::Pass> createAutodiffPass();
+std::unique_ptr<mlir::Pass> createMixedPrecisionPass(PrecisionMode p = PrecisionMode::F16);
 
 }  // namespace dlc

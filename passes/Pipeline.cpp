@@ -15,6 +15,8 @@ void buildInferencePipeline(mlir::OpPassManager& pm, const PipelineOptions& opts
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(createFoldConstantsPass());
   pm.addPass(mlir::createCSEPass());
+  if (opts.precision == PrecisionMode::F16 || opts.precision == PrecisionMode::BF16)
+    pm.addPass(createMixedPrecisionPass(opts.precision));
   if (!opts.fuse) return;
   pm.addPass(createFusionPass(opts.explainFusion));
   pm.addPass(createPlanMemoryPass());
@@ -30,6 +32,7 @@ void registerPasses() {
   mlir::registerPass([] { return createPlanMemoryPass(); });
   mlir::registerPass([] { return createVerifyMemoryPlanPass(); });
   mlir::registerPass([] { return createAutodiffPass(); });
+  mlir::registerPass([] { return createMixedPrecisionPass(); });
 }
 
 }  // namespace dlc

@@ -130,11 +130,16 @@ struct OpChecker {
       case OpCode::Reduce:
         return kindAtMost(static_cast<uint8_t>(ReduceKind::Prod)) && sameDType(operand(0), r, "the operand") &&
                ruleGives(inferReduce(operand(0).shape, in.dims), r);
-      case OpCode::DotGeneral:
-        return sameDType(operand(0), r, "the lhs") && sameDType(operand(1), r, "the rhs") &&
+      case OpCode::DotGeneral: {
+        // The result has the operands' type, or f32 for f16/bf16 operands
+        // (mixed precision).
+        DType a = operand(0).dtype;
+        bool widened = r.dtype == DType::F32 && (a == DType::F16 || a == DType::BF16);
+        return (widened || sameDType(operand(0), r, "the lhs")) && sameDType(operand(1), operand(0), "the rhs") &&
                ruleGives(inferDotGeneral(operand(0).shape, operand(1).shape, in.dot.lhsBatch, in.dot.rhsBatch,
                                          in.dot.lhsContract, in.dot.rhsContract),
                          r);
+      }
       case OpCode::Convolution:
         return isDType(r, {DType::F32, DType::F16, DType::BF16, DType::F64}, "the result") &&
                sameDType(operand(0), r, "the input") && sameDType(operand(1), r, "the filter") &&

@@ -157,9 +157,11 @@ std::optional<StridedView> storeView(const rt::Program& p, const Fusion& f) {
 }
 
 // The rest of the fusion after `taken` epilogue steps, reading the library's
-// result back from the output buffer (nullopt: nothing is left).
+// result (of element type `written`) back from the output buffer, or from
+// the scratch buffer the runtime stages it in when `written` is not the
+// output's type (nullopt: nothing is left).
 std::optional<EpilogueKernel> restOfFusion(const rt::Program& p, const rt::Kernel& k, const Fusion& f,
-                                           size_t taken) {
+                                           size_t taken, DType written) {
   int32_t b = boundary(f, taken);
   if (b == f.last) return std::nullopt;
   std::set<int32_t> done{f.hero->result};
@@ -190,7 +192,7 @@ std::optional<EpilogueKernel> restOfFusion(const rt::Program& p, const rt::Kerne
   // The output's buffer, read where the library wrote b; back through the
   // inverse of the store to b's shape.
   const rt::TensorType& outType = p.values[f.output].type;
-  int32_t x = fresh(outType);
+  int32_t x = fresh(rt::TensorType{written, outType.shape});
   q.values[x].kind = rt::ValueKind::Intermediate;
   e.aliases[x] = f.output;
   int32_t cur = x;
@@ -199,7 +201,7 @@ std::optional<EpilogueKernel> restOfFusion(const rt::Program& p, const rt::Kerne
     inv.op = s->op;
     inv.operands = {cur};
     inv.location = s->location;
-    const rt::TensorType& t = p.values[s->operands[0]].type;
+    const rt::TensorType t{written, p.values[s->operands[0]].type.shape};
     if (s->op == OpCode::Transpose) {
       inv.dims.assign(s->dims.size(), 0);
       for (size_t d = 0; d < s->dims.size(); ++d) inv.dims[s->dims[d]] = static_cast<int64_t>(d);
@@ -301,7 +303,11 @@ std::optional<LibraryCall> planGemm(const rt::Program& p, const rt::Kernel& k, s
   std::optional<StridedView> lhs = operandView(p, k, hero->operands[0], true);
   std::optional<StridedView> rhs = operandView(p, k, hero->operands[1], true);
   if (!lhs || !rhs) return std::nullopt;
-  if (p.values[lhs->value].type.dtype != t || p.values[rhs->value].type.dtype != t) return std::nullopt;
+  // Operands of the result's type, or f16/bf16 operands of an f32 result
+  // (mixed precision: cuBLASLt's A/B 16-bit, C/D f32, compute 32F).
+  DType ot = p.values[lhs->value].type.dtype;
+  bool mixed = t == DType::F32 && (ot == DType::F16 || ot == DType::BF16);
+  if ((ot != t && !mixed) || p.values[rhs->value].type.dtype != ot) return std::nullopt;
 
   GemmDims d;
   d.lhsFree = freeDims(lhs->shape.size(), dd.lhsBatch, dd.lhsContract);
@@ -342,7 +348,9 @@ std::optional<LibraryCall> planGemm(const rt::Program& p, const rt::Kernel& k, s
   };
   std::optional<Fusion> f = analyse(g, classify);
   if (!f || f->hero != hero) return std::nullopt;
-  if (p.values[f->output].type.dtype != t) return std::nullopt;
+  // An output of another type (a convert in the epilogue) is staged: the
+  // call writes t to scratch, the epilogue reads it (PlanCheck.h).
+  bool staged = p.values[f->output].type.dtype != t;
   std::optional<StridedView> dv = storeView(p, *f);
   if (!dv) return std::nullopt;
   std::optional<rt::MatrixView> dm = resultMatrix(*dv, d);
@@ -352,7 +360,8 @@ std::optional<LibraryCall> planGemm(const rt::Program& p, const rt::Kernel& k, s
   // order (bias and C in any order, then relu), whose views it takes.
   for (size_t taken = f->steps.size() + 1; taken-- > 0;) {
     rt::GemmCall call;
-    call.aType = call.bType = call.cdType = t;
+    call.aType = call.bType = ot;
+    call.cdType = t;
     call.m = am->size;
     call.n = bn->size;
     call.k = ak->size;
@@ -360,7 +369,7 @@ std::optional<LibraryCall> planGemm(const rt::Program& p, const rt::Kernel& k, s
     call.a = {lhs->value, lhs->offset, am->size, ak->size, am->stride, ak->stride};
     call.b = {rhs->value, rhs->offset, bk->size, bn->size, bk->stride, bn->stride};
     call.d = *dm;
-    call.allowTf32 = allowTf32 && t == DType::F32;
+    call.allowTf32 = allowTf32 && t == DType::F32 && ot == DType::F32;
     const StridedView* residual = nullptr;
     bool bias = false, relu = false, ok = true;
     std::vector<int32_t> reads = {lhs->value, rhs->value};
@@ -407,11 +416,16 @@ std::optional<LibraryCall> planGemm(const rt::Program& p, const rt::Kernel& k, s
     lc.step.kind = rt::StepKind::Gemm;
     lc.step.programKernel = static_cast<int32_t>(ki);
     lc.step.gemm = call;
-    lc.epilogue = restOfFusion(p, k, *f, taken);
+    lc.epilogue = restOfFusion(p, k, *f, taken, t);
+    if (staged && !lc.epilogue) continue;  // nothing would convert the call's result
     int64_t batches = 1;
     for (const rt::BatchDim& b : call.batch) batches *= b.count;
     lc.summary = "cuBLASLt GEMM m=" + std::to_string(call.m) + " n=" + std::to_string(call.n) +
                  " k=" + std::to_string(call.k) + (batches > 1 ? " batch=" + std::to_string(batches) : "") +
+                 (mixed ? ", " + std::string(rt::dtypeName(ot)) + " x " + std::string(rt::dtypeName(ot)) + " -> f32" : "") +
+                 (staged ? ", staged for the " + std::string(rt::dtypeName(p.values[f->output].type.dtype)) +
+                               " epilogue"
+                         : "") +
                  ", epilogue " + epilogueName(call.epilogue) + (call.c.value >= 0 ? ", C = residual" : "");
     return lc;
   }
@@ -450,8 +464,12 @@ std::optional<LibraryCall> planConv(const rt::Program& p, const rt::Kernel& k, s
   };
   std::optional<Fusion> f = analyse(g, classify);
   if (!f || f->hero != hero) return std::nullopt;
-  // cuDNN writes a packed output of the convolution's own type.
-  if (!f->store.empty() || p.values[f->output].type != yt) return std::nullopt;
+  // cuDNN writes a packed output of the convolution's own type; an output
+  // of another type (the widening convert of a 16-bit convolution: mixed
+  // precision) is staged, the epilogue converts (PlanCheck.h).
+  const rt::TensorType& outType = p.values[f->output].type;
+  if (!f->store.empty() || outType.shape != yt.shape) return std::nullopt;
+  bool staged = outType.dtype != yt.dtype;
   if (overlaps(p, x, f->output) || overlaps(p, w, f->output)) return std::nullopt;
 
   rt::ConvCall call;
@@ -490,10 +508,12 @@ std::optional<LibraryCall> planConv(const rt::Program& p, const rt::Kernel& k, s
   lc.step.kind = rt::StepKind::Conv;
   lc.step.programKernel = static_cast<int32_t>(ki);
   lc.step.conv = call;
-  lc.epilogue = restOfFusion(p, k, *f, taken);
+  lc.epilogue = restOfFusion(p, k, *f, taken, yt.dtype);
+  if (staged && !lc.epilogue) return std::nullopt;
   lc.summary = "cuDNN convolution " + rt::shapeString(call.xShape) + " * " + rt::shapeString(call.wShape) +
                (call.groups > 1 ? ", " + std::to_string(call.groups) + " groups" : "") +
-               (call.bias >= 0 ? ", + bias" : "") + (call.activation == rt::ConvActivation::Relu ? ", relu" : "");
+               (call.bias >= 0 ? ", + bias" : "") + (call.activation == rt::ConvActivation::Relu ? ", relu" : "") +
+               (staged ? ", staged for the " + std::string(rt::dtypeName(outType.dtype)) + " epilogue" : "");
   return lc;
 }
 

@@ -19,6 +19,13 @@ namespace dlc {
 // compiles the kernels); the executable also runs on the host device.
 enum class Target : uint8_t { Host, Cuda };
 
+// The arithmetic of matrix products and convolutions (docs/precision.md).
+// F32: f32 throughout. TF32: f32 tensors, TF32 tensor-core math in the CUDA
+// library calls (no change on the host device). F16, BF16: matrix products
+// and convolutions read 16-bit operands and accumulate in f32 (weights
+// converted at compile time); everything else stays f32.
+enum class Precision : uint8_t { F32, TF32, F16, BF16 };
+
 struct CompileOptions {
   // Fixes symbolic (or overrides) input dimensions, by input name: the
   // tool's --input-shape NAME=D0xD1.
@@ -30,6 +37,8 @@ struct CompileOptions {
   // Target::Cuda: the GPU architecture ("sm_80", "sm_90" ...); empty: the
   // GPU present, else sm_90 (the tool's --arch).
   std::string arch;
+  // The tool's --precision fp32|tf32|fp16|bf16.
+  Precision precision = Precision::F32;
 };
 
 // One input or output of an executable.

@@ -105,6 +105,9 @@ struct StepExec {
   // copied into place afterwards.
   int32_t stagedValue = -1;
   int64_t scratchOffset = -1;  // in the fixed block
+  // Staged because the call writes another element type than the output
+  // (PlanCheck.h stagedByType): the epilogue reads the scratch, no copy.
+  bool retyped = false;
 };
 
 bool emptyGrid(const Dim3& d) { return d.x == 0 || d.y == 0 || d.z == 0; }
@@ -270,12 +273,14 @@ void CudaExecutor::Impl::place() {
     } else {
       continue;
     }
-    bool stage = selfRead;
+    e.retyped = stagedByType(program, s);
+    bool stage = selfRead || e.retyped;
     for (int32_t r : reads) stage |= overlap(out, r);
     if (!stage) continue;
     e.stagedValue = out;
     e.scratchOffset = fixedBytes;
-    fixedBytes += roundUp(program.values[out].type.byteSize());
+    DType written = s.kind == StepKind::Gemm ? s.gemm.cdType : s.conv.dtype;
+    fixedBytes += roundUp(program.values[out].type.numElements() * dtypeSize(written));
   }
 
   arena = DeviceMemory(roundUp(program.arenaBytes), "the arena");
@@ -337,6 +342,7 @@ void CudaExecutor::Impl::prepareSteps() {
     if (e.launch.kernel >= 0) {
       const CudaKernel& k = plan.kernels[e.launch.kernel];
       for (int32_t id : k.args) e.launch.args.push_back(valuePtr[id]);
+      if (e.retyped) e.launch.args[0] = fixed.ptr() + e.scratchOffset;  // verifyPlan: args[0] is the output
       e.launch.args.push_back(status + 4 * i);
       for (CUdeviceptr& a : e.launch.args) e.launch.params.push_back(&a);
     }
@@ -393,7 +399,7 @@ void CudaExecutor::Impl::enqueueStep(const StepExec& e) {
   if (!e.empty) {
     if (e.gemm) e.gemm->enqueue(stream, e.gemmBuffers, workspace.ptr(), static_cast<size_t>(workspace.bytes()));
     if (e.conv) e.conv->enqueue(e.convBuffers, workspace.ptr(), static_cast<size_t>(workspace.bytes()));
-    if (e.stagedValue >= 0) {
+    if (e.stagedValue >= 0 && !e.retyped) {
       int64_t bytes = program.values[e.stagedValue].type.byteSize();
       DLC_CU(e.where + ": moving the library call's output into place", cuMemcpyDtoDAsync,
              valuePtr[e.stagedValue], fixed.ptr() + e.scratchOffset, static_cast<size_t>(bytes), stream);

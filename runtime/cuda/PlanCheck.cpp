@@ -18,10 +18,10 @@ void checkValue(const Program& p, int32_t id, const std::string& who) {
 }
 
 void checkView(const Program& p, const MatrixView& v, DType t, const std::vector<BatchDim>& batch,
-               int64_t BatchDim::*stride, const std::string& who) {
+               int64_t BatchDim::*stride, const std::string& who, bool staged = false) {
   checkValue(p, v.value, who);
   const TensorType& type = p.values[v.value].type;
-  if (type.dtype != t)
+  if (type.dtype != t && !staged)
     fail(who + " is " + std::string(dtypeName(t)) + " but value " + std::to_string(v.value) + " is " + type.str());
   if (v.rows <= 0 || v.cols <= 0) return;  // an empty product reads nothing
   int64_t lo = v.offset, hi = v.offset;
@@ -37,7 +37,24 @@ void checkView(const Program& p, const MatrixView& v, DType t, const std::vector
          std::to_string(v.value) + " (" + type.str() + ")");
 }
 
+// A staged result is read back by the epilogue through its first argument.
+void checkStagedEpilogue(const CudaPlan& plan, const CudaStep& s, int32_t output, const std::string& who) {
+  if (s.epilogue < 0 || static_cast<size_t>(s.epilogue) >= plan.kernels.size() ||
+      plan.kernels[s.epilogue].args.empty() || plan.kernels[s.epilogue].args[0] != output)
+    fail(who + ": the library call writes another element type than value " + std::to_string(output) +
+         " holds, so it needs an epilogue kernel whose first argument is that value");
+}
+
 }  // namespace
+
+bool stagedByType(const Program& p, const CudaStep& s) {
+  auto differs = [&](int32_t id, DType t) {
+    return id >= 0 && static_cast<size_t>(id) < p.values.size() && p.values[id].type.dtype != t;
+  };
+  if (s.kind == StepKind::Gemm) return differs(s.gemm.d.value, s.gemm.cdType);
+  if (s.kind == StepKind::Conv) return differs(s.conv.y, s.conv.dtype);
+  return false;
+}
 
 void verifyPlan(const Program& p, const CudaPlan& plan) {
   if (plan.steps.size() != p.kernels.size())
@@ -70,7 +87,10 @@ void verifyPlan(const Program& p, const CudaPlan& plan) {
         const GemmCall& g = s.gemm;
         checkView(p, g.a, g.aType, g.batch, &BatchDim::strideA, who + " GEMM operand A");
         checkView(p, g.b, g.bType, g.batch, &BatchDim::strideB, who + " GEMM operand B");
-        checkView(p, g.d, g.cdType, g.batch, &BatchDim::strideD, who + " GEMM result D");
+        checkValue(p, g.d.value, who + " GEMM result D");
+        bool staged = stagedByType(p, s);
+        if (staged) checkStagedEpilogue(plan, s, g.d.value, who);
+        checkView(p, g.d, g.cdType, g.batch, &BatchDim::strideD, who + " GEMM result D", staged);
         if (g.c.value != -1) checkView(p, g.c, g.cdType, g.batch, &BatchDim::strideC, who + " GEMM operand C");
         if (g.bias != -1) {
           checkValue(p, g.bias, who + " GEMM bias");
@@ -84,9 +104,13 @@ void verifyPlan(const Program& p, const CudaPlan& plan) {
       case StepKind::Conv: {
         kernelIndex(s.epilogue, who + " epilogue", true);
         const ConvCall& c = s.conv;
+        checkValue(p, c.y, who + " convolution output");
+        bool staged = stagedByType(p, s);
+        if (staged) checkStagedEpilogue(plan, s, c.y, who);
         auto value = [&](int32_t id, const Shape& shape, const char* name) {
           checkValue(p, id, who + " convolution " + name);
           TensorType want{c.dtype, shape};
+          if (staged && id == c.y) want.dtype = p.values[id].type.dtype;
           if (p.values[id].type != want)
             fail(who + " convolution " + name + " is " + want.str() + " but value " + std::to_string(id) + " is " +
                  p.values[id].type.str());

@@ -16,8 +16,19 @@ namespace dlc::rt::cuda {
 // value index is in range; launch geometry is non-zero in block and at most
 // 1024 threads; a GemmCall's dtypes are its values' and each view (with its
 // batch strides) stays inside its value; a ConvCall's shapes and dtype are
-// its values'.
+// its values', except for a staged result (below), which then has an
+// epilogue whose first argument is the output value.
 void verifyPlan(const Program& program, const CudaPlan& plan);
+
+// True when the step's library call writes another element type than its
+// output value holds (mixed precision: an f32 GEMM result that the epilogue
+// converts to f16, a 16-bit convolution the epilogue widens to f32). The
+// call then writes into a scratch buffer of the output's element count in
+// its own type (GemmCall::cdType, ConvCall::dtype; the D view's offsets and
+// strides apply to it unchanged), and the epilogue kernel reads it from
+// there: its first argument, which names the output value, is given the
+// scratch buffer instead of the output's.
+bool stagedByType(const Program& program, const CudaStep& step);
 
 // The RunError message for status `code` reported by the step of Program
 // kernel `kernel`: names the instruction that can fail that way (a gather or

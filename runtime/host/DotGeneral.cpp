@@ -46,9 +46,20 @@ void dotGeneral(ConstTensorRef lhs, ConstTensorRef rhs, const DotDims& dims, Ten
     using Tr = decltype(tr);
     GemmOperand<Tr> a(lhs, concat(dims.lhsBatch, lhsFree, dims.lhsContract));
     GemmOperand<Tr> b(rhs, concat(dims.rhsBatch, dims.rhsContract, rhsFree));
-    GemmResult<Tr> c(out);
-    gemm(batch, M, N, K, a.data(), b.data(), c.data());
-    c.finish();
+    auto run = [&](auto c) {
+      gemm(batch, M, N, K, a.data(), b.data(), c.data());
+      c.finish();
+    };
+    // Mixed precision: f16/bf16 operands, an f32 result (accumulated in
+    // double as for any 16-bit dot, rounded once to f32).
+    if (out.type.dtype == DType::F32 && lhs.type.dtype != DType::F32) {
+      if constexpr (Tr::kDType == DType::F16 || Tr::kDType == DType::BF16)
+        run(GemmResult<Tr, DTypeTraits<DType::F32>>(out));
+      else
+        throw std::invalid_argument("dot_general: an f32 result needs f32, f16 or bf16 operands");
+    } else {
+      run(GemmResult<Tr>(out));
+    }
   });
 }
 

@@ -61,25 +61,27 @@ class GemmOperand {
   std::vector<G> owned_;
 };
 
-// Where a GEMM writes its result: out itself for f32, else a GemmType buffer
-// that finish() rounds (floats) or wraps (integers) into out.
-template <typename Tr>
+// Where a GEMM on Tr operands writes its result of type Out (Tr, or f32
+// for f16/bf16 operands: mixed precision): out itself when the GEMM runs in
+// Out's storage type (f32), else a GemmType buffer that finish() rounds
+// (floats) or wraps (integers) into out.
+template <typename Tr, typename Out = Tr>
 class GemmResult {
  public:
   using G = GemmType<Tr>;
+  using S = typename Out::Storage;
   explicit GemmResult(TensorRef out) : out_(out) {
-    if constexpr (!std::is_same_v<G, typename Tr::Storage>)
-      owned_.resize(static_cast<size_t>(out.type.numElements()));
+    if constexpr (!std::is_same_v<G, S>) owned_.resize(static_cast<size_t>(out.type.numElements()));
   }
   G* data() {
-    if constexpr (std::is_same_v<G, typename Tr::Storage>) return out_.as<G>();
+    if constexpr (std::is_same_v<G, S>) return out_.as<G>();
     else return owned_.data();
   }
   void finish() {
-    auto* o = out_.as<typename Tr::Storage>();
+    auto* o = out_.as<S>();
     for (size_t i = 0; i < owned_.size(); ++i) {
-      if constexpr (Tr::kFloat) o[i] = storeAs<Tr::kDType>(owned_[i]);
-      else o[i] = storeAs<Tr::kDType>(static_cast<int64_t>(owned_[i]));
+      if constexpr (Out::kFloat) o[i] = storeAs<Out::kDType>(owned_[i]);
+      else o[i] = storeAs<Out::kDType>(static_cast<int64_t>(owned_[i]));
     }
   }
 

@@ -17,6 +17,7 @@
 #include <stdexcept>
 
 #include "runtime/DTypeTraits.h"
+#include "runtime/cuda/PlanCheck.h"
 #include "runtime/host/HostDevice.h"
 #include "test/cuda/HostModule.h"
 
@@ -50,7 +51,8 @@ double viewAt(const std::vector<void*>& ptrs, const Program& p, const MatrixView
 
 double gelu(double x) { return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0))); }
 
-void runGemm(const Program& p, const GemmCall& g, std::vector<void*>& ptrs) {
+// D is written in `dType` (the value's, or the call's own when staged).
+void runGemm(const Program& p, const GemmCall& g, std::vector<void*>& ptrs, DType dType) {
   // Batch offsets of every batch index, outermost first.
   std::vector<std::array<int64_t, 4>> offsets{{0, 0, 0, 0}};
   for (const BatchDim& b : g.batch) {
@@ -60,7 +62,7 @@ void runGemm(const Program& p, const GemmCall& g, std::vector<void*>& ptrs) {
         next.push_back({o[0] + i * b.strideA, o[1] + i * b.strideB, o[2] + i * b.strideC, o[3] + i * b.strideD});
     offsets = next;
   }
-  TensorRef d{ptrs[g.d.value], p.values[g.d.value].type};
+  TensorRef d{ptrs[g.d.value], TensorType{dType, p.values[g.d.value].type.shape}};
   for (auto& o : offsets)
     for (int64_t i = 0; i < g.m; ++i)
       for (int64_t j = 0; j < g.n; ++j) {
@@ -77,12 +79,12 @@ void runGemm(const Program& p, const GemmCall& g, std::vector<void*>& ptrs) {
       }
 }
 
-void runConv(const Program& p, const ConvCall& c, std::vector<void*>& ptrs) {
+void runConv(const Program& p, const ConvCall& c, std::vector<void*>& ptrs, DType yType) {
   ConstTensorRef x{ptrs[c.x], p.values[c.x].type}, w{ptrs[c.w], p.values[c.w].type};
   HostTensor y(TensorType{c.dtype, c.yShape});
   ConvParams params{c.strides, c.padLow, c.padHigh, c.dilations, c.groups};
   convolution(x, w, params, y.ref());
-  TensorRef out{ptrs[c.y], p.values[c.y].type};
+  TensorRef out{ptrs[c.y], TensorType{yType, p.values[c.y].type.shape}};
   int64_t channels = c.yShape[1], inner = 1;
   for (size_t d = 2; d < c.yShape.size(); ++d) inner *= c.yShape[d];
   for (int64_t i = 0; i < y.numElements(); ++i) {
@@ -126,12 +128,13 @@ std::vector<HostTensor> runEmulated(const Program& program, const CudaPlan& plan
     else if (v.kind == ValueKind::Intermediate) ptrs[id] = v.offset >= 0 ? arena + v.offset : poisoned(v.type.byteSize());
   }
   int status = 0;
-  auto launch = [&](int32_t kernelIndex, int32_t programKernel) {
+  auto launch = [&](int32_t kernelIndex, int32_t programKernel, void* firstArg) {
     const CudaKernel& k = plan.kernels[kernelIndex];
     auto fn = reinterpret_cast<void (*)(void**, const unsigned*)>(dlsym(module, (k.name + "_emulate").c_str()));
     if (!fn) throw std::runtime_error("the module has no " + k.name + "_emulate");
     std::vector<void*> args;
     for (int32_t v : k.args) args.push_back(ptrs[v]);
+    if (firstArg) args[0] = firstArg;
     args.push_back(&status);
     unsigned g[6] = {std::min(k.grid.x, o.maxBlocks), std::min(k.grid.y, o.maxBlocks),
                      std::min(k.grid.z, o.maxBlocks), k.block.x, k.block.y, k.block.z};
@@ -143,12 +146,23 @@ std::vector<HostTensor> runEmulated(const Program& program, const CudaPlan& plan
                       : status == int(KernelStatus::IntegerDivByZero) ? " (integer division by zero)" : ""));
   };
   for (const CudaStep& s : plan.steps) {
-    switch (s.kind) {
-      case StepKind::Kernel: launch(s.kernel, s.programKernel); break;
-      case StepKind::Gemm: runGemm(program, s.gemm, ptrs); break;
-      case StepKind::Conv: runConv(program, s.conv, ptrs); break;
+    // A call that writes another element type than its output (mixed
+    // precision) writes a scratch buffer that the epilogue's first argument
+    // reads, as runtime/cuda does (PlanCheck.h stagedByType).
+    if (s.kind == StepKind::Kernel) {
+      launch(s.kernel, s.programKernel, nullptr);
+      continue;
     }
-    if (s.kind != StepKind::Kernel && s.epilogue >= 0) launch(s.epilogue, s.programKernel);
+    int32_t out = s.kind == StepKind::Gemm ? s.gemm.d.value : s.conv.y;
+    DType written = s.kind == StepKind::Gemm ? s.gemm.cdType : s.conv.dtype;
+    void* real = ptrs[out];
+    void* scratch = nullptr;
+    if (rt::cuda::stagedByType(program, s))
+      ptrs[out] = scratch = poisoned(program.values[out].type.numElements() * dtypeSize(written));
+    if (s.kind == StepKind::Gemm) runGemm(program, s.gemm, ptrs, written);
+    else runConv(program, s.conv, ptrs, written);
+    ptrs[out] = real;
+    if (s.epilogue >= 0) launch(s.epilogue, s.programKernel, scratch);
   }
   std::vector<HostTensor> outs;
   for (int32_t id : program.outputs) outs.emplace_back(program.values[id].type, ptrs[id]);

@@ -38,13 +38,14 @@ DeviceChoice chooseDevice(const std::string& device) {
 }
 
 std::vector<rt::HostTensor> runOnCuda(const rt::Program& program, const std::vector<rt::HostTensor>& inputs,
-                                      bool cudaGraph, bool useLibraries, bool checkNan) {
+                                      bool cudaGraph, bool useLibraries, bool checkNan, bool allowTf32) {
   try {
     rt::cuda::DeviceInfo info = rt::cuda::deviceInfo();
     codegen::CudaTarget target;
     target.arch = info.arch;
     target.smCount = info.smCount;
     target.useLibraries = useLibraries;
+    target.allowTf32 = allowTf32;
     rt::CudaPlan plan = codegen::planCuda(program, target);
     codegen::compileModule(plan);
     rt::cuda::RunOptions options;

@@ -33,8 +33,10 @@ struct CudaRunError {
 // SM count), compiles the module (codegen::compileModule) and runs it once
 // with the CUDA executor. Throws rt::RunError for the caller's inputs (as the
 // host device does) and CudaRunError for everything else. useLibraries
-// false: no cuBLASLt/cuDNN calls (--no-libraries); checkNan: --check-nan.
+// false: no cuBLASLt/cuDNN calls (--no-libraries); checkNan: --check-nan;
+// allowTf32: TF32 math in f32 library calls (--precision tf32).
 std::vector<rt::HostTensor> runOnCuda(const rt::Program& program, const std::vector<rt::HostTensor>& inputs,
-                                      bool cudaGraph, bool useLibraries = true, bool checkNan = false);
+                                      bool cudaGraph, bool useLibraries = true, bool checkNan = false,
+                                      bool allowTf32 = false);
 
 }  // namespace dlc::tool

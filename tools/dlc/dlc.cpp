@@ -86,6 +86,10 @@ options:
                              ($DLC_CACHE_DIR, else $XDG_CACHE_HOME/dlc, else ~/.cache/dlc)
   --no-libraries             with --target cuda or --emit cuda: generate every kernel
                              (no cuBLASLt GEMM or cuDNN convolution calls)
+  --precision P              arithmetic of matrix products and convolutions: fp32 (default),
+                             tf32 (f32 tensors, TF32 tensor cores in the CUDA library calls),
+                             fp16 or bf16 (16-bit operands, f32 accumulation and f32
+                             everywhere else; weights converted at compile time)
   --input-shape NAME=D0xD1   fix a symbolic input shape (repeatable)
   --print-ir-after-all       print the IR after import and after every pass (stderr)
   --print-ir-after=PASS      print the IR after the named pass (stderr; repeatable)
@@ -115,6 +119,7 @@ options:
   --input-dir DIR            the input tensors
   --output-dir DIR           where the outputs go (created if missing)
   --input-shape NAME=D0xD1   fix a symbolic input shape (repeatable)
+  --precision P              as for compile: fp32 (default), tf32, fp16 or bf16
   --check-nan                after each kernel, look for NaN/Inf in its float outputs
                              and stop at the first kernel that has any (exit 1, naming
                              the kernel, its source op, the output and the first index);
@@ -199,6 +204,11 @@ bool commonOption(Args& args, const std::string& a, CompileOptions& opts, std::s
   if (args.value(a, "--print-ir-after", v)) return opts.printIrAfter.push_back(v), true;
   if (args.value(a, "--dump-dir", v)) return opts.dumpDir = v, true;
   if (a == "--no-opt") return opts.optimize = false, true;
+  if (args.value(a, "--precision", v)) {
+    std::optional<dlc::PrecisionMode> p = dlc::parsePrecision(v);
+    if (!p) throw UsageError{"--precision '" + v + "': expected fp32, tf32, fp16 or bf16"};
+    return opts.precision = *p, true;
+  }
   return false;
 }
 
@@ -266,6 +276,7 @@ int compileCommand(int argc, char** argv) {
     return report({1, model + ": an executable file (compiled already): run it with `dlc run " + model + "`"});
   if (json && !stats) throw UsageError{"--json goes with --stats"};
   if (emit == "ir") opts.fuse = false;
+  cuda.allowTf32 = opts.precision == dlc::PrecisionMode::TF32;
   if (emit == "ir" && (stats || opts.explainFusion))
     throw UsageError{"--emit ir stops before fusion; --stats and --explain-fusion need the whole pipeline"};
 
@@ -306,6 +317,7 @@ int compileCommand(int argc, char** argv) {
     dlc::codegen::CudaTarget t;
     if (!cuda.arch.empty()) t.arch = cuda.arch;
     t.useLibraries = cuda.useLibraries;
+    t.allowTf32 = cuda.allowTf32;
     try {
       std::cout << dlc::codegen::planCuda(program, t).source;
     } catch (const dlc::codegen::CodegenError& e) {
@@ -435,7 +447,9 @@ int runCommand(int argc, char** argv) {
 
   std::vector<dlc::rt::HostTensor> outputs;
   try {
-    outputs = choice.cuda ? dlc::tool::runOnCuda(program, inputs, cudaGraph, useLibraries, runOptions.checkNan) : dlc::rt::runOnHost(program, inputs, runOptions);
+    outputs = choice.cuda ? dlc::tool::runOnCuda(program, inputs, cudaGraph, useLibraries, runOptions.checkNan,
+                                                 opts.precision == dlc::PrecisionMode::TF32)
+                          : dlc::rt::runOnHost(program, inputs, runOptions);
   } catch (const dlc::rt::RunError& e) {
     return report({1, model + ": " + e.what()});
   } catch (const dlc::tool::CudaRunError& e) {
