@@ -147,6 +147,7 @@ class FakeCudaTest : public ::testing::Test {
     EXPECT_EQ(now.streams, before.streams);
     EXPECT_EQ(now.graphs, before.graphs);
     EXPECT_EQ(now.graphExecs, before.graphExecs);
+    EXPECT_EQ(now.events, before.events);
     EXPECT_EQ(now.contextRetains, before.contextRetains);
   }
 };
@@ -372,6 +373,46 @@ TEST_F(FakeCudaTest, CheckNanGivesTheHostsReport) {
   // Finite values pass the check.
   for (int i = 0; i < 16; ++i) in[0].as<float>()[i] = std::abs(in[0].as<float>()[i]) + 0.5f;
   expectSame(checked.run(in), runOnHost(p, in, hostOptions));
+}
+
+// `dlc bench`'s timing: events around the run and between the steps, read
+// after the run; refused with a graph (steps between events) or --check-nan.
+TEST_F(FakeCudaTest, TimingEventsGiveTheRunAndEveryStep) {
+  Program p = logProgram();
+  CudaPlan plan = fake.plan(p);
+  std::vector<HostTensor> in = list(test::randomReal(DType::F32, {2, 8}, 5));
+  for (int i = 0; i < 16; ++i) in[0].as<float>()[i] = std::abs(in[0].as<float>()[i]) + 0.5f;
+  {
+    CudaExecutor untimed(p, plan, {});
+    untimed.run(in);
+    EXPECT_EQ(untimed.lastTiming().runMs, -1);
+    EXPECT_TRUE(untimed.lastTiming().stepMs.empty());
+  }
+  RunOptions o;
+  o.timeRun = o.timeSteps = true;
+  CudaExecutor timed(p, plan, o);
+  expectSame(timed.run(in), runOnHost(p, in));
+  const RunTiming& t = timed.lastTiming();
+  ASSERT_EQ(t.stepMs.size(), plan.steps.size());
+  ASSERT_EQ(t.stepBeginMs.size(), plan.steps.size());
+  EXPECT_GE(t.runMs, 0);
+  EXPECT_EQ(t.stepBeginMs[0], 0);
+  double sum = 0;
+  for (size_t i = 0; i < t.stepMs.size(); ++i) {
+    EXPECT_GE(t.stepMs[i], 0);
+    if (i > 0) EXPECT_GE(t.stepBeginMs[i], t.stepBeginMs[i - 1]);
+    sum += t.stepMs[i];
+  }
+  // The step events lie inside the run's pair (host clock: equal or later).
+  EXPECT_LE(sum, t.runMs + 1e-3);
+
+  RunOptions graphTimed = o;
+  graphTimed.cudaGraph = true;
+  EXPECT_NE(messageOf<DeviceError>([&] { CudaExecutor(p, plan, graphTimed); }).find("does not go with cudaGraph"),
+            std::string::npos);
+  RunOptions checkTimed = o;
+  checkTimed.checkNan = true;
+  EXPECT_NE(messageOf<DeviceError>([&] { CudaExecutor(p, plan, checkTimed); }).find("checkNan"), std::string::npos);
 }
 
 // Run by the ctest entry cuda_fake_missing_entry_point only, with
