@@ -7,6 +7,7 @@
 
 #include "ir/GraphBuild.h"
 #include "passes/Autodiff.h"
+#include "passes/MemoryPlan.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -196,17 +197,19 @@ LogicalResult buildTrainingStep(ModuleOp module, const TrainingSpec& spec, std::
     auto n = f.getArgAttrOfType<StringAttr>(a.getArgNumber(), "dlc.name");
     return n ? n.getValue().str() : "arg" + std::to_string(a.getArgNumber());
   };
+  std::vector<Value> aliased;  // the argument each result after the loss replaces
   for (size_t i = 0; i < newParams.size(); ++i) {
     results.push_back(newParams[i]);
-    names.push_back(argName(f.getArgument(spec.params[i])));
+    aliased.push_back(f.getArgument(spec.params[i]));
   }
   for (int k = 0; k < perParam; ++k)
     for (size_t i = 0; i < spec.params.size(); ++i) {
       results.push_back(newState[static_cast<size_t>(k)][i]);
-      names.push_back(argName(state[static_cast<size_t>(k)][i]));
+      aliased.push_back(state[static_cast<size_t>(k)][i]);
     }
   results.push_back(t);
-  names.push_back("step");
+  aliased.push_back(step);
+  for (Value a : aliased) names.push_back(argName(a));
   for (Value r : results) types.push_back(r.getType());
   types.erase(types.begin());  // loss counted twice
   ret->setOperands(results);
@@ -214,6 +217,10 @@ LogicalResult buildTrainingStep(ModuleOp module, const TrainingSpec& spec, std::
   f.setType(FunctionType::get(ctx, f.getFunctionType().getInputs(), types));
   for (size_t i = 0; i < names.size(); ++i)
     f.setResultAttr(static_cast<unsigned>(i), "dlc.name", StringAttr::get(ctx, names[i]));
+  // Every new value is written over its old one (in place where the memory
+  // planner proves it safe): results 1.. in the order of `aliased`.
+  for (size_t i = 0; i < aliased.size(); ++i)
+    requestAlias(f, static_cast<unsigned>(1 + i), aliased[i].cast<BlockArgument>().getArgNumber());
   return success();
 }
 

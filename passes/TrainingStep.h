@@ -42,7 +42,10 @@ int optimizerStatePerParam(const TrainingSpec& spec);
 // where state holds optimizerStatePerParam tensors per parameter (in
 // parameter order: all of the first kind, then all of the second), each of
 // its parameter's type and zero at the start, and step is an f32 scalar
-// counting the steps done (0 at the start). Fails with a message in `error`.
+// counting the steps done (0 at the start). Each result after the loss
+// asks to be written over the argument it replaces (requestAlias,
+// MemoryPlan.h), so parameters and state are updated in place. Fails with a
+// message in `error`.
 mlir::LogicalResult buildTrainingStep(mlir::ModuleOp module, const TrainingSpec& spec, std::string& error);
 
 }  // namespace dlc
