@@ -252,6 +252,7 @@ Failure runPipeline(mlir::ModuleOp module, const CompileOptions& opts, PipelineR
   PipelineOptions pipeline;
   pipeline.fuse = opts.fuse;
   pipeline.explainFusion = opts.explainFusion;
+  pipeline.checkpoint = opts.checkpoint;
   if (opts.optimize) buildInferencePipeline(pm, pipeline);
   if (mlir::failed(pm.run(module)))
     return {2, "internal error: the pass pipeline failed:\n" + diags.text()};

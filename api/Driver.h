@@ -22,6 +22,7 @@ struct CompileOptions {
   bool optimize = true;                   // false: run no pass (differential tests)
   bool fuse = true;                       // false: stop before fusion (`--emit ir`)
   bool explainFusion = false;             // collect the fusion pass's remarks
+  bool checkpoint = false;                // a training step: gradient checkpointing
   // Input values known at compile time (dlc run), by signature position:
   // ops that need an input as a constant are specialised to them.
   const std::vector<rt::HostTensor>* inputValues = nullptr;  // not owned

@@ -9,6 +9,8 @@
 //   dlc-verify-memory-plan proves the plan: no two live buffers overlap
 //   dlc-autodiff           appends a scalar loss's gradients (training; not in the
 //                          inference pipeline)
+//   dlc-checkpoint         gradient checkpointing: recomputes forward values in the
+//                          backward pass (training, `checkpoint` below)
 #pragma once
 
 #include <cstdint>
@@ -29,6 +31,8 @@ void registerPasses();
 struct PipelineOptions {
   bool fuse = true;        // false: stop after canonicalisation (`--emit ir`)
   bool explainFusion = false;  // the fusion pass emits a remark per unfused edge
+  // A training step (loss = result 0): dlc-checkpoint after CSE, before fusion.
+  bool checkpoint = false;
 };
 void buildInferencePipeline(mlir::OpPassManager& pm, const PipelineOptions& opts = {});
 
@@ -41,5 +45,6 @@ std::unique_ptr<mlir::Pass> createFusionPass(bool explain = false);
 std::unique_ptr<mlir::Pass> createPlanMemoryPass();
 std::unique_ptr<mlir::Pass> createVerifyMemoryPlanPass();
 std::unique_ptr<mlir::Pass> createAutodiffPass();
+std::unique_ptr<mlir::Pass> createCheckpointPass();
 
 }  // namespace dlc

@@ -16,6 +16,7 @@ void buildInferencePipeline(mlir::OpPassManager& pm, const PipelineOptions& opts
   pm.addPass(createFoldConstantsPass());
   pm.addPass(mlir::createCSEPass());
   if (!opts.fuse) return;
+  if (opts.checkpoint) pm.addPass(createCheckpointPass());
   pm.addPass(createFusionPass(opts.explainFusion));
   pm.addPass(createPlanMemoryPass());
   pm.addPass(createVerifyMemoryPlanPass());
@@ -30,6 +31,7 @@ void registerPasses() {
   mlir::registerPass([] { return createPlanMemoryPass(); });
   mlir::registerPass([] { return createVerifyMemoryPlanPass(); });
   mlir::registerPass([] { return createAutodiffPass(); });
+  mlir::registerPass([] { return createCheckpointPass(); });
 }
 
 }  // namespace dlc
