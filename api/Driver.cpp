@@ -254,6 +254,7 @@ Failure runPipeline(mlir::ModuleOp module, const CompileOptions& opts, PipelineR
   pipeline.fuse = opts.fuse;
   pipeline.explainFusion = opts.explainFusion;
   pipeline.precision = opts.precision;
+  pipeline.checkpoint = opts.checkpoint;
   if (opts.optimize) buildInferencePipeline(pm, pipeline);
   if (mlir::failed(pm.run(module)))
     return {2, "internal error: the pass pipeline failed:\n" + diags.text()};

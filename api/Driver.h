@@ -27,6 +27,7 @@ struct CompileOptions {
   // --precision: fp16/bf16 run dlc-mixed-precision; tf32 changes no IR (the
   // CUDA target's allowTf32, CudaCompileOptions).
   PrecisionMode precision = PrecisionMode::F32;
+  bool checkpoint = false;                // a training step: gradient checkpointing
   // Input values known at compile time (dlc run), by signature position:
   // ops that need an input as a constant are specialised to them.
   const std::vector<rt::HostTensor>* inputValues = nullptr;  // not owned

@@ -1,5 +1,7 @@
 #include "passes/FusionRules.h"
 
+#include "passes/MemoryPlan.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/SetVector.h"
@@ -149,6 +151,20 @@ std::optional<Refusal> checkOperandView(const Candidate& c, Value value, StringR
   return std::nullopt;
 }
 
+// The function argument `op` reads that one of the function's results is
+// written over (a signature alias: a parameter or optimizer state the step
+// updates), if any.
+std::optional<unsigned> readsAliasedArgument(Operation* op) {
+  for (Value v : op->getOperands()) {
+    auto arg = v.dyn_cast<BlockArgument>();
+    auto f = arg ? dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()) : nullptr;
+    if (!f) continue;
+    for (const SignatureAlias& a : signatureAliases(f))
+      if (a.arg == arg.getArgNumber()) return arg.getArgNumber();
+  }
+  return std::nullopt;
+}
+
 //===--- kinds --------------------------------------------------------------===//
 
 std::optional<Refusal> checkContraction(const Candidate& c, Operation* hero, StringRef what) {
@@ -163,6 +179,17 @@ std::optional<Refusal> checkContraction(const Candidate& c, Operation* hero, Str
   llvm::SmallPtrSet<Operation*, 16> epilogue = dependents(c, {hero});
   Value last = hero->getResult(0);
   llvm::SmallVector<Operation*, 4> store;
+  // An optimizer update (SGD's momentum buffer = dW + m * buf) stays out of
+  // the gradient's library call: fused there it would be split from the
+  // rest of its update, and the library call cannot write over the state
+  // it reads; in one loop kernel the whole update runs in place. (Data
+  // movement of such an argument, a bias broadcast, still fuses.)
+  for (Operation* op : c.ops)
+    if (op != hero && isElementwise(op))
+      if (std::optional<unsigned> arg = readsAliasedArgument(op))
+        return refuse("in-place-update",
+                      describe(op) + " reads argument " + std::to_string(*arg) +
+                          ", which the function updates in place; the update stays one loop kernel");
   for (Operation* op : c.ops) {
     if (op == hero || !epilogue.count(op)) continue;
     if (store.empty() && isElementwise(op) &&

@@ -110,8 +110,14 @@ bool isElementwise(Operation* op) {
 }
 
 // Why kernel `op` may read its operand `operand` at an index other than the
-// one where it writes `result` (nullopt: it reads it only there).
-std::optional<std::string> readsElsewhere(Operation* op, unsigned operand, Value result) {
+// one where it writes `result` (nullopt: it reads it only there). With
+// `reductions`, a reduction fusion passes too when what it computes from the
+// operand keeps the result's element count and never reaches a reduce: its
+// grid-stride loop over the result's elements (docs/cuda.md) then reads each
+// element in the iteration that writes it. The arena's in-place reuse does
+// not take that path (it keeps to loop kernels).
+std::optional<std::string> readsElsewhere(Operation* op, unsigned operand, Value result,
+                                          bool reductions = false) {
   int64_t count = numElements(result);
   auto fusion = dyn_cast<FusionOp>(op);
   if (!fusion) {
@@ -119,12 +125,14 @@ std::optional<std::string> readsElsewhere(Operation* op, unsigned operand, Value
       return "'" + op->getName().getStringRef().str() + "' is not an elementwise kernel";
     return std::nullopt;
   }
-  if (fusion.getKind() != FusionKind::Loop)
+  bool reduction = reductions && fusion.getKind() == FusionKind::Reduction;
+  if (fusion.getKind() != FusionKind::Loop && !reduction)
     return "a '" + stringifyFusionKind(fusion.getKind()).str() +
            "' fusion reads its inputs at other indices than it writes";
-  for (Value r : fusion.getResults())
-    if (numElements(r) != count)
-      return "the fusion has results of different element counts";
+  if (!reduction)
+    for (Value r : fusion.getResults())
+      if (numElements(r) != count)
+        return "the fusion has results of different element counts";
   // Everything computed from the input inside the body must stay at the
   // element index it was read at, up to the yield that writes it out (a
   // reshape keeps the row-major index).
@@ -170,6 +178,46 @@ std::optional<std::string> inPlaceRefusal(const KernelSchedule& schedule, int st
     if (use.get() == x->value)
       if (std::optional<std::string> why = readsElsewhere(op, use.getOperandNumber(), r->value))
         return why;
+  return std::nullopt;
+}
+
+std::vector<int> stepsReading(const KernelSchedule& schedule, func::FuncOp f, unsigned arg) {
+  Block& body = f.getBody().front();
+  std::vector<int> steps;
+  for (Operation* user : f.getArgument(arg).getUsers())
+    if (Operation* top = body.findAncestorOpInBlock(*user); top && isKernel(top))
+      steps.push_back(schedule.stepOf(top));
+  std::sort(steps.begin(), steps.end());
+  steps.erase(std::unique(steps.begin(), steps.end()), steps.end());
+  return steps;
+}
+
+std::optional<std::string> aliasRefusal(const KernelSchedule& schedule, func::FuncOp f,
+                                        unsigned result, unsigned arg) {
+  auto ret = cast<func::ReturnOp>(f.getBody().front().getTerminator());
+  if (result >= ret.getNumOperands()) return "the function has no result " + std::to_string(result);
+  if (arg >= f.getNumArguments()) return "the function has no argument " + std::to_string(arg);
+  Value v = ret.getOperand(result), a = f.getArgument(arg);
+  if (v == a) return std::nullopt;  // returned unchanged: nothing to write
+  for (auto [i, r] : llvm::enumerate(ret.getOperands())) {
+    if (r == a) return "argument " + std::to_string(arg) + " is also returned as it is (result " +
+                       std::to_string(i) + ")";
+    if (r == v && i != result)
+      return "the value is returned twice (results " + std::to_string(result) + " and " +
+             std::to_string(i) + ")";
+  }
+  const Buffer* b = schedule.bufferOf(v);
+  if (!b) return std::string("the result is not computed by a kernel (an argument or a constant)");
+  int step = schedule.stepOf(b->kernel);
+  for (int reader : stepsReading(schedule, f, arg))
+    if (reader > step)
+      return "argument " + std::to_string(arg) + " is still read at step " + std::to_string(reader) +
+             ", after the kernel that writes the result (step " + std::to_string(step) + ")";
+  for (OpOperand& use : b->kernel->getOpOperands())
+    if (use.get() == a)
+      if (std::optional<std::string> why =
+              readsElsewhere(b->kernel, use.getOperandNumber(), v, /*reductions=*/true))
+        return describeOp(b->kernel) + " reads the argument and writes the result: " + *why;
   return std::nullopt;
 }
 

@@ -84,6 +84,25 @@ class KernelSchedule {
 std::optional<std::string> inPlaceRefusal(const KernelSchedule& schedule, int step,
                                           unsigned result, unsigned operand);
 
+// Signature aliases (MemoryPlan.h: dlc.alias_arg): whether result `result`
+// of the function may be written straight into the buffer of argument
+// `arg` (in place), over the kernel order: nullopt when it may, else why
+// not (the device then computes it elsewhere and copies it over at the end
+// of the run, which is always safe). In place needs
+//   - the result to be the argument itself (nothing to write), or the result
+//     of a kernel, returned once;
+//   - the argument not returned as it is, and read by no kernel after that
+//     kernel;
+//   - that kernel, if it reads the argument, to be a loop or reduction kernel
+//     that reads it only at the index where it writes the result (each
+//     element is written by the thread that read it: docs/cuda.md).
+std::optional<std::string> aliasRefusal(const KernelSchedule& schedule, mlir::func::FuncOp f,
+                                        unsigned result, unsigned arg);
+
+// The kernel steps that read argument `arg` (uses inside a kernel's region
+// count at the kernel), in order.
+std::vector<int> stepsReading(const KernelSchedule& schedule, mlir::func::FuncOp f, unsigned arg);
+
 // "'dlc.add' (node 'Add_3')": an op and where it came from, for messages.
 std::string describeOp(mlir::Operation* op);
 

@@ -9,6 +9,10 @@
 //      ("greedy by size"), the same in two other orders and, while the
 //      arena is above what is live at the busiest step, in randomly
 //      perturbed orders; the smallest arena wins.
+//   0. signature aliases first (MemoryPlan.h): the kernel that writes an
+//      aliased result is moved after the last kernel that reads its argument
+//      where no kernel in between reads its results; then each alias is
+//      in_place where aliasRefusal allows it, copy otherwise.
 // Writes the plan as attributes (MemoryPlan.h).
 #include "passes/MemoryPlan.h"
 
@@ -168,9 +172,58 @@ void assignOffsets(Plan& plan) {
   ps = std::move(best);
 }
 
+// The top-level op of `f` that holds `op` (itself, or the fusion around it).
+Operation* topLevel(func::FuncOp f, Operation* op) {
+  return f.getBody().front().findAncestorOpInBlock(*op);
+}
+
+// Step 0a: delays the kernel that writes an aliased result until its
+// argument's other readers have run, where that is legal: no op between the
+// two reads the kernel's results (its operands are all defined before it, so
+// they still are).
+void orderAliasWriters(func::FuncOp f) {
+  Block& body = f.getBody().front();
+  Operation* ret = body.getTerminator();
+  for (const SignatureAlias& a : signatureAliases(f)) {
+    Value v = ret->getOperand(a.result);
+    Operation* writer = v.getDefiningOp();
+    if (!writer || !isKernel(writer)) continue;
+    Operation* last = nullptr;
+    for (Operation* user : f.getArgument(a.arg).getUsers()) {
+      Operation* top = topLevel(f, user);
+      if (top && top != writer && isKernel(top) && writer->isBeforeInBlock(top) &&
+          (!last || last->isBeforeInBlock(top)))
+        last = top;
+    }
+    if (!last) continue;
+    bool blocked = false;
+    for (Operation* op = writer->getNextNode(); op && !blocked; op = op->getNextNode()) {
+      op->walk([&](Operation* inner) {
+        for (Value operand : inner->getOperands())
+          if (operand.getDefiningOp() == writer) blocked = true;
+      });
+      if (op == last) break;
+    }
+    if (!blocked) writer->moveAfter(last);
+  }
+}
+
+// Step 0b: the mode of every alias.
+void decideAliasModes(func::FuncOp f, const KernelSchedule& s) {
+  Builder b(f.getContext());
+  for (const SignatureAlias& a : signatureAliases(f)) {
+    bool inPlace = !aliasRefusal(s, f, a.result, static_cast<unsigned>(a.arg));
+    f.setResultAttr(a.result, kAliasModeAttr, b.getStringAttr(inPlace ? "in_place" : "copy"));
+  }
+}
+
 LogicalResult planFunction(func::FuncOp f) {
+  if (std::string problem = aliasRequestProblem(f); !problem.empty())
+    return f.emitError() << problem;
+  orderAliasWriters(f);
   std::optional<KernelSchedule> s = KernelSchedule::build(f);
   if (!s) return failure();
+  decideAliasModes(f, *s);
   Plan plan = groupInPlace(*s);
   assignOffsets(plan);
 

@@ -10,6 +10,8 @@
 //   dlc-mixed-precision    dot_general/convolution on f16|bf16 operands, f32 elsewhere
 //   dlc-autodiff           appends a scalar loss's gradients (training; not in the
 //                          inference pipeline)
+//   dlc-checkpoint         gradient checkpointing: recomputes forward values in the
+//                          backward pass (training, `checkpoint` below)
 #pragma once
 
 #include <cstdint>
@@ -42,6 +44,8 @@ struct PipelineOptions {
   PrecisionMode precision = PrecisionMode::F32;
   bool fuse = true;        // false: stop after canonicalisation (`--emit ir`)
   bool explainFusion = false;  // the fusion pass emits a remark per unfused edge
+  // A training step (loss = result 0): dlc-checkpoint after CSE, before fusion.
+  bool checkpoint = false;
 };
 void buildInferencePipeline(mlir::OpPassManager& pm, const PipelineOptions& opts = {});
 
@@ -55,5 +59,6 @@ std::unique_ptr<mlir::Pass> createPlanMemoryPass();
 std::unique_ptr<mlir::Pass> createVerifyMemoryPlanPass();
 std::unique_ptr<mlir::Pass> createAutodiffPass();
 std::unique_ptr<mlir::Pass> createMixedPrecisionPass(PrecisionMode p = PrecisionMode::F16);
+std::unique_ptr<mlir::Pass> createCheckpointPass();
 
 }  // namespace dlc

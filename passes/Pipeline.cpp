@@ -18,6 +18,7 @@ void buildInferencePipeline(mlir::OpPassManager& pm, const PipelineOptions& opts
   if (opts.precision == PrecisionMode::F16 || opts.precision == PrecisionMode::BF16)
     pm.addPass(createMixedPrecisionPass(opts.precision));
   if (!opts.fuse) return;
+  if (opts.checkpoint) pm.addPass(createCheckpointPass());
   pm.addPass(createFusionPass(opts.explainFusion));
   pm.addPass(createPlanMemoryPass());
   pm.addPass(createVerifyMemoryPlanPass());
@@ -33,6 +34,7 @@ void registerPasses() {
   mlir::registerPass([] { return createVerifyMemoryPlanPass(); });
   mlir::registerPass([] { return createAutodiffPass(); });
   mlir::registerPass([] { return createMixedPrecisionPass(); });
+  mlir::registerPass([] { return createCheckpointPass(); });
 }
 
 }  // namespace dlc

@@ -52,6 +52,18 @@ void printMemoryPlan(func::FuncOp f, raw_ostream& os) {
     }
     os << "\n";
   }
+  for (const SignatureAlias& a : signatureAliases(f)) {
+    os << "  result " << a.result << " -> argument " << a.arg << ": ";
+    if (a.mode == "in_place") {
+      os << "in place\n";
+      continue;
+    }
+    os << (a.mode.empty() ? "unplanned" : a.mode);
+    if (a.arg >= 0 && a.arg < static_cast<int64_t>(f.getNumArguments()) && a.result < f.getNumResults())
+      if (std::optional<std::string> why = aliasRefusal(*s, f, a.result, static_cast<unsigned>(a.arg)))
+        os << " (" << *why << ")";
+    os << "\n";
+  }
 }
 
 }  // namespace dlc

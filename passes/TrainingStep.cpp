@@ -7,6 +7,7 @@
 
 #include "ir/GraphBuild.h"
 #include "passes/Autodiff.h"
+#include "passes/MemoryPlan.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -208,27 +209,23 @@ LogicalResult buildTrainingStep(ModuleOp module, const TrainingSpec& spec, std::
     auto n = f.getArgAttrOfType<StringAttr>(a.getArgNumber(), "dlc.name");
     return n ? n.getValue().str() : "arg" + std::to_string(a.getArgNumber());
   };
+  std::vector<Value> aliased;  // the argument each result after the loss replaces
   for (size_t i = 0; i < newParams.size(); ++i) {
     results.push_back(newParams[i]);
-    names.push_back(argName(f.getArgument(spec.params[i])));
+    aliased.push_back(f.getArgument(spec.params[i]));
   }
   for (int k = 0; k < perParam; ++k)
     for (size_t i = 0; i < spec.params.size(); ++i) {
       results.push_back(newState[static_cast<size_t>(k)][i]);
-      names.push_back(argName(state[static_cast<size_t>(k)][i]));
+      aliased.push_back(state[static_cast<size_t>(k)][i]);
     }
-  std::vector<unsigned> updates;  // of each result but the loss
-  for (unsigned p : spec.params) updates.push_back(p);
-  for (int k = 0; k < perParam; ++k)
-    for (Value arg : state[static_cast<size_t>(k)]) updates.push_back(arg.cast<BlockArgument>().getArgNumber());
   for (size_t i = 0; i < newModelState.size(); ++i) {
     results.push_back(newModelState[i]);
-    names.push_back(argName(f.getArgument(spec.modelState[i].input)));
-    updates.push_back(spec.modelState[i].input);
+    aliased.push_back(f.getArgument(spec.modelState[i].input));
   }
   results.push_back(t);
-  names.push_back("step");
-  updates.push_back(step.cast<BlockArgument>().getArgNumber());
+  aliased.push_back(step);
+  for (Value a : aliased) names.push_back(argName(a));
   for (Value r : results) types.push_back(r.getType());
   types.erase(types.begin());  // loss counted twice
   ret->setOperands(results);
@@ -236,8 +233,10 @@ LogicalResult buildTrainingStep(ModuleOp module, const TrainingSpec& spec, std::
   f.setType(FunctionType::get(ctx, f.getFunctionType().getInputs(), types));
   for (size_t i = 0; i < names.size(); ++i)
     f.setResultAttr(static_cast<unsigned>(i), "dlc.name", StringAttr::get(ctx, names[i]));
-  for (size_t i = 0; i < updates.size(); ++i)
-    f.setResultAttr(static_cast<unsigned>(i + 1), "dlc.updates", builder.getI64IntegerAttr(updates[i]));
+  // Every new value is written over its old one (in place where the memory
+  // planner proves it safe): results 1.. in the order of `aliased`.
+  for (size_t i = 0; i < aliased.size(); ++i)
+    requestAlias(f, static_cast<unsigned>(1 + i), aliased[i].cast<BlockArgument>().getArgNumber());
   return success();
 }
 

@@ -57,10 +57,10 @@ int optimizerStatePerParam(const TrainingSpec& spec);
 // parameter order: all of the first kind, then all of the second), each of
 // its parameter's type and zero at the start, model state holds the new
 // values of spec.modelState in their order, and step is an f32 scalar
-// counting the steps done (0 at the start). Every result but the loss
-// updates an argument for the next step, and says which: its dlc.updates
-// attribute holds the argument's index (the pairs of state in / state out,
-// for the memory planner and the runner). Fails with a message in `error`.
+// counting the steps done (0 at the start). Each result after the loss
+// asks to be written over the argument it replaces at the next step
+// (requestAlias, MemoryPlan.h: its dlc.alias_arg attribute), so parameters
+// and all state are updated in place. Fails with a message in `error`.
 mlir::LogicalResult buildTrainingStep(mlir::ModuleOp module, const TrainingSpec& spec, std::string& error);
 
 }  // namespace dlc

@@ -7,7 +7,9 @@
 //     that no other result takes over, and whose offset the result shares;
 //   - no two buffers that are live at the same step overlap in the arena,
 //     except a result and the operand it takes over in place;
-//   - dlc.naive_bytes and dlc.lower_bound_bytes are what the buffers give.
+//   - dlc.naive_bytes and dlc.lower_bound_bytes are what the buffers give;
+//   - every signature alias (dlc.alias_arg) is well formed and planned, and
+//     one planned in_place passes aliasRefusal.
 // Each failure is an error on the op, naming the values, byte ranges and
 // live steps involved.
 #include <algorithm>
@@ -31,7 +33,7 @@ class PlanChecker {
         reuse_(s.buffers().size(), -1) {}
 
   LogicalResult run() {
-    bool ok = succeeded(checkNumbers());
+    bool ok = succeeded(checkNumbers()) && succeeded(checkAliases());
     for (int step = 0; step < static_cast<int>(s_.kernels().size()); ++step)
       ok &= succeeded(checkKernel(step));
     // Overlaps are only meaningful once every offset is well formed.
@@ -61,6 +63,22 @@ class PlanChecker {
     if (stats->lowerBoundBytes != s_.lowerBoundBytes())
       return f_.emitError() << "'" << kLowerBoundBytesAttr << "' is " << stats->lowerBoundBytes
                             << " but the most bytes live at one step is " << s_.lowerBoundBytes();
+    return success();
+  }
+
+  LogicalResult checkAliases() {
+    if (std::string problem = aliasRequestProblem(f_); !problem.empty())
+      return f_.emitError() << problem;
+    for (const SignatureAlias& a : signatureAliases(f_)) {
+      if (a.mode.empty())
+        return f_.emitError() << "result " << a.result << " has '" << kAliasArgAttr << "' but no '"
+                              << kAliasModeAttr << "': run dlc-plan-memory first";
+      if (a.mode != "in_place") continue;
+      if (std::optional<std::string> why =
+              aliasRefusal(s_, f_, a.result, static_cast<unsigned>(a.arg)))
+        return f_.emitError() << "result " << a.result << " is written in place of argument "
+                              << a.arg << ", but " << *why;
+    }
     return success();
   }
 

@@ -18,8 +18,10 @@
 
 namespace dlc::rt {
 
-// The format version this dlc writes and the newest it reads.
-constexpr uint32_t kExecutableFormatVersion = 1;
+// The format version this dlc writes and the newest it reads. 2 added the
+// signature's output aliases (Program::aliases); a version 1 file still
+// loads, with none.
+constexpr uint32_t kExecutableFormatVersion = 2;
 
 // What made the executable: for people and for tools (dlc never runs
 // differently because of it).

@@ -182,9 +182,24 @@ void readMemoryPlan(ByteReader& r, Program& p) {
   r.expectEnd();
 }
 
-void readSignature(ByteReader& r, Program& p) {
+// Version 1 files end after the outputs: they have no aliases.
+void readSignature(ByteReader& r, Program& p, uint32_t version) {
   p.inputs = r.i32s();
   p.outputs = r.i32s();
+  if (version >= 2) {
+    size_t n = r.count(9, "alias list");
+    for (size_t i = 0; i < n; ++i) {
+      r.setItem("alias " + std::to_string(i));
+      OutputAlias a;
+      a.output = r.i32();
+      a.input = r.i32();
+      uint8_t inPlace = r.u8();
+      if (inPlace > 1) r.fail("in-place flag " + std::to_string(inPlace) + " is neither 0 nor 1");
+      a.inPlace = inPlace == 1;
+      p.aliases.push_back(a);
+    }
+    r.setItem("");
+  }
   r.expectEnd();
 }
 
@@ -270,6 +285,9 @@ struct Section {
   uint64_t offset = 0, size = 0;
 };
 
+// The format version of a file whose header readTable has checked.
+uint32_t formatVersion(std::string_view bytes) { return static_cast<uint32_t>(getLe(bytes, 4, 4)); }
+
 // The header and the section table, checked; returns the sections by id.
 std::map<uint32_t, std::string_view> readTable(std::string_view bytes) {
   if (bytes.size() < 4 || bytes.compare(0, 4, std::string_view(format::kMagic, 4)) != 0)
@@ -351,7 +369,7 @@ Executable parse(std::string_view bytes) {
   { ByteReader r = section(SectionId::Instructions); readInstructions(r, exe.program); }
   { ByteReader r = section(SectionId::Kernels); readKernels(r, exe.program); }
   { ByteReader r = section(SectionId::MemoryPlan); readMemoryPlan(r, exe.program); }
-  { ByteReader r = section(SectionId::Signature); readSignature(r, exe.program); }
+  { ByteReader r = section(SectionId::Signature); readSignature(r, exe.program, formatVersion(bytes)); }
   bool hasCuda = sections.count(static_cast<uint32_t>(SectionId::CudaModule)) ||
                  sections.count(static_cast<uint32_t>(SectionId::CudaKernels)) ||
                  sections.count(static_cast<uint32_t>(SectionId::CudaSteps));

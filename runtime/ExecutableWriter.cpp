@@ -112,6 +112,12 @@ std::string signature(const Program& p) {
   ByteWriter w;
   w.i32s(p.inputs);
   w.i32s(p.outputs);
+  w.u64(p.aliases.size());  // version 2
+  for (const OutputAlias& a : p.aliases) {
+    w.i32(a.output);
+    w.i32(a.input);
+    w.u8(a.inPlace ? 1 : 0);
+  }
   return w.bytes;
 }
 

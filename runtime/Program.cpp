@@ -55,6 +55,7 @@ class Verifier {
     }
     checkPlacement();
     checkOverlaps();
+    checkAliases();
   }
 
  private:
@@ -217,6 +218,59 @@ class Verifier {
                  live.end());
       for (int32_t id : outs)
         if (lastUse_[id] > kernel) live.push_back(id);
+    }
+  }
+
+  // OutputAlias (Program.h). Runs last: it needs writer_ and lastUse_.
+  void checkAliases() const {
+    std::vector<bool> outputSeen(p_.outputs.size()), inputSeen(p_.inputs.size());
+    for (size_t n = 0; n < p_.aliases.size(); ++n) {
+      const OutputAlias& a = p_.aliases[n];
+      std::string who = "alias " + std::to_string(n) + " (output " + std::to_string(a.output) + " into input " +
+                        std::to_string(a.input) + ")";
+      if (a.output < 0 || static_cast<size_t>(a.output) >= p_.outputs.size() || a.input < 0 ||
+          static_cast<size_t>(a.input) >= p_.inputs.size())
+        fail(who + ": the program has " + std::to_string(p_.outputs.size()) + " outputs and " +
+             std::to_string(p_.inputs.size()) + " inputs");
+      if (outputSeen[a.output] || inputSeen[a.input])
+        fail(who + ": that output or input is in another alias too");
+      outputSeen[a.output] = inputSeen[a.input] = true;
+      int32_t v = p_.outputs[a.output], in = p_.inputs[a.input];
+      if (p_.values[v].type != p_.values[in].type)
+        fail(who + ": the output is " + describe(v) + ", the input " + describe(in));
+      if (a.inPlace) checkInPlace(who, v, in);
+    }
+  }
+
+  void checkInPlace(const std::string& who, int32_t v, int32_t in) const {
+    if (v == in) return;  // the input returned as it is: nothing is written
+    const ValueInfo& out = p_.values[v];
+    if (out.kind != ValueKind::Intermediate || out.offset >= 0)
+      fail(who + " is in place, but the output is " + describe(v) + ", not a kernel's output outside the arena");
+    if (std::count(p_.outputs.begin(), p_.outputs.end(), v) != 1)
+      fail(who + " is in place, but " + describe(v) + " is listed more than once among the outputs");
+    if (std::count(p_.outputs.begin(), p_.outputs.end(), in) != 0)
+      fail(who + " is in place, but the input is an output too");
+    int32_t k = writer_[v];
+    if (lastUse_[in] > k)
+      fail(who + " is in place, but " + kernelName(static_cast<size_t>(lastUse_[in])) +
+           " reads the input after " + kernelName(static_cast<size_t>(k)) + " writes the output over it");
+    // Within the writer, what is computed from the input keeps its index.
+    const Kernel& kernel = p_.kernels[k];
+    int64_t count = out.type.numElements();
+    std::vector<bool> derived(p_.values.size());
+    derived[in] = true;
+    for (int32_t i = kernel.begin; i < kernel.end; ++i) {
+      const Instr& instr = p_.instrs[i];
+      if (std::none_of(instr.operands.begin(), instr.operands.end(), [&](int32_t o) { return derived[o]; }))
+        continue;
+      bool sameIndex = instr.op == OpCode::Unary || instr.op == OpCode::Binary || instr.op == OpCode::Compare ||
+                       instr.op == OpCode::Select || instr.op == OpCode::Convert || instr.op == OpCode::Reshape;
+      if (!sameIndex || p_.values[instr.result].type.numElements() != count ||
+          (kernel.kind != KernelKind::Loop && kernel.kind != KernelKind::Reduction))
+        fail(who + " is in place, but instruction " + std::to_string(i) + " (" + instr.location + ") of " +
+             kernelName(static_cast<size_t>(k)) + " reads the input at other indices than it writes");
+      derived[instr.result] = true;
     }
   }
 

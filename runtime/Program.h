@@ -77,6 +77,20 @@ struct Kernel {
 // Alignment of every arena offset (and of the arena itself), in bytes.
 constexpr int64_t kArenaAlignment = 256;
 
+// Output `output` (a signature position) is written into input `input`'s
+// buffer: a caller that passes one buffer as both gets the output there and
+// the input consumed (a training step's parameters and optimizer state).
+//   inPlace: the kernel that computes the output may write it straight into
+//     the input's buffer: no kernel after it reads the input, and it reads
+//     the input only at the index it writes (a loop or reduction kernel);
+//   otherwise the output is computed elsewhere and copied over at the end.
+// A caller that passes separate buffers sees no difference.
+struct OutputAlias {
+  int32_t output = -1;
+  int32_t input = -1;
+  bool inPlace = false;
+};
+
 struct Program {
   std::vector<ValueInfo> values;
   std::vector<Instr> instrs;
@@ -84,6 +98,7 @@ struct Program {
   int64_t arenaBytes = 0;        // size of the one arena the plan places buffers in
   std::vector<int32_t> inputs;   // value ids, signature order
   std::vector<int32_t> outputs;  // value ids, signature order (may repeat)
+  std::vector<OutputAlias> aliases;  // by output position, each input at most once
 };
 
 // A Program that breaks the rules above: the compiler's fault, never the
@@ -103,7 +118,13 @@ struct InvalidProgram : std::logic_error {
 //  - the memory plan: an Intermediate's offset is -1 or 256-aligned with its
 //    buffer inside the arena (no other value has an offset), and two arena
 //    buffers that are live at the same time do not overlap, except that a
-//    kernel's output may take over the buffer of an input that dies there.
+//    kernel's output may take over the buffer of an input that dies there;
+//  - aliases: positions in range, an output and its input of one type, each
+//    output and input in at most one alias; an in-place one's output is an
+//    Intermediate outside the arena (or the input itself) that appears once
+//    among the outputs, the input is not an output itself, no kernel after
+//    the writer reads the input, and the writer derives nothing from the
+//    input but elementwise ops and reshapes of the output's element count.
 void verifyProgram(const Program& p);
 
 }  // namespace dlc::rt

@@ -112,6 +112,15 @@ class Lowering {
     for (size_t i = 0; i < p_.outputs.size(); ++i)
       if (auto name = f.getResultAttrOfType<StringAttr>(i, "dlc.name"))
         if (p_.values[p_.outputs[i]].name.empty()) p_.values[p_.outputs[i]].name = name.str();
+    // Signature aliases (passes/MemoryPlan.h): in place only as planned; an
+    // unplanned request is a copy, which is always safe.
+    for (unsigned i = 0; i < f.getNumResults(); ++i) {
+      auto arg = f.getResultAttrOfType<IntegerAttr>(i, "dlc.alias_arg");
+      if (!arg) continue;
+      auto mode = f.getResultAttrOfType<StringAttr>(i, "dlc.alias_mode");
+      p_.aliases.push_back({static_cast<int32_t>(i), static_cast<int32_t>(arg.getInt()),
+                            mode && mode.getValue() == "in_place"});
+    }
     return true;
   }
 

@@ -232,12 +232,20 @@ void CudaExecutor::Impl::place() {
   for (int32_t id : program.inputs) used[id] = true;
   for (int32_t id : program.outputs) used[id] = true;
 
+  // An output aliased in place to an input (Program::aliases) is computed
+  // in that input's buffer: the planner proved nothing reads the input after
+  // its writer, which reads it only at the index it writes.
+  std::vector<int32_t> sharesInput(n, -1);
+  for (const OutputAlias& a : program.aliases) {
+    int32_t out = program.outputs[a.output], in = program.inputs[a.input];
+    if (a.inPlace && out != in) sharesInput[out] = in;
+  }
   int64_t fixedBytes = roundUp(static_cast<int64_t>(plan.steps.size()) * 4);
   std::vector<int64_t> fixedOffset(n, -1);
   for (size_t id = 0; id < n; ++id) {
     const ValueInfo& v = program.values[id];
     bool inArena = v.kind == ValueKind::Intermediate && v.offset >= 0;
-    if (!used[id] || inArena) continue;
+    if (!used[id] || inArena || sharesInput[id] >= 0) continue;
     fixedOffset[id] = fixedBytes;
     fixedBytes += roundUp(v.type.byteSize());
   }
@@ -292,6 +300,8 @@ void CudaExecutor::Impl::place() {
     if (v.kind == ValueKind::Intermediate && v.offset >= 0) valuePtr[id] = arena.ptr() + v.offset;
     else if (fixedOffset[id] >= 0) valuePtr[id] = fixed.ptr() + fixedOffset[id];
   }
+  for (size_t id = 0; id < n; ++id)
+    if (sharesInput[id] >= 0) valuePtr[id] = valuePtr[sharesInput[id]];
   for (size_t id = 0; id < n; ++id) {
     const ValueInfo& v = program.values[id];
     if (v.kind != ValueKind::Constant || !used[id] || v.type.byteSize() == 0) continue;

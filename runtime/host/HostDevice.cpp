@@ -15,6 +15,12 @@
 namespace dlc::rt {
 namespace {
 
+bool overlaps(const void* a, int64_t aBytes, const void* b, int64_t bBytes) {
+  auto pa = reinterpret_cast<uintptr_t>(a), pb = reinterpret_cast<uintptr_t>(b);
+  return aBytes > 0 && bBytes > 0 && pa < pb + static_cast<uintptr_t>(bBytes) &&
+         pb < pa + static_cast<uintptr_t>(aBytes);
+}
+
 // Storage of every value during one run, laid out as the memory plan says
 // (the same arena offsets a GPU would use):
 //   Input, Constant: the caller's tensors and the program's data, borrowed;
@@ -24,8 +30,9 @@ namespace {
 //     reaches memory).
 // The host runs a kernel's instructions one after another, while a GPU
 // thread reads all of a kernel's inputs before it writes; so an output whose
-// arena bytes overlap one of the kernel's inputs (in-place reuse) is staged
-// in a buffer of its own and copied into place when the kernel ends.
+// bytes overlap one of the kernel's inputs (in-place reuse in the arena, or
+// an output written over its aliased input) is staged in a buffer of its own
+// and copied into place when the kernel ends.
 class Frame {
  public:
   // `direct`: by value id, a caller's buffer that the value is computed in
@@ -59,7 +66,7 @@ class Frame {
       refs_[id] = ref;
       return ref;
     }
-    if (direct_[id].data) {
+    if (direct_[id].data && !staged_[id]) {
       refs_[id] = direct_[id];
       return direct_[id];
     }
@@ -70,6 +77,12 @@ class Frame {
 
   void beginKernel(const Kernel& k) {
     for (int32_t o : k.outputs) {
+      if (direct_[o].data) {
+        for (int32_t i : k.inputs)
+          if (overlaps(refs_[i].data, refs_[i].type.byteSize(), direct_[o].data, direct_[o].type.byteSize()))
+            staged_[o] = true;
+        continue;
+      }
       if (!inArena(p_.values[o])) continue;
       for (int32_t i : k.inputs)
         if (inArena(p_.values[i]) && overlap(p_.values[o], p_.values[i])) staged_[o] = true;
@@ -80,8 +93,9 @@ class Frame {
     for (int32_t o : k.outputs) {
       if (!staged_[o]) continue;
       const ValueInfo& v = p_.values[o];
-      std::memcpy(arena_.get() + v.offset, owned_[o].data(), static_cast<size_t>(v.type.byteSize()));
-      refs_[o] = {arena_.get() + v.offset, v.type};
+      void* at = direct_[o].data ? direct_[o].data : arena_.get() + v.offset;
+      std::memcpy(at, owned_[o].data(), static_cast<size_t>(v.type.byteSize()));
+      refs_[o] = {at, v.type};
       owned_[o] = HostTensor();
       staged_[o] = false;
     }
@@ -219,12 +233,6 @@ void withMemory(const Program& program, Body body) {
   }
 }
 
-bool overlaps(const void* a, int64_t aBytes, const void* b, int64_t bBytes) {
-  auto pa = reinterpret_cast<uintptr_t>(a), pb = reinterpret_cast<uintptr_t>(b);
-  return aBytes > 0 && bBytes > 0 && pa < pb + static_cast<uintptr_t>(bBytes) &&
-         pb < pa + static_cast<uintptr_t>(aBytes);
-}
-
 }  // namespace
 
 std::vector<HostTensor> runOnHost(const Program& program, const std::vector<HostTensor>& inputs,
@@ -257,7 +265,13 @@ void runOnHost(const Program& program, const std::vector<ConstTensorRef>& inputs
   }
   // An output with a buffer of its own is computed in the caller's buffer,
   // unless the value is listed twice or the buffer overlaps an input (which
-  // would be overwritten while still being read).
+  // would be overwritten while still being read): except that an output
+  // aliased in place to an input (Program::aliases) is computed straight
+  // into that input's buffer when the caller passes the same buffer for
+  // both, as the planner proved no later kernel reads the input.
+  std::vector<int32_t> inPlaceInput(outputs.size(), -1);
+  for (const OutputAlias& a : program.aliases)
+    if (a.inPlace) inPlaceInput[a.output] = a.input;
   std::vector<TensorRef> direct(program.values.size());
   std::vector<int> uses(program.values.size());
   for (int32_t id : program.outputs) ++uses[id];
@@ -266,8 +280,11 @@ void runOnHost(const Program& program, const std::vector<ConstTensorRef>& inputs
     const ValueInfo& v = program.values[id];
     if (v.kind != ValueKind::Intermediate || v.offset >= 0 || uses[id] != 1) continue;
     bool clash = false;
-    for (const ConstTensorRef& in : inputs)
-      clash |= overlaps(in.data, in.type.byteSize(), outputs[i].data, outputs[i].type.byteSize());
+    for (size_t j = 0; j < inputs.size(); ++j) {
+      const ConstTensorRef& in = inputs[j];
+      bool same = static_cast<int32_t>(j) == inPlaceInput[i] && in.data == outputs[i].data;
+      clash |= !same && overlaps(in.data, in.type.byteSize(), outputs[i].data, outputs[i].type.byteSize());
+    }
     if (!clash) direct[id] = outputs[i];
   }
   withMemory(program, [&] {

@@ -48,7 +48,10 @@ std::vector<HostTensor> runOnHost(const Program& program, const std::vector<Host
 // must be the signature's (RunError otherwise). An output that the memory
 // plan gives a buffer of its own is computed in place there; one in the
 // arena is copied out at the end. Output buffers may overlap inputs (they
-// are then written only after the run).
+// are then written only after the run), except that an output aliased in
+// place to an input (Program::aliases) whose buffer the caller passes as
+// that output's is computed there during the run: a training step updates
+// its parameters and optimizer state where they lie.
 void runOnHost(const Program& program, const std::vector<ConstTensorRef>& inputs,
                const std::vector<TensorRef>& outputs);
 

@@ -90,8 +90,14 @@ inline Executable everyFieldExecutable() {
   p.instrs.back().axis = 1;
   b.endKernel();
 
+  // Kernel 6: x's new value, written over x in place (an output alias).
+  b.beginKernel(KernelKind::Loop);
+  int32_t xNew = b.output(OpCode::Unary, {x}, {f32, {2, 3, 4}}, -1, static_cast<uint8_t>(UnaryKind::Neg));
+  b.endKernel();
+
   p.arenaBytes = 512;
-  p.outputs = {conv, sum, order, cat, io, d, sum};
+  p.outputs = {conv, sum, order, cat, io, d, sum, xNew};
+  p.aliases = {{7, 0, true}};
   p.values[conv].name = "y";
 
   Executable exe;
@@ -114,7 +120,7 @@ inline Executable everyFieldExecutable() {
     k.args = {x, padded, static_cast<int32_t>(i)};
     plan.kernels.push_back(k);
   }
-  for (int32_t i = 0; i < 6; ++i) {
+  for (int32_t i = 0; i < 7; ++i) {
     CudaStep st;
     st.programKernel = i;
     st.kind = i == 1 ? StepKind::Gemm : i == 2 ? StepKind::Conv : StepKind::Kernel;

@@ -85,6 +85,12 @@ void expectSamePrograms(const Program& a, const Program& b) {
   EXPECT_EQ(a.arenaBytes, b.arenaBytes);
   EXPECT_EQ(a.inputs, b.inputs);
   EXPECT_EQ(a.outputs, b.outputs);
+  ASSERT_EQ(a.aliases.size(), b.aliases.size());
+  for (size_t i = 0; i < a.aliases.size(); ++i) {
+    EXPECT_EQ(a.aliases[i].output, b.aliases[i].output) << i;
+    EXPECT_EQ(a.aliases[i].input, b.aliases[i].input) << i;
+    EXPECT_EQ(a.aliases[i].inPlace, b.aliases[i].inPlace) << i;
+  }
 }
 
 void expectSameViews(const MatrixView& a, const MatrixView& b) {
@@ -384,6 +390,36 @@ TEST_F(ExecutableTest, SectionTableProblems) {
   expectError(b, "overlap");
 }
 
+// Format 2 added the output aliases at the end of the signature section:
+// one alias (output, input, in-place flag) in the fixture.
+TEST_F(ExecutableTest, OutputAliasesAreChecked) {
+  size_t alias = sectionStart(bytes, 6) + (8 + 2 * 4) + (8 + 8 * 4) + 8;
+  std::string b = bytes;
+  b[alias + 8] = 2;
+  fixChecksum(b);
+  expectError(b, "section 'signature', alias 0: in-place flag 2 is neither 0 nor 1");
+  b = bytes;
+  putLe(b, alias, 8, 4);
+  fixChecksum(b);
+  expectError(b, "alias 0 (output 8 into input 0): the program has 8 outputs and 2 inputs");
+  b = bytes;
+  putLe(b, alias + 4, 1, 4);  // x's new value into idx (i64)
+  fixChecksum(b);
+  expectError(b, "alias 0 (output 7 into input 1): the output is value");
+}
+
+// A version 1 file (before output aliases) still loads, with none.
+TEST_F(ExecutableTest, Version1FilesStillLoad) {
+  std::string seed = std::string(DLC_SOURCE_DIR) + "/test/fuzz/corpus/executable/mlp.dlcx";
+  std::ifstream in(seed, std::ios::binary);
+  ASSERT_TRUE(in) << seed;
+  std::string v1((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_EQ(getLe(v1, 4, 4), 1u) << seed << " is no longer a version 1 file";
+  Executable exe = parseExecutable(v1, seed);
+  EXPECT_FALSE(exe.program.outputs.empty());
+  EXPECT_TRUE(exe.program.aliases.empty());
+}
+
 TEST_F(ExecutableTest, ValuesOutOfRange) {
   // The first output id, in the signature section: inputs list (count + 2
   // ids), outputs count, then the ids.
@@ -442,7 +478,7 @@ TEST_F(ExecutableTest, OpsMustMatchTheirShapeRules) {
 TEST_F(ExecutableTest, CudaPlanMustMatchTheProgram) {
   Executable bad = everyFieldExecutable();
   bad.cuda->steps.pop_back();
-  expectError(serializeExecutable(bad), "the CUDA plan has 5 steps for 6 kernels");
+  expectError(serializeExecutable(bad), "the CUDA plan has 6 steps for 7 kernels");
   bad = everyFieldExecutable();
   bad.cuda->steps[0].kernel = 4;
   expectError(serializeExecutable(bad), "CUDA step 0 refers to CUDA kernel 4, but the plan has 4");

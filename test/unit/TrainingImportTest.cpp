@@ -252,7 +252,7 @@ TEST(TrainingImport, TrainingStepMarksEveryCarriedResult) {
   std::vector<int64_t> want = {-1, 1, 2, 6, 7, 8, 9, 3, 4, 10};
   ASSERT_EQ(main.getNumResults(), want.size());
   for (unsigned r = 0; r < want.size(); ++r) {
-    auto a = main.getResultAttrOfType<mlir::IntegerAttr>(r, "dlc.updates");
+    auto a = main.getResultAttrOfType<mlir::IntegerAttr>(r, "dlc.alias_arg");
     EXPECT_EQ(a ? a.getInt() : -1, want[r]) << "result " << r;
   }
 }

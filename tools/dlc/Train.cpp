@@ -8,6 +8,7 @@
 // running statistics and optimizer state are carried from step to step. At
 // the end the same ONNX graph is saved with the trained initializers.
 #include "tools/dlc/Train.h"
+#include "tools/dlc/TrainStats.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -83,6 +84,14 @@ options:
   --freeze NAME,...          initializers that are not trained
   --output NAME              the model output the loss reads (default: the first)
   --save OUT.onnx            where the trained model goes
+  --checkpoint               gradient checkpointing: keep only sqrt(n) segment boundaries of
+                             the forward pass and recompute the rest in the backward pass
+                             (less memory, about one more forward pass of compute)
+  --stats                    print the compiled step: kernels by kind, the kernel updating
+                             each parameter, in-place updates, arena peak (with --checkpoint
+                             also without), parameter, optimizer-state and activation bytes;
+                             without --steps/--epochs it only compiles (no --save needed)
+  --json                     with --stats: one JSON object instead of text
   -h, --help                 show this text
 )";
 
@@ -103,6 +112,7 @@ struct Settings {
   uint64_t seed = 0;
   bool haveFreeze = false;
   std::set<std::string> freeze;
+  bool stats = false, json = false, checkpoint = false;
 };
 
 double parseNumber(const std::string& flag, const std::string& v) {
@@ -171,6 +181,9 @@ Settings parseArgs(int argc, char** argv, bool& help) {
     else if (value("--seed")) s.seed = static_cast<uint64_t>(std::strtoull(v.c_str(), nullptr, 10));
     else if (value("--freeze")) s.freeze = splitList(v), s.haveFreeze = true;
     else if (a == "--shuffle") s.shuffle = true;
+    else if (a == "--stats") s.stats = true;
+    else if (a == "--json") s.json = true;
+    else if (a == "--checkpoint") s.checkpoint = true;
     else if (a.rfind("-", 0) == 0) throw UsageError("unknown option '" + a + "' (see dlc train --help)");
     else if (!s.model.empty()) throw UsageError("more than one model given: '" + s.model + "' and '" + a + "'");
     else s.model = a;
@@ -204,7 +217,9 @@ void applyModelDefaults(const onnx::ModelProto& model, Settings& s) {
 void checkSettings(const Settings& s) {
   if (s.model.empty()) throw UsageError("no model given (see dlc train --help)");
   if (s.data.empty()) throw UsageError("--data DIR is required");
-  if (s.save.empty()) throw UsageError("--save OUT.onnx is required");
+  if (s.json && !s.stats) throw UsageError("--json goes with --stats");
+  bool statsOnly = s.stats && !s.steps && !s.epochs;  // compile and report, no training
+  if (s.save.empty() && !statsOnly) throw UsageError("--save OUT.onnx is required");
   static const std::vector<std::string> losses = {"softmax_cross_entropy", "mse", "bce"};
   if (s.loss.empty()) throw UsageError("--loss is required (softmax_cross_entropy, mse or bce)");
   if (std::find(losses.begin(), losses.end(), s.loss) == losses.end())
@@ -222,7 +237,7 @@ void checkSettings(const Settings& s) {
     if (s.numbers.count(k) && s.numbers.at(k) >= 1) throw UsageError(std::string("--") + k + " must be below 1");
   if (!s.batch) throw UsageError("--batch-size is required");
   if (s.steps && s.epochs) throw UsageError("give --steps or --epochs, not both");
-  if (!s.steps && !s.epochs) throw UsageError("--steps N or --epochs N is required");
+  if (!s.steps && !s.epochs && !statsOnly) throw UsageError("--steps N or --epochs N is required");
 }
 
 struct Failed {
@@ -460,10 +475,7 @@ int run(const Settings& cli) {
 
   // --- compile the training step
   mlir::MLIRContext ctx;
-  driver::Failure failure;
   driver::InMemoryModel mem{driver::ModelFormat::Onnx, trainable.SerializeAsString(), s.model, baseDir};
-  auto module = driver::loadModel(ctx, mem, opts, failure);
-  if (failure) throw Failed{failure.exitCode, failure.message};
   TrainingSpec spec;
   spec.loss = s.loss;
   spec.optimizer = s.optimizer;
@@ -484,45 +496,75 @@ int run(const Settings& cli) {
   // @main's arguments: data, parameters, state, then the random key when a
   // Dropout needs one. Each state pair updates one of the state arguments.
   unsigned stateArg0 = static_cast<unsigned>(inputNames.size() + paramNames.size());
-  spec.modelState = modelStatePairs(*module);
-  for (const auto& pair : spec.modelState)
-    if (pair.input < stateArg0 || pair.input >= stateArg0 + stateNames.size())
-      throw Failed{2, s.model + ": the training import updates argument " + std::to_string(pair.input) +
-                          ", which is not a running statistic"};
   bool hasKey = false;
-  {
-    auto main = module->lookupSymbol<mlir::func::FuncOp>("main");
-    unsigned keyArg = stateArg0 + static_cast<unsigned>(stateNames.size());
-    if (main && keyArg < main.getNumArguments()) {
-      auto name = main.getArgAttrOfType<mlir::StringAttr>(keyArg, "dlc.name");
-      hasKey = name && name.getValue() == kRngKeyName;
-      if (!hasKey) throw Failed{2, s.model + ": @main has an argument past the model's inputs that is not the random key"};
+  auto compileStep = [&](bool checkpoint) {
+    driver::CompileOptions o = opts;
+    o.checkpoint = checkpoint;
+    driver::Failure failure;
+    auto module = driver::loadModel(ctx, mem, o, failure);
+    if (failure) throw Failed{failure.exitCode, failure.message};
+    spec.modelState = modelStatePairs(*module);
+    for (const auto& pair : spec.modelState)
+      if (pair.input < stateArg0 || pair.input >= stateArg0 + stateNames.size())
+        throw Failed{2, s.model + ": the training import updates argument " + std::to_string(pair.input) +
+                            ", which is not a running statistic"};
+    {
+      auto main = module->lookupSymbol<mlir::func::FuncOp>("main");
+      unsigned keyArg = stateArg0 + static_cast<unsigned>(stateNames.size());
+      if (main && keyArg < main.getNumArguments()) {
+        auto name = main.getArgAttrOfType<mlir::StringAttr>(keyArg, "dlc.name");
+        hasKey = name && name.getValue() == kRngKeyName;
+        if (!hasKey)
+          throw Failed{2, s.model + ": @main has an argument past the model's inputs that is not the random key"};
+      }
     }
-  }
-  std::string diag;
-  {
-    mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic& d) {
-      std::string text;
-      llvm::raw_string_ostream os(text);
-      os << d.getLocation() << ": " << d;
-      diag += (diag.empty() ? "" : "\n") + os.str();
-      return mlir::success();
-    });
-    std::string error;
-    if (mlir::failed(buildTrainingStep(*module, spec, error)))
-      throw Failed{1, s.model + ": cannot train: " + error + (diag.empty() ? "" : "\n" + diag)};
-  }
-  if ((failure = driver::runPipeline(*module, opts))) throw Failed{failure.exitCode, failure.message};
+    std::string diag;
+    {
+      mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic& d) {
+        std::string text;
+        llvm::raw_string_ostream os(text);
+        os << d.getLocation() << ": " << d;
+        diag += (diag.empty() ? "" : "\n") + os.str();
+        return mlir::success();
+      });
+      std::string error;
+      if (mlir::failed(buildTrainingStep(*module, spec, error)))
+        throw Failed{1, s.model + ": cannot train: " + error + (diag.empty() ? "" : "\n" + diag)};
+    }
+    if ((failure = driver::runPipeline(*module, o))) throw Failed{failure.exitCode, failure.message};
+    return module;
+  };
+  auto module = compileStep(s.checkpoint);
   rt::Program program;
   std::string error;
   if (!lowerToHost(*module, program, error)) throw Failed{2, s.model + ": " + error};
+  int perParam = optimizerStatePerParam(spec);
+  if (s.stats) {
+    StepLayout layout;
+    const auto count = static_cast<unsigned>(paramNames.size());
+    for (unsigned i = 0; i < count; ++i) {
+      StepLayout::Param p{paramNames[i], {1 + i}};
+      for (int k = 0; k < perParam; ++k) p.results.push_back(1 + count + static_cast<unsigned>(k) * count + i);
+      layout.params.push_back(p);
+    }
+    TrainStats ts = collectTrainStats(*module, layout);
+    ts.checkpoint = s.checkpoint;
+    if (s.checkpoint) {  // the same step compiled without, for comparison
+      auto plain = compileStep(false);
+      ts.peakWithoutCheckpoint = collectTrainStats(*plain, layout).compile.peakBytes;
+    }
+    if (s.json) printTrainStatsJson(s.model, ts, std::cout);
+    else printTrainStatsText(ts, std::cout);
+    std::cout.flush();
+    if (!s.steps && !s.epochs) return 0;  // --stats alone: compile and report
+  }
 
   // --- run
-  int perParam = optimizerStatePerParam(spec);
   std::vector<rt::HostTensor> state;
   for (int k = 0; k < perParam; ++k)
     for (const auto& p : params) state.emplace_back(p.type());
   rt::HostTensor step(rt::TensorType{rt::DType::F32, {}});
+  rt::HostTensor lossOut(rt::TensorType{rt::DType::F32, {}});
   int64_t perEpoch = samples / s.batch;
   int64_t total = s.steps ? s.steps : s.epochs * perEpoch;
   std::vector<int64_t> order(static_cast<size_t>(samples));
@@ -538,29 +580,31 @@ int run(const Settings& cli) {
       epochStart = std::chrono::steady_clock::now();
     }
     std::vector<int64_t> rows(order.begin() + inEpoch * s.batch, order.begin() + (inEpoch + 1) * s.batch);
-    std::vector<rt::HostTensor> inputs;
-    for (const auto& d : data) inputs.push_back(takeRows(d, rows));
-    for (const auto& p : params) inputs.emplace_back(p.type(), p.data());
-    for (const auto& m : modelState) inputs.emplace_back(m.type(), m.data());
-    if (hasKey) {
-      std::array<uint32_t, 2> key = trainingRngKey(s.seed, static_cast<uint64_t>(i));
-      inputs.emplace_back(rt::TensorType{rt::DType::U32, {2}}, key.data());
-    }
-    inputs.push_back(takeRows(labels, rows));
-    for (const auto& st : state) inputs.emplace_back(st.type(), st.data());
-    inputs.emplace_back(step.type(), step.data());
-    std::vector<rt::HostTensor> out;
+    // Parameters, state and step are handed in and out as the same buffers:
+    // the step writes their new values over the old ones (in place where
+    // the plan says so, otherwise copied over at the end of the run).
+    std::vector<rt::HostTensor> batch;
+    for (const auto& d : data) batch.push_back(takeRows(d, rows));
+    rt::HostTensor batchLabels = takeRows(labels, rows);
+    std::array<uint32_t, 2> key = trainingRngKey(s.seed, static_cast<uint64_t>(i));
+    rt::HostTensor keyTensor(rt::TensorType{rt::DType::U32, {2}}, key.data());
+    std::vector<rt::ConstTensorRef> inputs;
+    std::vector<rt::TensorRef> outputs{lossOut.ref()};
+    for (const auto& b : batch) inputs.push_back(b.cref());
+    for (auto& p : params) inputs.push_back(p.cref()), outputs.push_back(p.ref());
+    for (const auto& m : modelState) inputs.push_back(m.cref());
+    if (hasKey) inputs.push_back(keyTensor.cref());
+    inputs.push_back(batchLabels.cref());
+    for (auto& st : state) inputs.push_back(st.cref()), outputs.push_back(st.ref());
+    for (const auto& pair : spec.modelState) outputs.push_back(modelState[pair.input - stateArg0].ref());
+    inputs.push_back(step.cref());
+    outputs.push_back(step.ref());
     try {
-      out = rt::runOnHost(program, inputs);
+      rt::runOnHost(program, inputs, outputs);
     } catch (const rt::RunError& e) {
       throw Failed{1, s.model + ": step " + std::to_string(i + 1) + ": " + e.what()};
     }
-    float loss = out[0].as<float>()[0];
-    size_t at = 1;
-    for (auto& p : params) p = std::move(out[at++]);
-    for (auto& st : state) st = std::move(out[at++]);
-    for (const auto& pair : spec.modelState) modelState[pair.input - stateArg0] = std::move(out[at++]);
-    step = std::move(out[at]);
+    float loss = lossOut.as<float>()[0];
     if (!std::isfinite(loss))
       throw Failed{1, s.model + ": step " + std::to_string(i + 1) + ": the loss is " + std::to_string(loss) +
                           " (try a smaller --lr)"};

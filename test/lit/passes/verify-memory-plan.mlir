@@ -224,3 +224,45 @@ func.func @wrong_lower_bound(%x: tensor<256xf32>) -> tensor<256xf32>
   %2 = dlc.add %0, %1 {dlc.offsets = array<i64: -1>} : tensor<256xf32>
   return %2 : tensor<256xf32>
 }
+
+// -----
+
+// A signature alias planned in place although a later kernel still reads
+// the argument.
+// expected-error @+1 {{result 0 is written in place of argument 0, but argument 0 is still read at step 1, after the kernel that writes the result (step 0)}}
+func.func @alias_read_later(%p: tensor<256xf32>) -> (tensor<256xf32> {dlc.alias_arg = 0 : i64, dlc.alias_mode = "in_place"}, tensor<256xf32>)
+    attributes {dlc.arena_bytes = 0 : i64, dlc.naive_bytes = 0 : i64, dlc.lower_bound_bytes = 0 : i64} {
+  %0 = dlc.neg %p {dlc.offsets = array<i64: -1>} : tensor<256xf32>
+  %1 = dlc.exp %p {dlc.offsets = array<i64: -1>} : tensor<256xf32>
+  return %0, %1 : tensor<256xf32>, tensor<256xf32>
+}
+
+// -----
+
+// An alias request the planner has not decided.
+// expected-error @+1 {{result 0 has 'dlc.alias_arg' but no 'dlc.alias_mode': run dlc-plan-memory first}}
+func.func @alias_unplanned(%p: tensor<256xf32>) -> (tensor<256xf32> {dlc.alias_arg = 0 : i64})
+    attributes {dlc.arena_bytes = 0 : i64, dlc.naive_bytes = 0 : i64, dlc.lower_bound_bytes = 0 : i64} {
+  %0 = dlc.neg %p {dlc.offsets = array<i64: -1>} : tensor<256xf32>
+  return %0 : tensor<256xf32>
+}
+
+// -----
+
+// Malformed requests: another type, and two results into one argument.
+// expected-error-re @+1 {{result 0 ('dlc.alias_arg = 1'): the result is tensor<256xf32> but the argument is tensor<16xf32>}}
+func.func @alias_type(%p: tensor<256xf32>, %q: tensor<16xf32>) -> (tensor<256xf32> {dlc.alias_arg = 1 : i64, dlc.alias_mode = "copy"})
+    attributes {dlc.arena_bytes = 0 : i64, dlc.naive_bytes = 0 : i64, dlc.lower_bound_bytes = 0 : i64} {
+  %0 = dlc.neg %p {dlc.offsets = array<i64: -1>} : tensor<256xf32>
+  return %0 : tensor<256xf32>
+}
+
+// -----
+
+// expected-error @+1 {{result 1 ('dlc.alias_arg = 0'): result 0 is written into that argument too}}
+func.func @alias_twice(%p: tensor<256xf32>) -> (tensor<256xf32> {dlc.alias_arg = 0 : i64, dlc.alias_mode = "copy"}, tensor<256xf32> {dlc.alias_arg = 0 : i64, dlc.alias_mode = "copy"})
+    attributes {dlc.arena_bytes = 0 : i64, dlc.naive_bytes = 0 : i64, dlc.lower_bound_bytes = 0 : i64} {
+  %0 = dlc.neg %p {dlc.offsets = array<i64: -1>} : tensor<256xf32>
+  %1 = dlc.exp %p {dlc.offsets = array<i64: -1>} : tensor<256xf32>
+  return %0, %1 : tensor<256xf32>, tensor<256xf32>
+}
