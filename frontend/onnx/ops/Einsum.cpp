@@ -340,7 +340,8 @@ std::vector<Value> det(OnnxNode& n) {
     if (m == 1) break;
     // Rows 1.. of the swapped block: row p (when p > 0) takes the old row 0.
     Dims restShape = b.shape({m - 1, m});
-    Value rowIdx = e.add(e.iota(restShape, rows, i64), e.splat(1.0, i64, restShape));
+    Value one = e.splat(1.0, i64, restShape);
+    Value rowIdx = e.add(e.iota(restShape, rows, i64), one);
     Value isP = e.compare(CompareDirection::EQ, rowIdx, e.unreduce(p, lastTwo, restShape));
     Value row0 = e.broadcastTo(b.slice(s, 0, 1, 0, m), restShape);
     Value rest = e.select(isP, row0, b.slice(s, 1, m, 0, m));
