@@ -14,6 +14,8 @@ more arguments that each contain a call that may have side effects:
 - any non-static, non-const method of a dlc class, except the pure
   accessors listed below (shape, elementType, attr* ...) and an op's
   generated getters (getLhs ...);
+- any method, const or not, of a helper that holds an Emitter, a GraphBuild
+  or a builder (by reference, pointer or value);
 - any free function taking a non-const reference or pointer to a dlc class
   or an MLIR builder (a converter's helper given the Emitter);
 - any lambda call.
@@ -54,6 +56,7 @@ def names(xs):
 def query():
     dlc_or_builder = 'cxxRecordDecl(anyOf(matchesName("^::dlc::"), hasAnyName(%s)))' % names(BUILDERS)
     mutable_ref = "qualType(unless(isConstQualified()), hasDeclaration(%s))" % dlc_or_builder
+    holder = "cxxRecordDecl(hasAnyName(%s))" % names(["::dlc::Emitter", "::dlc::GraphBuild"] + BUILDERS)
     effect = (
         "callExpr(callee(functionDecl(anyOf("
         'cxxMethodDecl(ofClass(cxxRecordDecl(hasAnyName(%s))), '
@@ -61,10 +64,14 @@ def query():
         'cxxMethodDecl(ofClass(cxxRecordDecl(matchesName("^::dlc::"))), unless(isStaticStorageClass()), '
         'unless(isConst()), unless(matchesName("::get[A-Z][^:]*$")), unless(hasAnyName(%s))),'
         'cxxMethodDecl(hasName("callGraphAttr")),'
+        # a const method of a helper that holds an emitter or builder
+        "cxxMethodDecl(ofClass(cxxRecordDecl(has(fieldDecl(hasType(qualType(anyOf("
+        "references(%s), pointsTo(%s), hasDeclaration(%s)))))))), unless(isStaticStorageClass()), "
+        "unless(hasAnyName(%s))),"
         'allOf(unless(cxxMethodDecl()), unless(matchesName("^::std::")), '
         "anyOf(hasAnyParameter(hasType(references(%s))), hasAnyParameter(hasType(pointsTo(%s))))),"
         "cxxMethodDecl(ofClass(cxxRecordDecl(isLambda())))"
-        "))))" % (names(BUILDERS), names(PURE), mutable_ref, mutable_ref))
+        "))))" % (names(BUILDERS), names(PURE), holder, holder, holder, names(PURE), mutable_ref, mutable_ref))
     pairs = ",".join("allOf(hasArgument(%d, withEffect), hasArgument(%d, withEffect))" % (i, j)
                      for i in range(MAX_ARGS) for j in range(i + 1, MAX_ARGS))
     match = ("expr(isExpansionInMainFile(), anyOf(callExpr(unless(cxxOperatorCallExpr()), anyOf(%s)), "

@@ -348,7 +348,8 @@ std::vector<Value> det(OnnxNode& n) {
     // Eliminate column 0: rest[i, 1:] -= rest[i, 0] / pivot * pivotRow[1:].
     Value isZero = e.compare(CompareDirection::EQ, pivot, e.splat(0.0, ct, b.batch));
     Value safe = e.select(isZero, e.splat(1.0, ct, b.batch), pivot);
-    Value factor = e.div(b.slice(rest, 0, m - 1, 0, 1), e.unreduce(safe, lastTwo, b.shape({m - 1, 1})));
+    Value safeCol = e.unreduce(safe, lastTwo, b.shape({m - 1, 1}));
+    Value factor = e.div(b.slice(rest, 0, m - 1, 0, 1), safeCol);
     Value update = e.mul(factor, b.slice(pivotRow, 0, 1, 1, m));
     s = e.sub(b.slice(rest, 0, m - 1, 1, m), update);
   }
