@@ -75,7 +75,7 @@ Failure compileForCuda(const std::string& model, const rt::Program& program, con
   try {
     out.plan = codegen::planCuda(program, target);
   } catch (const codegen::CodegenError& e) {
-    return {2, model + ": CUDA code generation failed: " + e.what()};
+    return {2, model + ": internal error: CUDA code generation: " + e.what()};
   }
   out.plan.arch = options.arch;
   codegen::NvrtcOptions nvrtc;
@@ -83,7 +83,7 @@ Failure compileForCuda(const std::string& model, const rt::Program& program, con
   try {
     out.nvrtc = codegen::compileModule(out.plan, nvrtc);
   } catch (const codegen::NvrtcError& e) {
-    return {2, model + ": internal error: " + e.what()};
+    return {2, model + ": internal error: NVRTC: " + e.what()};
   }
   return {};
 }

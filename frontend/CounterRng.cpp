@@ -18,8 +18,16 @@ Value fmix32(Emitter& e, Value h) {
   auto shiftXor = [&](Value x, int bits) {
     return e.binary<XorOp>(x, e.binary<ShiftRightOp>(x, e.splatLike(bits, x)));
   };
-  h = e.mul(shiftXor(h, 16), e.splat(0x85ebca6bu, u32, Emitter::shape(h)));
-  h = e.mul(shiftXor(h, 13), e.splat(0xc2b2ae35u, u32, Emitter::shape(h)));
+  {
+    Value factor = e.splat(0x85ebca6bu, u32, Emitter::shape(h));
+    Value mixed = shiftXor(h, 16);
+    h = e.mul(mixed, factor);
+  }
+  {
+    Value factor = e.splat(0xc2b2ae35u, u32, Emitter::shape(h));
+    Value mixed = shiftXor(h, 13);
+    h = e.mul(mixed, factor);
+  }
   return shiftXor(h, 16);
 }
 
@@ -34,7 +42,8 @@ Value counterRandomBits(Emitter& e, Value key, uint32_t stream, const Dims& shap
   mlir::Type u32 = Emitter::elementType(key);
   auto word = [&](int64_t i) { return e.reshape(e.slice(key, {i}, {i + 1}, {1}), {}); };
   uint32_t salt = stream * 0x9e3779b9u;  // wraps: a different start per stream
-  Value k0 = e.add(word(0), e.splat(salt, u32));
+  Value saltValue = e.splat(salt, u32);
+  Value k0 = e.add(word(0), saltValue);
   Value k1 = word(1);
   Value index = e.reshape(e.iota({count}, 0, u32), shape);
   Value h = fmix32(e, e.binary<XorOp>(index, e.broadcastInDim(k0, {}, shape)));

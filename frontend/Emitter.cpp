@@ -59,10 +59,9 @@ Value Emitter::compare(CompareDirection dir, Value a, Value b) {
 
 Value Emitter::select(Value pred, Value onTrue, Value onFalse) {
   Dims s = broadcastShapes(broadcastShapes(shape(pred), shape(onTrue)), shape(onFalse));
-  return b_
-      .create<SelectOp>(loc_, broadcastTo(pred, s), broadcastTo(onTrue, s),
-                        broadcastTo(onFalse, s))
-      .getResult();
+  Value f = broadcastTo(onFalse, s);
+  Value t = broadcastTo(onTrue, s);
+  return b_.create<SelectOp>(loc_, broadcastTo(pred, s), t, f).getResult();
 }
 
 Value Emitter::convert(Value x, Type element) {
@@ -249,7 +248,8 @@ Value Emitter::matmul(Value a, Value b) {
     Dims bd;
     for (size_t i = 0; i < batch.size(); ++i) bd.push_back(static_cast<int64_t>(i));
     int64_t nb = static_cast<int64_t>(batch.size());
-    y = dotGeneral(broadcastTo(a, ta), broadcastTo(b, tb), bd, bd, {nb + 1}, {nb});
+    Value bb = broadcastTo(b, tb);
+    y = dotGeneral(broadcastTo(a, ta), bb, bd, bd, {nb + 1}, {nb});
   }
   if (aVec || bVec) {
     Dims ys = shape(y);

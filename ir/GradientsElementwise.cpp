@@ -75,7 +75,8 @@ DLC_GRAD(RsqrtOp) {  // -x^(-3/2) / 2 = -rsqrt(x) / (2x)
 DLC_GRAD(TanhOp) {  // 1 - tanh^2
   GraphBuild gb(builder, getLoc());
   Value y = getResult();
-  out.push_back(gb.mul(resultGrads[0], gb.sub(gb.splatLike(1.0, y), gb.mul(y, y))));
+  Value prod = gb.mul(y, y);
+  out.push_back(gb.mul(resultGrads[0], gb.sub(gb.splatLike(1.0, y), prod)));
   return success();
 }
 
@@ -188,7 +189,8 @@ DLC_GRAD(RemOp) {
 DLC_GRAD(Atan2Op) {
   GraphBuild gb(builder, getLoc());
   Value y = getLhs(), x = getRhs(), g = resultGrads[0];
-  Value r2 = gb.add(gb.mul(x, x), gb.mul(y, y));
+  Value prod = gb.mul(y, y);
+  Value r2 = gb.add(gb.mul(x, x), prod);
   Value gr = gb.div(g, r2);
   out.push_back(gb.mul(gr, x));
   out.push_back(gb.neg(gb.mul(gr, y)));

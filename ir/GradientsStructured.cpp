@@ -141,7 +141,8 @@ DLC_GRAD(PadOp) {
     gx = gb.slice(full, start, limit, strides);
   }
   out.push_back(gx);
-  out.push_back(gb.sub(gb.reduceAll(ReduceKind::Sum, g), gb.reduceAll(ReduceKind::Sum, gx)));
+  Value sumGx = gb.reduceAll(ReduceKind::Sum, gx);
+  out.push_back(gb.sub(gb.reduceAll(ReduceKind::Sum, g), sumGx));
   return success();
 }
 

@@ -188,13 +188,16 @@ LogicalResult buildTrainingStep(ModuleOp module, const TrainingSpec& spec, std::
       continue;
     }
     if (adamw && spec.weightDecay != 0) p = gb.scale(p, 1.0 - spec.lr * spec.weightDecay);
-    Value m = gb.add(gb.scale(state[0][i], spec.beta1), gb.scale(g, 1.0 - spec.beta1));
-    Value v = gb.add(gb.scale(state[1][i], spec.beta2), gb.scale(gb.mul(g, g), 1.0 - spec.beta2));
+    Value gPart = gb.scale(g, 1.0 - spec.beta1);
+    Value m = gb.add(gb.scale(state[0][i], spec.beta1), gPart);
+    Value g2Part = gb.scale(gb.mul(g, g), 1.0 - spec.beta2);
+    Value v = gb.add(gb.scale(state[1][i], spec.beta2), g2Part);
     newState[0].push_back(m);
     newState[1].push_back(v);
     auto correction = [&](double beta) {  // 1 - beta^t
       Value b = gb.splat(beta, builder.getF32Type(), {});
-      return gb.sub(gb.splat(1.0, builder.getF32Type(), {}), gb.binary<PowOp>(b, t));
+      Value betaPowT = gb.binary<PowOp>(b, t);
+      return gb.sub(gb.splat(1.0, builder.getF32Type(), {}), betaPowT);
     };
     Value mhat = gb.div(m, perStep(correction(spec.beta1)));
     Value vhat = gb.div(v, perStep(correction(spec.beta2)));

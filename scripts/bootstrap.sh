@@ -16,7 +16,8 @@ section() { step="$*"; printf '\n=== %s ===\n' "$*"; }
 apt_packages=(cmake ninja-build ccache g++ libmlir-16-dev mlir-16-tools
   llvm-16-dev llvm-16-tools libonnx-dev libprotobuf-dev protobuf-compiler
   libgtest-dev python3-venv
-  clang libclang-rt-14-dev)  # the sanitizer build and libFuzzer (scripts/sanitize.sh, fuzz.sh)
+  clang libclang-rt-14-dev  # the sanitizer build and libFuzzer (scripts/sanitize.sh, fuzz.sh)
+  clang-tools)  # clang-query for scripts/check_eval_order.py
 python=/usr/bin/python3  # Debian's, never a pyenv/conda python on PATH
 venv=.venv
 requirements=scripts/requirements-test.txt

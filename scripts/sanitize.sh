@@ -49,21 +49,19 @@ section "Sanitizers: unit, lit, fuzz seeds, hostile inputs (ctest)"
 # Left out: the end-to-end tests (their subset runs below), the full ONNX
 # conformance run (12 minutes under ASan; every importer path it covers
 # also runs in the fuzz seed replay, which holds every lit ONNX model), the
-# check of libdlc's exported symbols (ASan adds its own), and the lit
-# FileCheck tests of the ONNX importer (test/lit/onnx): they pin the order
-# in which a converter emits ops, and where a converter nests emitter calls
-# as function arguments that order is the C++ compiler's (clang evaluates
-# arguments left to right, GCC right to left), so clang's IR is equivalent
-# but ordered differently. Their models run in fuzz_onnx_loader_seeds.
-# Also left out: the CUDA compile checks and the emulated model runs (their
-# tools link the whole compiler; NVRTC and the emulated modules are not
-# instrumented anyway; the codegen's unit tests run here through the
-# emulated device), likewise the fake-driver model runs (cuda_fake_example_models,
-# cuda_fake_conformance_sample; the runtime under them runs here in
-# cuda_fake_FakeCudaTest.*) and the dependency check of the runtime-only library
+# check of libdlc's exported symbols (ASan adds its own), the CUDA compile
+# checks and the emulated model runs (their tools link the whole compiler;
+# NVRTC and the emulated modules are not instrumented anyway; the codegen's
+# unit tests run here through the emulated device), likewise the fake-driver
+# model runs (cuda_fake_example_models, cuda_fake_conformance_sample; the
+# runtime under them runs here in cuda_fake_FakeCudaTest.*) and the
+# dependency check of the runtime-only library
 # (the sanitizers' runtime is a dependency of every binary here).
+# The lit tests of the ONNX importer (test/lit/onnx) run here too: they pin
+# the order in which converters create ops, which no longer depends on the
+# C++ compiler that built dlc (scripts/check_eval_order.py).
 start=$SECONDS
-LIT_FILTER_OUT='onnx/' ctest --test-dir "$dir" --output-on-failure --no-tests=error -j"$jobs" \
+ctest --test-dir "$dir" --output-on-failure --no-tests=error -j"$jobs" \
   -E '_NOT_BUILT|^e2e_|^onnx_conformance$|^libdlc_exports|cli_reference|install|^cuda_compile|^cuda_emulated|^cuda_fake_(example_models|conformance_sample)$|^dlc_rt_links' || failed=1
 echo "ctest: $((SECONDS - start))s"
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 2 (and CI): install and build (scripts/bootstrap.sh), then run
 # every test through ctest: unit (GoogleTest), lit, end-to-end models, the
-# hostile-input suite, the fuzzers' seed replays. Then (issue 8) the
+# hostile-input suite, the fuzzers' seed replays. Then (issue 8) the check
+# that no call has two IR-building arguments (scripts/check_eval_order.py), the
 # sanitizer build and its tests (scripts/sanitize.sh) and a short run of
 # each fuzzer (scripts/fuzz.sh, FUZZ_SECONDS each, default 60).
 # Extra arguments go to ctest, e.g. `scripts/test.sh -R e2e_models`; with
@@ -16,6 +17,11 @@ ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure --no-tests=error -j"$
 if (($#)) || [[ ${DLC_QUICK:-0} == 1 ]]; then
   exit 0
 fi
+
+printf '\n=== Evaluation order: no call with two IR-building arguments (scripts/check_eval_order.py) ===\n'
+start=$SECONDS
+scripts/check_eval_order.py --build-dir "${BUILD_DIR:-build}" -j"${JOBS:-2}"
+echo "evaluation order: $((SECONDS - start))s"
 
 printf '\n=== Sanitizers: ASan + UBSan build and tests (scripts/sanitize.sh) ===\n'
 start=$SECONDS

@@ -9,6 +9,7 @@
 
 #include "frontend/dsl/Init.h"
 #include "frontend/dsl/Parser.h"
+#include "frontend/onnx/ContainedFile.h"
 #include "frontend/onnx/TensorProtoIO.h"
 #include "runtime/TensorLimits.h"
 
@@ -418,21 +419,27 @@ bool Translator::loadInit(const Expr& init, Scope& sc, const std::string& fullNa
     error(loc, "load: this model has no folder to load files from");
     return false;
   }
-  std::error_code ec;
-  fs::path base = fs::weakly_canonical(fs::absolute(baseDir_, ec), ec);
-  fs::path file = fs::weakly_canonical(base / rel, ec);
-  // A symlink may still point outside the folder.
-  auto [b, f] = std::mismatch(base.begin(), base.end(), file.begin(), file.end());
-  if (ec || b != base.end()) {
-    error(loc, "load: '" + path.s + "' leaves the model's folder");
-    return false;
-  }
-  if (!fs::is_regular_file(file, ec)) {
-    error(loc, "load: no file '" + path.s + "' in " + base.string());
+  // Opened inside the folder (frontend/onnx/ContainedFile.h): a symlink
+  // may point elsewhere inside it, never out, even if swapped meanwhile.
+  fs::path file = fs::path(baseDir_) / rel;
+  std::string bytes;
+  try {
+    onnx_io::FileDescriptor fd = onnx_io::openContained(baseDir_, path.s);
+    bytes = onnx_io::readRange(fd.get(), 0, onnx_io::fileSize(fd.get()));
+  } catch (const onnx_io::ContainedFileError& e) {
+    using Kind = onnx_io::ContainedFileError::Kind;
+    if (e.kind == Kind::Leaves || e.kind == Kind::DotDot) {
+      error(loc, "load: '" + path.s + "' leaves the model's folder");
+    } else if (e.kind == Kind::Missing) {
+      std::error_code ec;
+      error(loc, "load: no file '" + path.s + "' in " + fs::weakly_canonical(fs::absolute(baseDir_, ec), ec).string());
+    } else {
+      error(loc, "load: '" + path.s + "' " + e.what());
+    }
     return false;
   }
   try {
-    value = onnx_io::loadTensorFile(file.string());
+    value = onnx_io::parseTensorFile(bytes, file.string(), file.parent_path().string());
   } catch (const std::exception& e) {
     error(loc, std::string("load: ") + e.what());
     return false;

@@ -4,9 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <limits>
 
+#include "frontend/onnx/ContainedFile.h"
 #include "runtime/TensorLimits.h"
 
 namespace fs = std::filesystem;
@@ -97,17 +97,6 @@ int64_t checkedByteSize(const rt::TensorType& type) {
   return type.byteSize();
 }
 
-// Opening a FIFO or a device blocks or never ends, and a folder opens as an
-// empty stream on Linux: only a regular file is read. `what` names it.
-void requireRegularFile(const fs::path& file, const std::string& what) {
-  std::error_code ec;
-  auto st = fs::status(file, ec);
-  if (ec || !fs::exists(st)) throw TensorError(what + " does not exist");
-  if (!fs::is_regular_file(st))
-    throw TensorError(what + " is not a regular file (" +
-                      (fs::is_directory(st) ? "a directory" : "a pipe, socket or device") + ")");
-}
-
 // Reads [offset, offset+length) of an external data file that must lie
 // inside baseDir.
 std::string readExternal(const onnx::TensorProto& t, const std::string& baseDir,
@@ -135,37 +124,37 @@ std::string readExternal(const onnx::TensorProto& t, const std::string& baseDir,
   if (location.empty()) throw TensorError("external data has no location");
   if (location.find('\0') != std::string::npos)
     throw TensorError("external data location holds a NUL byte");
-  fs::path rel(location);
-  if (rel.is_absolute()) throw TensorError("external data location '" + location + "' is absolute");
-  for (const auto& part : rel)
-    if (part == "..")
-      throw TensorError("external data location '" + location + "' leaves the model directory");
-  std::error_code ec;
-  fs::path base = fs::weakly_canonical(fs::path(baseDir.empty() ? "." : baseDir), ec);
-  fs::path file = fs::weakly_canonical(base / rel, ec);
-  if (ec) throw TensorError("external data file '" + location + "' cannot be resolved");
-  auto [b, f] = std::mismatch(base.begin(), base.end(), file.begin(), file.end());
-  if (b != base.end())
-    throw TensorError("external data location '" + location +
-                      "' resolves outside the model directory");
-  requireRegularFile(file, "external data file '" + location + "'");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw TensorError("cannot open external data file '" + file.string() + "'");
-  in.seekg(0, std::ios::end);
-  int64_t fileSize = static_cast<int64_t>(in.tellg());
-  if (length < 0) length = expectedBytes;
-  if (offset < 0 || offset > fileSize || length > fileSize - offset)
-    throw TensorError("external data [" + std::to_string(offset) + ", +" +
-                      std::to_string(length) + ") lies outside '" + location + "' (" +
-                      std::to_string(fileSize) + " bytes)");
-  if (length != expectedBytes)
-    throw TensorError("external data holds " + std::to_string(length) + " bytes, the shape needs " +
-                      std::to_string(expectedBytes));
-  std::string bytes(static_cast<size_t>(length), '\0');
-  in.seekg(offset);
-  in.read(bytes.data(), length);
-  if (!in) throw TensorError("cannot read external data file '" + file.string() + "'");
-  return bytes;
+  // Opened inside the model's folder (ContainedFile.h): what is read is
+  // inside it even if the folder changes while it is opened.
+  FileDescriptor fd;
+  try {
+    fd = openContained(baseDir, location);
+  } catch (const ContainedFileError& e) {
+    using Kind = ContainedFileError::Kind;
+    switch (e.kind) {
+      case Kind::Absolute:
+        throw TensorError("external data location '" + location + "' is absolute");
+      case Kind::DotDot:
+        throw TensorError("external data location '" + location + "' leaves the model directory");
+      case Kind::Leaves:
+        throw TensorError("external data location '" + location + "' resolves outside the model directory");
+      default:
+        throw TensorError("external data file '" + location + "' " + e.what());
+    }
+  }
+  try {
+    int64_t size = fileSize(fd.get());
+    if (length < 0) length = expectedBytes;
+    if (offset < 0 || offset > size || length > size - offset)
+      throw TensorError("external data [" + std::to_string(offset) + ", +" + std::to_string(length) +
+                        ") lies outside '" + location + "' (" + std::to_string(size) + " bytes)");
+    if (length != expectedBytes)
+      throw TensorError("external data holds " + std::to_string(length) + " bytes, the shape needs " +
+                        std::to_string(expectedBytes));
+    return readRange(fd.get(), offset, length);
+  } catch (const ContainedFileError& e) {
+    throw TensorError("external data file '" + location + "' " + e.what());
+  }
 }
 
 // Copies a repeated field (its length already checked) into the tensor,
@@ -239,15 +228,13 @@ rt::HostTensor fromTensorProto(const onnx::TensorProto& t, const std::string& ba
 }
 
 rt::HostTensor loadTensorFile(const std::string& path) {
+  std::string bytes;
   try {
-    requireRegularFile(path, "the file");
-  } catch (const TensorError& e) {
-    throw TensorError(path + ": " + e.what());
+    FileDescriptor fd = openRegularFile(path);
+    bytes = readRange(fd.get(), 0, fileSize(fd.get()));
+  } catch (const ContainedFileError& e) {
+    throw TensorError(path + ": the file " + e.what());
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw TensorError(path + ": cannot open file");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw TensorError(path + ": cannot read file");
   return parseTensorFile(bytes, path, fs::path(path).parent_path().string());
 }
 

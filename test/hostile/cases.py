@@ -30,6 +30,7 @@ CLASSES = {
     "dsl": "broken DSL (.dlc) files",
     "ir": "broken IR text (dlc-opt, dlc compile x.mlir)",
     "input": "broken tensor files given to dlc run --input-dir",
+    "executable": "broken .dlcx executables given to dlc run",
 }
 
 
@@ -718,6 +719,28 @@ def dsl_cases():
                  files={"m/w.pb": tensor_bytes([1 << 62, 1 << 62, 4])}),
         dsl_case("dsl-shape-mismatch", "input x: f32[2, 3]\ninput z: f32[4, 5]\noutput y = x @ z\n",
                  [r":3:", r"3|4|contract|shape"], "a matmul of 2x3 by 4x5"),
+        # Attributes and shapes that the ONNX importer refuses, reached
+        # through the DSL: the message points at the DSL line.
+        dsl_case("dsl-conv-zero-stride", "input x: f32[1, 1, 8, 8]\nparam w: f32[2, 1, 3, 3] = zeros\n"
+                 "output y = conv2d(x, w, strides=[0, 0])\n", [r":3:", r"stride"], "conv2d with strides 0"),
+        dsl_case("dsl-conv-kernel-too-large", "input x: f32[1, 1, 4, 4]\nparam w: f32[2, 1, 9, 9] = zeros\n"
+                 "output y = conv2d(x, w)\n", [r":3:", r"kernel|larger|size"], "a 9x9 kernel over a 4x4 input"),
+        dsl_case("dsl-conv-channels", "input x: f32[1, 3, 8, 8]\nparam w: f32[2, 1, 3, 3] = zeros\n"
+                 "output y = conv2d(x, w)\n", [r":3:", r"channel|group|3|1"], "3 input channels, a 1-channel kernel"),
+        dsl_case("dsl-max-pool-zero-kernel", "input x: f32[1, 1, 8, 8]\noutput y = max_pool(x, kernel=[0, 0])\n",
+                 [r":2:", r"kernel|window"], "max_pool with a 0x0 kernel"),
+        dsl_case("dsl-reshape-count", "input x: f32[2, 3]\noutput y = reshape(x, [4, 2])\n",
+                 [r":2:", r"6|8|element|reshape"], "reshape of 6 elements to 4x2"),
+        dsl_case("dsl-reshape-overflow", "input x: f32[2, 3]\noutput y = reshape(x, [4611686018427387904, 8, -1])\n",
+                 [r":2:", r"overflow|too large|element|reshape"], "reshape to [2^62, 8, -1]"),
+        dsl_case("dsl-concat-mismatch", "input x: f32[2, 3]\ninput z: f32[4, 5]\noutput y = concat(x, z, axis=0)\n",
+                 [r":3:", r"3|5|shape|concat"], "concat of 2x3 and 4x5 on axis 0"),
+        dsl_case("dsl-transpose-perm", "input x: f32[2, 3]\noutput y = transpose(x, perm=[0, 5])\n",
+                 [r":2:", r"perm"], "transpose with a perm out of range"),
+        dsl_case("dsl-softmax-axis", "input x: f32[2, 3]\noutput y = softmax(x, axis=9)\n",
+                 [r":2:", r"axis"], "softmax on axis 9 of a rank-2 tensor"),
+        dsl_case("dsl-no-output", "input x: f32[2, 3]\nlet y = relu(x)\n",
+                 [r"output"], "a model with no output"),
         dsl_case("dsl-long-line", "input x: f32[2]\noutput y = " + "a" * 1000000 + "\n",
                  [r":2:", r"unknown|undefined|not defined"], "a 1 MB identifier"),
     ]
@@ -836,6 +859,114 @@ def input_cases():
     return c
 
 
+# ---------------------------------------------------------------- executables
+
+_M64 = (1 << 64) - 1
+_P1, _P2, _P3 = 0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9
+_P4, _P5 = 0x85EBCA77C2B2AE63, 0x27D4EB2F165667C5
+
+
+def _rotl(x, r):
+    return ((x << r) | (x >> (64 - r))) & _M64
+
+
+def _lane(acc, word):
+    return (_rotl((acc + word * _P2) & _M64, 31) * _P1) & _M64
+
+
+def checksum64(data, seed=0):
+    """runtime/Checksum.cpp's checksum64, to write files whose damage the
+    reader sees past the checksum."""
+    n, p = len(data), 0
+    word = lambda i: int.from_bytes(data[i:i + 8], "little")
+    if n >= 32:
+        a, b, c, d = (seed + _P1 + _P2) & _M64, (seed + _P2) & _M64, seed, (seed - _P1) & _M64
+        while n - p >= 32:
+            a, b, c, d = _lane(a, word(p)), _lane(b, word(p + 8)), _lane(c, word(p + 16)), _lane(d, word(p + 24))
+            p += 32
+        h = (_rotl(a, 1) + _rotl(b, 7) + _rotl(c, 12) + _rotl(d, 18)) & _M64
+        for acc in (a, b, c, d):
+            h = ((h ^ _lane(0, acc)) * _P1 + _P4) & _M64
+    else:
+        h = (seed + _P5) & _M64
+    h = (h + n) & _M64
+    while n - p >= 8:
+        h = (_rotl(h ^ _lane(0, word(p)), 27) * _P1 + _P4) & _M64
+        p += 8
+    while p < n:
+        h = (_rotl(h ^ ((data[p] * _P5) & _M64), 11) * _P1) & _M64
+        p += 1
+    h ^= h >> 33
+    h = (h * _P2) & _M64
+    h ^= h >> 29
+    h = (h * _P3) & _M64
+    h ^= h >> 32
+    return h
+
+
+def executable_cases():
+    """A valid executable (test/fuzz/corpus/executable/mlp.dlcx, host
+    target) damaged in its header, checksum, section table and sections.
+    Where the damage lies past the checksum, the checksum is written again
+    so that the reader meets the damage itself (docs/executable.md)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "fuzz", "corpus", "executable", "mlp.dlcx"), "rb") as f:
+        good = f.read()
+    count, table = struct.unpack_from("<IQ", good, 28)
+    entries = [list(struct.unpack_from("<IIQQ", good, table + 32 * i)) for i in range(count)]
+
+    def put(data, offset, fmt, *values):
+        b = bytearray(data)
+        struct.pack_into(fmt, b, offset, *values)
+        return bytes(b)
+
+    def sealed(data):  # the checksum over [16, end), at byte 8
+        return put(data, 8, "<Q", checksum64(data[16:]))
+
+    def with_entry(i, **fields):
+        e = dict(zip(("id", "flags", "offset", "size"), entries[i]))
+        e.update(fields)
+        return sealed(put(good, table + 32 * i, "<IIQQ", e["id"], e["flags"], e["offset"], e["size"]))
+
+    def section(sid):
+        return next(i for i, e in enumerate(entries) if e[0] == sid)
+
+    def case(name, data, expect, why):
+        return Case(name, "executable", "dlc",
+                    ["run", "{dir}/m.dlcx", "--device", "host", "--input-dir", "{dir}/in", "--output-dir", "{dir}/out"],
+                    ["{dir}/m.dlcx"] + expect, files={"m.dlcx": data}, dirs=["in"], why=why)
+
+    values = section(2)
+    return [
+        case("exe-header-truncated", good[:24], [r"truncated", r"header"], "the magic and 20 bytes of the header"),
+        case("exe-version-0", sealed(put(good, 4, "<I", 0)), [r"format version 0"], "format version 0"),
+        case("exe-version-newer", put(good, 4, "<I", 999), [r"format version 999 is newer"],
+             "format version 999"),
+        case("exe-truncated", good[:len(good) // 2], [r"truncated"], "the first half of the file"),
+        case("exe-trailing-bytes", good + bytes(16), [r"after the end"], "16 bytes appended"),
+        case("exe-checksum", good[:-1] + bytes([good[-1] ^ 1]), [r"checksum mismatch"],
+             "one bit of the last section flipped"),
+        case("exe-header-size", sealed(put(good, 24, "<I", 32)), [r"header size 32"], "a header size of 32"),
+        case("exe-table-outside", sealed(put(good, 28, "<I", 1 << 31)), [r"section table", r"outside"],
+             "2^31 sections declared"),
+        case("exe-section-outside", with_entry(values, size=1 << 40), [r"section 'values'", r"outside"],
+             "a section of 2^40 bytes"),
+        case("exe-section-offset-outside", with_entry(values, offset=(1 << 64) - 8),
+             [r"section 'values'", r"outside"], "a section at offset 2^64 - 8"),
+        case("exe-section-twice", with_entry(values, id=entries[0][0]), [r"appears twice"],
+             "two sections with one id"),
+        case("exe-unknown-required-section", with_entry(values, id=99, flags=1),
+             [r"section 99|required but unknown"], "a required section this dlc does not know"),
+        case("exe-missing-section", with_entry(values, id=99, flags=0), [r"section 'values' is missing"],
+             "the values section renamed to an unknown optional one"),
+        case("exe-sections-overlap", with_entry(values, offset=entries[section(1)][2]), [r"overlap"],
+             "two sections at one offset"),
+        case("exe-values-truncated", with_entry(values, size=entries[values][3] - 8), [r"values"],
+             "the values section 8 bytes short"),
+    ]
+
+
+
 def _external_tensor(location):
     t = TensorProto(name="t", data_type=F, dims=[2, 3])
     t.data_location = TensorProto.EXTERNAL
@@ -846,7 +977,7 @@ def _external_tensor(location):
 
 def all_cases():
     cases = (not_a_model() + bitflip_cases() + graph_cases() + tensor_cases() + attribute_cases()
-             + external_cases() + dsl_cases() + ir_cases() + input_cases())
+             + external_cases() + dsl_cases() + ir_cases() + input_cases() + executable_cases())
     names = [c.name for c in cases]
     dup = {n for n in names if names.count(n) > 1}
     assert not dup, f"duplicate case names: {dup}"

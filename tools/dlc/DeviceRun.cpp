@@ -1,7 +1,7 @@
 #include "tools/dlc/DeviceRun.h"
 
+#include "api/MakeExecutable.h"
 #include "codegen/cuda/Nvrtc.h"
-#include "codegen/cuda/PlanCuda.h"
 #include "runtime/cuda/CudaDevice.h"
 #include "runtime/host/HostDevice.h"
 
@@ -37,34 +37,37 @@ DeviceChoice chooseDevice(const std::string& device) {
   return c;
 }
 
-std::vector<rt::HostTensor> runOnCuda(const rt::Program& program, const std::vector<rt::HostTensor>& inputs,
-                                      bool cudaGraph, bool useLibraries, bool checkNan, bool allowTf32) {
+std::vector<rt::HostTensor> runOnCuda(const std::string& model, const rt::Program& program,
+                                      const std::vector<rt::HostTensor>& inputs, bool cudaGraph,
+                                      bool useLibraries, bool checkNan, bool allowTf32) {
+  // The GPU present gives the arch and SM count; the plan and its NVRTC
+  // compile are dlc compile's (api/MakeExecutable.h), cache included.
+  driver::CudaCompileOptions options;
+  options.useLibraries = useLibraries;
+  options.allowTf32 = allowTf32;
+  std::string archOrigin;
+  if (driver::Failure f = driver::prepareCudaTarget(options, archOrigin)) {
+    // No --arch on this command: the arch is the GPU's.
+    std::string why = f.message.rfind("--arch ", 0) == 0 ? "the GPU's arch " + f.message.substr(7) : f.message;
+    throw CudaRunError{f.exitCode, model + ": cuda: " + why};
+  }
+  driver::CudaCompileResult compiled;
+  if (driver::Failure f = driver::compileForCuda(model, program, options, compiled))
+    throw CudaRunError{f.exitCode, f.message};
   try {
-    rt::cuda::DeviceInfo info = rt::cuda::deviceInfo();
-    codegen::CudaTarget target;
-    target.arch = info.arch;
-    target.smCount = info.smCount;
-    target.useLibraries = useLibraries;
-    target.allowTf32 = allowTf32;
-    rt::CudaPlan plan = codegen::planCuda(program, target);
-    codegen::compileModule(plan);
-    rt::cuda::RunOptions options;
-    options.cudaGraph = cudaGraph;
-    options.checkNan = checkNan;
-    rt::cuda::CudaExecutor executor(program, plan, options);
+    rt::cuda::RunOptions runOptions;
+    runOptions.cudaGraph = cudaGraph;
+    runOptions.checkNan = checkNan;
+    rt::cuda::CudaExecutor executor(program, compiled.plan, runOptions);
     return executor.run(inputs);
   } catch (const rt::RunError&) {
     throw;
   } catch (const rt::cuda::DeviceUnavailable& e) {
-    throw CudaRunError{1, std::string("cuda: ") + e.what()};
+    throw CudaRunError{1, model + ": cuda: " + e.what()};
   } catch (const rt::cuda::DeviceError& e) {
-    throw CudaRunError{2, std::string("internal error: cuda: ") + e.what()};
-  } catch (const codegen::CodegenError& e) {
-    throw CudaRunError{2, std::string("internal error: CUDA code generation: ") + e.what()};
-  } catch (const codegen::NvrtcError& e) {
-    throw CudaRunError{2, std::string("internal error: NVRTC: ") + e.what()};
+    throw CudaRunError{2, model + ": internal error: cuda: " + e.what()};
   } catch (const rt::InvalidProgram& e) {
-    throw CudaRunError{2, std::string("internal error: ") + e.what()};
+    throw CudaRunError{2, model + ": internal error: " + e.what()};
   }
 }
 

@@ -22,21 +22,23 @@ struct DeviceChoice {
 // `device` is auto, host or cuda (already validated).
 DeviceChoice chooseDevice(const std::string& device);
 
-// A failure of the CUDA path with its exit code: 1 for what the machine
-// lacks (driver, library, memory), 2 for the compiler's or runtime's fault.
+// A failure of the CUDA path with its exit code (1 for what the machine
+// lacks: driver, library, memory, an arch NVRTC does not know; 2 for the
+// compiler's or runtime's fault) and its whole message, the model first.
 struct CudaRunError {
   int exitCode;
   std::string message;
 };
 
-// Plans the program for the GPU present (codegen::planCuda for its arch and
-// SM count), compiles the module (codegen::compileModule) and runs it once
-// with the CUDA executor. Throws rt::RunError for the caller's inputs (as the
-// host device does) and CudaRunError for everything else. useLibraries
-// false: no cuBLASLt/cuDNN calls (--no-libraries); checkNan: --check-nan;
-// allowTf32: TF32 math in f32 library calls (--precision tf32).
-std::vector<rt::HostTensor> runOnCuda(const rt::Program& program, const std::vector<rt::HostTensor>& inputs,
-                                      bool cudaGraph, bool useLibraries = true, bool checkNan = false,
-                                      bool allowTf32 = false);
+// Prepares the target for the GPU present and compiles the model's plan
+// (api/MakeExecutable.h: prepareCudaTarget, compileForCuda, as dlc compile
+// --target cuda does), then runs it once with the CUDA executor. Throws
+// rt::RunError for the caller's inputs (as the host device does) and
+// CudaRunError for everything else. useLibraries false: no cuBLASLt/cuDNN
+// calls (--no-libraries); checkNan: --check-nan; allowTf32: TF32 math in f32
+// library calls (--precision tf32).
+std::vector<rt::HostTensor> runOnCuda(const std::string& model, const rt::Program& program,
+                                      const std::vector<rt::HostTensor>& inputs, bool cudaGraph,
+                                      bool useLibraries = true, bool checkNan = false, bool allowTf32 = false);
 
 }  // namespace dlc::tool

@@ -447,13 +447,13 @@ int runCommand(int argc, char** argv) {
 
   std::vector<dlc::rt::HostTensor> outputs;
   try {
-    outputs = choice.cuda ? dlc::tool::runOnCuda(program, inputs, cudaGraph, useLibraries, runOptions.checkNan,
+    outputs = choice.cuda ? dlc::tool::runOnCuda(model, program, inputs, cudaGraph, useLibraries, runOptions.checkNan,
                                                  opts.precision == dlc::PrecisionMode::TF32)
                           : dlc::rt::runOnHost(program, inputs, runOptions);
   } catch (const dlc::rt::RunError& e) {
     return report({1, model + ": " + e.what()});
   } catch (const dlc::tool::CudaRunError& e) {
-    return report({e.exitCode, model + ": " + e.message});
+    return report({e.exitCode, e.message});
   }
   fs::create_directories(outputDir, ec);
   if (ec) return report({1, outputDir + ": cannot create the output directory: " + ec.message()});

@@ -64,7 +64,8 @@ Value expm1(Emitter& e, Value x) {
   Value um1 = e.sub(u, k(e, 1, x));
   Value near0 = e.mul(um1, e.div(x, e.unary<LogOp>(u)));
   Value small = e.select(cmp(e, CD::EQ, u, k(e, 1, x)), x, near0);
-  return e.select(cmp(e, CD::LT, absv(e, x), k(e, 1, x)), small, um1);
+  Value one = k(e, 1, x);
+  return e.select(cmp(e, CD::LT, absv(e, x), one), small, um1);
 }
 
 // log(1 + x) without losing x's digits when |x| is small (Kahan): with
@@ -74,39 +75,47 @@ Value log1p(Emitter& e, Value x) {
   Value lw = e.unary<LogOp>(w);
   Value near0 = e.mul(lw, e.div(x, e.sub(w, k(e, 1, x))));
   Value small = e.select(cmp(e, CD::EQ, w, k(e, 1, x)), x, near0);
-  return e.select(cmp(e, CD::LT, absv(e, x), k(e, 1, x)), small, lw);
+  Value one = k(e, 1, x);
+  return e.select(cmp(e, CD::LT, absv(e, x), one), small, lw);
 }
 
 // e^|x| / 2, finite wherever the result is: e^(|x|/2) * (e^(|x|/2) / 2).
 Value halfExpAbs(Emitter& e, Value x) {
-  Value h = e.unary<ExpOp>(e.mul(absv(e, x), k(e, 0.5, x)));
+  Value half = k(e, 0.5, x);
+  Value h = e.unary<ExpOp>(e.mul(absv(e, x), half));
   return e.mul(h, e.mul(h, k(e, 0.5, x)));
 }
 
 // Odd functions computed on |x|: the sign of x put back (NaN stays NaN).
 Value withSignOf(Emitter& e, Value x, Value r) {
-  return e.select(cmp(e, CD::LT, x, k(e, 0, x)), neg(e, r), r);
+  Value negated = neg(e, r);
+  return e.select(cmp(e, CD::LT, x, k(e, 0, x)), negated, r);
 }
 
 // sqrt(1 - x^2) as sqrt((1 - x)(1 + x)): exact factors near |x| = 1. NaN
 // outside [-1, 1].
 Value sqrtOneMinusSquare(Emitter& e, Value x) {
   Value one = k(e, 1, x);
-  return e.unary<SqrtOp>(e.mul(e.sub(one, x), e.add(one, x)));
+  Value sum = e.add(one, x);
+  return e.unary<SqrtOp>(e.mul(e.sub(one, x), sum));
 }
 
 // Beyond this, x^2 + 1 == x^2 in every float type and log(2x) is exact enough
 // for asinh/acosh; below it x^2 cannot overflow.
 constexpr double kHugeArg = 268435456.0;  // 2^28
 
-Value logTwoX(Emitter& e, Value a) { return e.add(e.unary<LogOp>(a), k(e, M_LN2, a)); }
+Value logTwoX(Emitter& e, Value a) {
+  Value ln2 = k(e, M_LN2, a);
+  return e.add(e.unary<LogOp>(a), ln2);
+}
 
 // --- trigonometric and hyperbolic --------------------------------------------
 
 std::vector<Value> tan(OnnxNode& n) {
   n.onlyAttrs({});
   return mapFloat(n, [](Emitter& e, Value x) {
-    return e.div(e.unary<SinOp>(x), e.unary<CosOp>(x));
+    Value cos2 = e.unary<CosOp>(x);
+    return e.div(e.unary<SinOp>(x), cos2);
   });
 }
 
@@ -139,7 +148,8 @@ std::vector<Value> sinh(OnnxNode& n) {
   return mapFloat(n, [](Emitter& e, Value x) {
     Value a = absv(e, x);
     Value em1 = expm1(e, a);
-    Value small = e.mul(k(e, 0.5, x), e.add(em1, e.div(em1, e.add(em1, k(e, 1, x)))));
+    Value sum = e.add(em1, e.div(em1, e.add(em1, k(e, 1, x))));
+    Value small = e.mul(k(e, 0.5, x), sum);
     Value t = halfExpAbs(e, x);
     Value large = e.sub(t, e.div(k(e, 0.25, x), t));
     return withSignOf(e, x, e.select(cmp(e, CD::LT, a, k(e, 1, x)), small, large));
@@ -163,7 +173,8 @@ std::vector<Value> asinh(OnnxNode& n) {
     Value a = absv(e, x), one = k(e, 1, x);
     Value a2 = e.mul(a, a);
     Value r = log1p(e, e.add(a, e.div(a2, e.add(one, e.unary<SqrtOp>(e.add(one, a2))))));
-    r = e.select(cmp(e, CD::GT, a, k(e, kHugeArg, x)), logTwoX(e, a), r);
+    Value far = logTwoX(e, a);
+    r = e.select(cmp(e, CD::GT, a, k(e, kHugeArg, x)), far, r);
     return withSignOf(e, x, r);
   });
 }
@@ -177,8 +188,10 @@ std::vector<Value> acosh(OnnxNode& n) {
     Value one = k(e, 1, x);
     Value xm1 = e.sub(x, one);
     Value r = log1p(e, e.add(xm1, e.unary<SqrtOp>(e.mul(xm1, e.add(x, one)))));
-    r = e.select(cmp(e, CD::GT, x, k(e, kHugeArg, x)), logTwoX(e, x), r);
-    return e.select(cmp(e, CD::LT, x, one), k(e, NAN, x), r);
+    Value far = logTwoX(e, x);
+    r = e.select(cmp(e, CD::GT, x, k(e, kHugeArg, x)), far, r);
+    Value nan = k(e, NAN, x);
+    return e.select(cmp(e, CD::LT, x, one), nan, r);
   });
 }
 
@@ -189,8 +202,10 @@ std::vector<Value> atanh(OnnxNode& n) {
   n.onlyAttrs({});
   return mapFloat(n, [](Emitter& e, Value x) {
     Value a = absv(e, x);
-    Value q = e.div(e.add(a, a), e.sub(k(e, 1, x), a));
-    return withSignOf(e, x, e.mul(k(e, 0.5, x), log1p(e, q)));
+    Value diff = e.sub(k(e, 1, x), a);
+    Value q = e.div(e.add(a, a), diff);
+    Value log1p2 = log1p(e, q);
+    return withSignOf(e, x, e.mul(k(e, 0.5, x), log1p2));
   });
 }
 
@@ -216,7 +231,8 @@ std::vector<Value> reciprocal(OnnxNode& n) {
 std::vector<Value> softsign(OnnxNode& n) {
   n.onlyAttrs({});
   return mapFloat(n, [](Emitter& e, Value x) {
-    return e.div(x, e.add(k(e, 1, x), absv(e, x)));
+    Value absv2 = absv(e, x);
+    return e.div(x, e.add(k(e, 1, x), absv2));
   });
 }
 
@@ -256,7 +272,8 @@ std::vector<Value> gelu(OnnxNode& n) {
       Value arg = e.add(x, e.mul(k(e, 0.044715, x), cube));
       inner = e.unary<TanhOp>(e.mul(k(e, std::sqrt(2.0 / M_PI), x), arg));
     }
-    return e.mul(e.mul(k(e, 0.5, x), x), e.add(k(e, 1, x), inner));
+    Value sum = e.add(k(e, 1, x), inner);
+    return e.mul(e.mul(k(e, 0.5, x), x), sum);
   });
 }
 
@@ -265,7 +282,8 @@ std::vector<Value> leakyRelu(OnnxNode& n) {
   n.onlyAttrs({"alpha", "consumed_inputs"});
   double alpha = n.attrFloat("alpha", 0.01f);
   return mapFloat(n, [&](Emitter& e, Value x) {
-    return e.select(cmp(e, CD::GT, x, k(e, 0, x)), x, e.mul(k(e, alpha, x), x));
+    Value prod = e.mul(k(e, alpha, x), x);
+    return e.select(cmp(e, CD::GT, x, k(e, 0, x)), x, prod);
   });
 }
 
@@ -298,12 +316,15 @@ std::vector<Value> prelu(OnnxNode& n) {
     n.fail("slope's element type " + typeName(Emitter::elementType(slope)) + " differs from X's " +
            typeName(Emitter::elementType(x)));
   slope = preluSlope(n, x, slope);
-  return {e.select(cmp(e, CD::LT, x, k(e, 0, x)), e.mul(slope, x), x)};
+  Value prod = e.mul(slope, x);
+  return {e.select(cmp(e, CD::LT, x, k(e, 0, x)), prod, x)};
 }
 
 // x for x > 0, alpha * (e^x - 1) otherwise.
 Value eluOf(Emitter& e, Value x, double alpha) {
-  return e.select(cmp(e, CD::GT, x, k(e, 0, x)), x, e.mul(k(e, alpha, x), expm1(e, x)));
+  Value em1 = expm1(e, x);
+  Value prod = e.mul(k(e, alpha, x), em1);
+  return e.select(cmp(e, CD::GT, x, k(e, 0, x)), x, prod);
 }
 
 std::vector<Value> elu(OnnxNode& n) {
@@ -318,7 +339,8 @@ std::vector<Value> selu(OnnxNode& n) {
   double alpha = n.attrFloat("alpha", 1.67326319217681884765625f);
   double gamma = n.attrFloat("gamma", 1.05070102214813232421875f);
   return mapFloat(n, [&](Emitter& e, Value x) {
-    return e.mul(k(e, gamma, x), eluOf(e, x, alpha));
+    Value eluOf2 = eluOf(e, x, alpha);
+    return e.mul(k(e, gamma, x), eluOf2);
   });
 }
 
@@ -328,15 +350,19 @@ std::vector<Value> celu(OnnxNode& n) {
   double alpha = n.attrFloat("alpha", 1.0f);
   if (alpha == 0) n.fail("alpha must not be 0");
   return mapFloat(n, [&](Emitter& e, Value x) {
-    Value m = e.mul(k(e, alpha, x), expm1(e, e.div(x, k(e, alpha, x))));
-    return e.add(e.max(k(e, 0, x), x), e.min(k(e, 0, x), m));
+    Value em1 = expm1(e, e.div(x, k(e, alpha, x)));
+    Value m = e.mul(k(e, alpha, x), em1);
+    Value lo = e.min(k(e, 0, x), m);
+    return e.add(e.max(k(e, 0, x), x), lo);
   });
 }
 
 // max(0, min(1, alpha * x + beta)).
 Value hardSigmoidOf(Emitter& e, Value x, double alpha, double beta) {
-  Value lin = e.add(e.mul(k(e, alpha, x), x), k(e, beta, x));
-  return e.max(k(e, 0, x), e.min(k(e, 1, x), lin));
+  Value b = k(e, beta, x);
+  Value lin = e.add(e.mul(k(e, alpha, x), x), b);
+  Value upper = e.min(k(e, 1, x), lin);
+  return e.max(k(e, 0, x), upper);
 }
 
 std::vector<Value> hardSigmoid(OnnxNode& n) {
@@ -358,7 +384,8 @@ std::vector<Value> thresholdedRelu(OnnxNode& n) {
   n.onlyAttrs({"alpha"});
   double alpha = n.attrFloat("alpha", 1.0f);
   return mapFloat(n, [&](Emitter& e, Value x) {
-    return e.select(cmp(e, CD::GT, x, k(e, alpha, x)), x, k(e, 0, x));
+    Value zero = k(e, 0, x);
+    return e.select(cmp(e, CD::GT, x, k(e, alpha, x)), x, zero);
   });
 }
 
@@ -372,8 +399,11 @@ std::vector<Value> shrink(OnnxNode& n) {
   Value in = n.input(0);
   mlir::Type t = isFloat(in) ? e.computeType(in) : e.builder().getF64Type();
   Value x = e.convert(in, t);
-  Value above = e.select(cmp(e, CD::GT, x, k(e, lambd, x)), e.sub(x, k(e, bias, x)), k(e, 0, x));
-  Value y = e.select(cmp(e, CD::LT, x, k(e, -lambd, x)), e.add(x, k(e, bias, x)), above);
+  Value zero = k(e, 0, x);
+  Value diff = e.sub(x, k(e, bias, x));
+  Value above = e.select(cmp(e, CD::GT, x, k(e, lambd, x)), diff, zero);
+  Value sum = e.add(x, k(e, bias, x));
+  Value y = e.select(cmp(e, CD::LT, x, k(e, -lambd, x)), sum, above);
   return {e.convert(y, Emitter::elementType(in))};
 }
 
@@ -400,7 +430,8 @@ std::vector<Value> swiglu(OnnxNode& n) {
            " " + typeName(Emitter::elementType(b)));
   double alpha = n.attrFloat("alpha", 1.0f);
   mlir::Type t = e.computeType(a);
-  Value y = e.mul(swishOf(e, e.convert(a, t), alpha), e.convert(b, t));
+  Value conv = e.convert(b, t);
+  Value y = e.mul(swishOf(e, e.convert(a, t), alpha), conv);
   return {e.convert(y, Emitter::elementType(a))};
 }
 

@@ -68,7 +68,8 @@ Value mergeHeads(Emitter& e, Value x) {
 
 // 0 where `allowed`, -inf elsewhere: a mask as an additive bias.
 Value additive(Emitter& e, Value allowed, Type t) {
-  return e.select(allowed, e.splat(0.0, t), e.splat(-kInf, t));
+  Value minusInf = e.splat(-kInf, t);
+  return e.select(allowed, e.splat(0.0, t), minusInf);
 }
 
 // The element type an ONNX softmax_precision / cast `to` names.
@@ -147,10 +148,11 @@ Value additiveMask(OnnxNode& n, const BiasInputs& b) {
 Value queryKeyDistance(OnnxNode& n, const BiasInputs& b) {
   Emitter& e = n.e();
   Dims qk = {b.qLen, b.kvLen};
-  Value d = e.binary<SubOp>(iota(e, qk, 0), iota(e, qk, 1));
+  Value cols = iota(e, qk, 1);
+  Value d = e.binary<SubOp>(iota(e, qk, 0), cols);
   if (b.nonpad) {  // never with a past cache
-    Value offset = e.sub(e.convert(b.nonpad, e.builder().getI64Type()),
-                         e.splat(static_cast<double>(b.qLen), e.builder().getI64Type()));
+    Value qLenC = e.splat(static_cast<double>(b.qLen), e.builder().getI64Type());
+    Value offset = e.sub(e.convert(b.nonpad, e.builder().getI64Type()), qLenC);
     offset = e.reshape(offset, {b.batch, 1, 1, 1});
     return e.add(e.reshape(d, {1, 1, b.qLen, b.kvLen}), offset);
   }
@@ -200,10 +202,12 @@ Value guardedSoftmax(Emitter& e, Value x) {
   Dims xs = Emitter::shape(x);
   Type t = Emitter::elementType(x);
   Value mx = e.reduce(ReduceKind::Max, x, {last});
-  Value safe = e.select(e.compare(CompareDirection::EQ, mx, e.splat(-kInf, t)), e.splat(0.0, t), mx);
+  Value zero = e.splat(0.0, t);
+  Value safe = e.select(e.compare(CompareDirection::EQ, mx, e.splat(-kInf, t)), zero, mx);
   Value ex = e.unary<ExpOp>(e.sub(x, e.unreduce(safe, {last}, xs)));
   Value sum = e.reduce(ReduceKind::Sum, ex, {last});
-  sum = e.select(e.compare(CompareDirection::EQ, sum, e.splat(0.0, t)), e.splat(1.0, t), sum);
+  Value one = e.splat(1.0, t);
+  sum = e.select(e.compare(CompareDirection::EQ, sum, e.splat(0.0, t)), one, sum);
   return e.div(ex, e.unreduce(sum, {last}, xs));
 }
 
@@ -285,7 +289,8 @@ std::vector<Value> attention(OnnxNode& n) {
   // (the spec's guard against overflow; the reference rounds it the same way).
   double scale = n.hasAttr("scale") ? n.attrFloat("scale", 1.0f) : 1.0 / std::sqrt(double(qs[3]));
   Value rootScale = e.splat(std::sqrt(scale), t);
-  Value scores = groupedDot(n, e.mul(q, rootScale), e.mul(k, rootScale), 3);
+  Value prod = e.mul(k, rootScale);
+  Value scores = groupedDot(n, e.mul(q, rootScale), prod, 3);
   Value raw = scores;
   float softcap = n.attrFloat("softcap", 0.0f);
   if (softcap > 0) {
@@ -395,8 +400,10 @@ std::vector<Value> rotaryEmbedding(OnnxNode& n) {
   Value part = sliceLast(e, x, 0, rot);
   Value x1 = interleaved ? sliceLast(e, part, 0, rot, 2) : sliceLast(e, part, 0, half);
   Value x2 = interleaved ? sliceLast(e, part, 1, rot, 2) : sliceLast(e, part, half, rot);
-  Value real = e.sub(e.mul(cosC, x1), e.mul(sinC, x2));
-  Value imag = e.add(e.mul(sinC, x1), e.mul(cosC, x2));
+  Value prod = e.mul(sinC, x2);
+  Value real = e.sub(e.mul(cosC, x1), prod);
+  Value prod2 = e.mul(cosC, x2);
+  Value imag = e.add(e.mul(sinC, x1), prod2);
   Value rotated;
   if (interleaved) {
     Dims pairs = {s[0], s[1], s[2], half, 1};
@@ -451,11 +458,12 @@ std::vector<Value> tensorScatter(OnnxNode& n) {
     Dims lo(r, 0), hi = us, st(r, 1);
     lo[axis] = step;
     hi[axis] = step + 1;
-    Value row = e.broadcastInDim(e.slice(update, lo, hi, st), [&] {
+    Dims allDims = [&] {
       Dims all;
       for (int64_t i = 0; i < r; ++i) all.push_back(i);
       return all;
-    }(), cs);
+    }();
+    Value row = e.broadcastInDim(e.slice(update, lo, hi, st), allDims, cs);
     out = e.select(hit, row, out);
   }
   return {out};
@@ -548,7 +556,8 @@ std::vector<Value> linearAttention(OnnxNode& n) {
       Value bt = timeStep(e, beta, i, {batch, betaWidth, 1});
       vt = e.mul(bt, e.sub(vt, retrieved));
     }
-    state = e.add(state, e.mul(e.reshape(kt, {batch, hkv, dk, 1}), e.reshape(vt, {batch, hkv, 1, dv})));
+    Value reshaped = e.reshape(vt, {batch, hkv, 1, dv});
+    state = e.add(state, e.mul(e.reshape(kt, {batch, hkv, dk, 1}), reshaped));
     Value qt = timeStep(e, q, i, {batch, hkv, group, dk});
     Value ot = e.dotGeneral(qt, state, {0, 1}, {0, 1}, {3}, {2});  // [B, Hkv, G, dv]
     outs.push_back(e.reshape(e.mul(scaleV, ot), {batch, 1, hq * dv}));
@@ -599,7 +608,8 @@ std::vector<Value> flexAttention(OnnxNode& n) {
   float scale = n.hasAttr("scale") ? n.attrFloat("scale", 1.0f)
                                    : static_cast<float>(1.0 / std::sqrt(double(qs[3])));
   Value root = e.splat(std::sqrt(scale), t);
-  Value scores = e.convert(groupedDot(n, e.mul(q, root), e.mul(k, root), 3), st);
+  Value prod = e.mul(k, root);
+  Value scores = e.convert(groupedDot(n, e.mul(q, root), prod, 3), st);
   scores = applyMod(n, "score_mod", scores);
   int64_t last = 3;
   Value ex = e.unary<ExpOp>(e.sub(scores, e.reduceKeep(ReduceKind::Max, scores, {last})));

@@ -274,8 +274,10 @@ std::vector<Value> maxUnpool(OnnxNode& n) {
   int64_t total = rt::numElements(inferred), count = rt::numElements(xs);
   mlir::Type et = Emitter::elementType(x);
   Value flatIdx = e.convert(e.reshape(idx, {count}), e.builder().getI64Type());
-  Value sum = e.scatter(ScatterKind::Add, e.splat(0.0, et, {total}), flatIdx, e.reshape(x, {count}), 0);
-  Value hits = e.scatter(ScatterKind::Add, e.splat(0.0, et, {total}), flatIdx, e.splat(1.0, et, {count}), 0);
+  Value reshaped = e.reshape(x, {count});
+  Value sum = e.scatter(ScatterKind::Add, e.splat(0.0, et, {total}), flatIdx, reshaped, 0);
+  Value one = e.splat(1.0, et, {count});
+  Value hits = e.scatter(ScatterKind::Add, e.splat(0.0, et, {total}), flatIdx, one, 0);
   Value y = e.div(sum, e.max(hits, e.splat(1.0, et, {total})));
   y = e.reshape(y, inferred);
   Dims zero(xs.size(), 0), high(xs.size());
@@ -337,8 +339,9 @@ std::vector<Value> col2Im(OnnxNode& n) {
   int64_t c = xs[1] / blockSize;
   mlir::Type et = Emitter::elementType(x);
   Value updates = e.reshape(x, {xs[0], c, blockSize, positions});
+  Value indexConstant2 = indexConstant(e, table, {blockSize, positions});
   Value img = e.scatter(ScatterKind::Add, e.splat(0.0, et, {xs[0], c, rt::numElements(padded)}),
-                           indexConstant(e, table, {blockSize, positions}), updates, 2);
+                           indexConstant2, updates, 2);
   Dims full = {xs[0], c};
   full.insert(full.end(), padded.begin(), padded.end());
   img = e.reshape(img, full);
@@ -364,8 +367,8 @@ std::vector<std::pair<Value, Value>> bilinearTaps(Emitter& e, Value p, int64_t d
     Value pos = k == 0 ? lo : e.add(lo, one);
     Value w = k == 0 ? e.sub(one, frac) : frac;
     Value zero = e.splatLike(0.0, p), last = e.splatLike(static_cast<double>(d - 1), p);
-    Value outside = e.binary<OrOp>(e.compare(CompareDirection::LT, pos, zero),
-                                   e.compare(CompareDirection::GT, pos, last));
+    Value cond = e.compare(CompareDirection::GT, pos, last);
+    Value outside = e.binary<OrOp>(e.compare(CompareDirection::LT, pos, zero), cond);
     Value clamped = e.min(e.max(pos, zero), last);
     taps.push_back({e.convert(clamped, e.builder().getI64Type()), e.select(outside, zero, w)});
   }
@@ -448,16 +451,18 @@ std::vector<Value> deformConv(OnnxNode& n) {
     start[3] = i;
     limit[3] = i + 1;
     Value d = e.reshape(e.slice(offs, start, limit, Dims(r + 1, 1)), sh);
-    Value pos = e.add(e.convert(d, et), e.broadcastInDim(valueConstant(e, base, bs, et),
-                                                         range(2, r), sh));
+    Value bcast = e.broadcastInDim(valueConstant(e, base, bs, et),
+                                                         range(2, r), sh);
+    Value pos = e.add(e.convert(d, et), bcast);
     taps.push_back(bilinearTaps(e, pos, in[i]));
   }
   // Flat index ((n * og + g) * P + sum idx_i * stride_i) of every tap combination.
   mlir::Type i64 = e.builder().getI64Type();
   int64_t plane = rt::numElements(in);
   rt::Shape istrides = rt::rowMajorStrides(in);
-  Value nog = e.add(e.mul(e.iota(sh, 0, i64), e.splat(static_cast<double>(og), i64, sh)),
-                    e.iota(sh, 1, i64));
+  Value iota2 = e.iota(sh, 1, i64);
+  Value c2 = e.splat(static_cast<double>(og), i64, sh);
+  Value nog = e.add(e.mul(e.iota(sh, 0, i64), c2), iota2);
   Value base = e.mul(nog, e.splat(static_cast<double>(plane), i64, sh));
   Dims sh1 = sh;
   sh1.push_back(1);
@@ -519,14 +524,18 @@ RoiTaps roiAxisTaps(Emitter& e, Value start, Value length, int64_t bins, int64_t
   Value binSize = e.broadcastInDim(e.div(length, e.splat(static_cast<double>(bins), et, rs)),
                                    {0}, sh);
   // start + p * bin + (i + 0.5) * bin / ratio
-  Value frac = e.add(e.convert(e.iota(sh, 1, e.builder().getI64Type()), et),
-                     e.div(e.add(e.convert(e.iota(sh, 2, e.builder().getI64Type()), et), c(0.5)),
-                           c(static_cast<double>(ratio))));
-  Value y = e.add(e.broadcastInDim(start, {0}, sh), e.mul(frac, binSize));
-  Value valid = e.select(e.binary<OrOp>(e.compare(CompareDirection::LT, y, c(-1.0)),
-                                        e.compare(CompareDirection::GT, y,
-                                                  c(static_cast<double>(size)))),
-                         c(0), c(1));
+  auto c2 = c(static_cast<double>(ratio));
+  auto half = c(0.5);
+  Value quot = e.div(e.add(e.convert(e.iota(sh, 2, e.builder().getI64Type()), et), half), c2);
+  Value frac = e.add(e.convert(e.iota(sh, 1, e.builder().getI64Type()), et), quot);
+  Value prod = e.mul(frac, binSize);
+  Value y = e.add(e.broadcastInDim(start, {0}, sh), prod);
+  auto one = c(1);
+  auto zero2 = c(0);
+  Value cond = e.compare(CompareDirection::GT, y,
+                                                  c(static_cast<double>(size)));
+  Value valid = e.select(e.binary<OrOp>(e.compare(CompareDirection::LT, y, c(-1.0)), cond),
+                         zero2, one);
   y = e.max(y, c(0));
   Value low = e.unary<FloorOp>(y);
   Value last = c(static_cast<double>(size - 1));
@@ -575,7 +584,8 @@ std::vector<Value> roiAlign(OnnxNode& n) {
   Value roisX = e.convert(rois, et);
   auto column = [&](int64_t i) {
     Value col = e.reshape(e.slice(roisX, {0, i}, {nr, i + 1}, {1, 1}), {nr});
-    return e.sub(e.mul(col, e.splat(scale, et, {nr})), e.splat(halfPixel ? 0.5 : 0.0, et, {nr}));
+    Value c4 = e.splat(halfPixel ? 0.5 : 0.0, et, {nr});
+    return e.sub(e.mul(col, e.splat(scale, et, {nr})), c4);
   };
   Value x1 = column(0), y1 = column(1), x2 = column(2), y2 = column(3);
   Value rw = e.sub(x2, x1), rh = e.sub(y2, y1);
@@ -590,9 +600,10 @@ std::vector<Value> roiAlign(OnnxNode& n) {
   mlir::Type i64 = e.builder().getI64Type();
   auto ys = [&](Value v) { return e.broadcastInDim(v, {0, 1, 3}, sh); };
   auto xs2 = [&](Value v) { return e.broadcastInDim(v, {0, 2, 4}, sh); };
-  Value rowBase = e.mul(e.broadcastInDim(e.convert(batch, i64), {0}, sh),
-                        e.splat(static_cast<double>(h * wd), i64, sh));
-  Value valid = e.mul(ys(ty.valid), xs2(tx.valid));
+  Value c2 = e.splat(static_cast<double>(h * wd), i64, sh);
+  Value rowBase = e.mul(e.broadcastInDim(e.convert(batch, i64), {0}, sh), c2);
+  auto validB = xs2(tx.valid);
+  Value valid = e.mul(ys(ty.valid), validB);
   Dims sh1 = sh;
   sh1.push_back(1);
   std::vector<Value> idxs, wts;
@@ -609,8 +620,8 @@ std::vector<Value> roiAlign(OnnxNode& n) {
                                                   Emitter::shape(picked)));
   Value y;
   if (mode == "avg") {
-    y = e.div(e.reduce(ReduceKind::Sum, weighted, {3, 4, 5}),
-              e.splat(static_cast<double>(ratio * ratio), et, {nr, oh, ow, ch}));
+    Value c3 = e.splat(static_cast<double>(ratio * ratio), et, {nr, oh, ow, ch});
+    y = e.div(e.reduce(ReduceKind::Sum, weighted, {3, 4, 5}), c3);
   } else {
     y = e.reduce(ReduceKind::Max, weighted, {3, 4, 5});  // ORT: max of weighted corners
   }

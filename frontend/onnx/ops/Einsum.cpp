@@ -340,14 +340,16 @@ std::vector<Value> det(OnnxNode& n) {
     if (m == 1) break;
     // Rows 1.. of the swapped block: row p (when p > 0) takes the old row 0.
     Dims restShape = b.shape({m - 1, m});
-    Value rowIdx = e.add(e.iota(restShape, rows, i64), e.splat(1.0, i64, restShape));
+    Value one = e.splat(1.0, i64, restShape);
+    Value rowIdx = e.add(e.iota(restShape, rows, i64), one);
     Value isP = e.compare(CompareDirection::EQ, rowIdx, e.unreduce(p, lastTwo, restShape));
     Value row0 = e.broadcastTo(b.slice(s, 0, 1, 0, m), restShape);
     Value rest = e.select(isP, row0, b.slice(s, 1, m, 0, m));
     // Eliminate column 0: rest[i, 1:] -= rest[i, 0] / pivot * pivotRow[1:].
     Value isZero = e.compare(CompareDirection::EQ, pivot, e.splat(0.0, ct, b.batch));
     Value safe = e.select(isZero, e.splat(1.0, ct, b.batch), pivot);
-    Value factor = e.div(b.slice(rest, 0, m - 1, 0, 1), e.unreduce(safe, lastTwo, b.shape({m - 1, 1})));
+    Value safeCol = e.unreduce(safe, lastTwo, b.shape({m - 1, 1}));
+    Value factor = e.div(b.slice(rest, 0, m - 1, 0, 1), safeCol);
     Value update = e.mul(factor, b.slice(pivotRow, 0, 1, 1, m));
     s = e.sub(b.slice(rest, 0, m - 1, 1, m), update);
   }

@@ -41,14 +41,15 @@ Value requireIndices(OnnxNode& n, size_t i, bool allowI32 = true) {
 // idx + size where idx < 0 (size broadcasts against idx).
 Value wrapNegative(Emitter& e, Value idx, Value size) {
   Value zero = e.splat(0, Emitter::elementType(idx));
-  return e.select(e.compare(CompareDirection::LT, idx, zero), e.add(idx, size), idx);
+  Value sum = e.add(idx, size);
+  return e.select(e.compare(CompareDirection::LT, idx, zero), sum, idx);
 }
 
 // 0 <= idx < size, element-wise.
 Value inRange(Emitter& e, Value idx, Value size) {
   Value zero = e.splat(0, Emitter::elementType(idx));
-  return e.binary<AndOp>(e.compare(CompareDirection::GE, idx, zero),
-                         e.compare(CompareDirection::LT, idx, size));
+  Value cond = e.compare(CompareDirection::LT, idx, size);
+  return e.binary<AndOp>(e.compare(CompareDirection::GE, idx, zero), cond);
 }
 
 // x * factor (x is i64); a factor of 1 emits nothing.
@@ -197,8 +198,11 @@ std::vector<Value> scatterElements(OnnxNode& n) {
   int64_t axis = n.axis(n.attrInt("axis", 0), static_cast<int64_t>(xs.size()));
   Value pos = elementPositions(n, xs, idx, axis);
   int64_t m = rt::numElements(Emitter::shape(idx));
-  Value flat = e.scatter(scatterReduction(n), e.reshape(x, {rt::numElements(xs)}),
-                         e.reshape(pos, {m}), e.reshape(upd, {m}), 0);
+  Value reshaped = e.reshape(upd, {m});
+  Value reshaped2 = e.reshape(pos, {m});
+  Value reshaped3 = e.reshape(x, {rt::numElements(xs)});
+  Value flat = e.scatter(scatterReduction(n), reshaped3,
+                         reshaped2, reshaped, 0);
   return {e.reshape(flat, xs)};
 }
 
@@ -220,8 +224,11 @@ std::vector<Value> scatterND(OnnxNode& n) {
   Dims rowsShape = {p.numRows}, updShape = {m};
   rowsShape.insert(rowsShape.end(), p.rest.begin(), p.rest.end());
   updShape.insert(updShape.end(), p.rest.begin(), p.rest.end());
-  Value out = e.scatter(scatterReduction(n), e.reshape(x, rowsShape), e.reshape(p.rows, {m}),
-                        e.reshape(upd, updShape), 0);
+  Value reshaped = e.reshape(upd, updShape);
+  Value reshaped2 = e.reshape(p.rows, {m});
+  Value reshaped3 = e.reshape(x, rowsShape);
+  Value out = e.scatter(scatterReduction(n), reshaped3, reshaped2,
+                        reshaped, 0);
   return {e.reshape(out, xs)};
 }
 
@@ -254,8 +261,8 @@ std::vector<Value> oneHot(OnnxNode& n) {
   for (int64_t d = 0; d <= r; ++d)
     if (d != axis) dims.push_back(d);
   Value wrapped = wrapNegative(e, idx, e.splat(static_cast<double>(depth), it));
-  Value hot = e.compare(CompareDirection::EQ, e.broadcastInDim(wrapped, dims, outShape),
-                        e.iota(outShape, axis, it));
+  Value iota2 = e.iota(outShape, axis, it);
+  Value hot = e.compare(CompareDirection::EQ, e.broadcastInDim(wrapped, dims, outShape), iota2);
   Value flatValues = e.reshape(values, {2});
   Value off = e.reshape(e.slice(flatValues, {0}, {1}, {1}), {});
   Value on = e.reshape(e.slice(flatValues, {1}, {2}, {1}), {});
@@ -266,7 +273,8 @@ std::vector<Value> oneHot(OnnxNode& n) {
 Value diagonalOffset(Emitter& e, const Dims& shape) {
   mlir::Type i64 = e.builder().getI64Type();
   Dims m(shape.end() - 2, shape.end());
-  return e.sub(e.iota(m, 1, i64), e.iota(m, 0, i64));
+  Value iota2 = e.iota(m, 0, i64);
+  return e.sub(e.iota(m, 1, i64), iota2);
 }
 
 // EyeLike: ones where column - row == k, of the 'dtype' attribute's type

@@ -228,18 +228,20 @@ Value maxPoolIndices(OnnxNode& n, Value x, Value y, const PoolWindow& p) {
     int64_t rowStride = plane, colStride = 1;
     for (int64_t d = 0; d < r - 2; ++d) {
       rowStride /= spatial[d];
+      Value c2 = e.splat(static_cast<double>(spatial[d]), i64, ys);
       Value coord = e.binary<RemOp>(e.div(best, e.splat(static_cast<double>(rowStride), i64, ys)),
-                                    e.splat(static_cast<double>(spatial[d]), i64, ys));
+                                    c2);
       col = e.add(col, e.mul(coord, e.splat(static_cast<double>(colStride), i64, ys)));
       colStride *= spatial[d];
     }
     best = col;
   }
   // Add the offset of the (n, c) plane.
-  Value plane0 = e.mul(e.add(e.mul(e.iota(ys, 0, i64),
-                                   e.splat(static_cast<double>(xs[1]), i64, ys)),
-                             e.iota(ys, 1, i64)),
-                       e.splat(static_cast<double>(plane), i64, ys));
+  Value c3 = e.splat(static_cast<double>(plane), i64, ys);
+  Value iota2 = e.iota(ys, 1, i64);
+  Value c4 = e.splat(static_cast<double>(xs[1]), i64, ys);
+  Value plane0 = e.mul(e.add(e.mul(e.iota(ys, 0, i64), c4),
+                             iota2), c3);
   return e.add(best, plane0);
 }
 
@@ -323,10 +325,12 @@ Value batchNormApply(OnnxNode& n, Value x, Value scale, Value bias, Value mean, 
   Dims xs = Emitter::shape(x);
   mlir::Type st = Emitter::elementType(var), et = Emitter::elementType(x);
   Value eps = e.splat(n.attrFloat("epsilon", 1e-5f), st, {xs[1]});
-  Value s = e.mul(e.convert(scale, st), e.unary<RsqrtOp>(e.add(var, eps)));
-  Value shift = e.sub(e.convert(bias, st), e.mul(e.convert(mean, st), s));
-  return e.add(e.mul(x, e.broadcastInDim(e.convert(s, et), {1}, xs)),
-               e.broadcastInDim(e.convert(shift, et), {1}, xs));
+  Value rsqrt = e.unary<RsqrtOp>(e.add(var, eps));
+  Value s = e.mul(e.convert(scale, st), rsqrt);
+  Value prod = e.mul(e.convert(mean, st), s);
+  Value shift = e.sub(e.convert(bias, st), prod);
+  Value bcast = e.broadcastInDim(e.convert(shift, et), {1}, xs);
+  return e.add(e.mul(x, e.broadcastInDim(e.convert(s, et), {1}, xs)), bcast);
 }
 
 // Batch mean and population variance over every dim but the channels, in
@@ -366,8 +370,12 @@ std::vector<Value> batchNormTrainStep(OnnxNode& n, Value x, Value scale, Value b
   double momentum = n.attrFloat("momentum", 0.9f);
   auto running = [&](Value given, Value batch, double factor) {
     mlir::Type t = Emitter::elementType(given);
-    return e.add(e.mul(given, e.splat(momentum, t)),
-                 e.mul(e.convert(batch, t), e.splat((1.0 - momentum) * factor, t)));
+    Value rate = e.splat((1.0 - momentum) * factor, t);
+    Value batchT = e.convert(batch, t);
+    Value added = e.mul(batchT, rate);
+    Value decay = e.splat(momentum, t);
+    Value kept = e.mul(given, decay);
+    return e.add(kept, added);
   };
   Value newMean = running(mean, bmean, 1.0);
   Value newVar = running(var, bvar, static_cast<double>(count) / static_cast<double>(count - 1));
@@ -406,8 +414,9 @@ std::vector<Value> batchNorm(OnnxNode& n) {
   double momentum = n.attrFloat("momentum", 0.9f);
   auto running = [&](Value given, Value batch) {
     mlir::Type t = Emitter::elementType(given);
-    return e.add(e.mul(given, e.splat(momentum, t)),
-                 e.mul(e.convert(batch, t), e.splat(1.0 - momentum, t)));
+    Value rest = e.splat(1.0 - momentum, t);
+    Value prod = e.mul(e.convert(batch, t), rest);
+    return e.add(e.mul(given, e.splat(momentum, t)), prod);
   };
   mlir::Type mt = Emitter::elementType(mean);
   return {y, running(mean, bmean), running(var, bvar), e.convert(bmean, mt), e.convert(bvar, st)};

@@ -98,8 +98,10 @@ std::vector<Value> layerNorm(OnnxNode& n) {
   Value xc = e.convert(x, st);
   auto [mean, var] = e.moments(xc, dims);
   Value inv = e.unary<RsqrtOp>(e.add(var, e.splat(n.attrFloat("epsilon", 1e-5f), st)));
-  Value normed = e.mul(e.sub(xc, e.unreduce(mean, dims, xs)), e.unreduce(inv, dims, xs));
-  Value y = e.mul(e.convert(normed, ct), toShapeOf(n, e.convert(floatInput(n, 1), ct), xs, "Scale"));
+  Value unreduce2 = e.unreduce(inv, dims, xs);
+  Value normed = e.mul(e.sub(xc, e.unreduce(mean, dims, xs)), unreduce2);
+  Value scale = toShapeOf(n, e.convert(floatInput(n, 1), ct), xs, "Scale");
+  Value y = e.mul(e.convert(normed, ct), scale);
   if (n.hasInput(2)) y = e.add(y, toShapeOf(n, e.convert(floatInput(n, 2), ct), xs, "B"));
   std::vector<Value> out = {e.convert(y, xt)};
   if (n.hasOutput(1) || n.hasOutput(2)) {
@@ -123,8 +125,8 @@ std::vector<Value> rmsNorm(OnnxNode& n) {
   Value xc = e.convert(x, st);
   int64_t count = 1;
   for (int64_t d : dims) count *= xs[d];
-  Value ms = e.div(e.reduce(ReduceKind::Sum, e.mul(xc, xc), dims),
-                   e.splat(static_cast<double>(count), st));
+  Value c2 = e.splat(static_cast<double>(count), st);
+  Value ms = e.div(e.reduce(ReduceKind::Sum, e.mul(xc, xc), dims), c2);
   Value inv = e.unary<RsqrtOp>(e.add(ms, e.splat(n.attrFloat("epsilon", 1e-5f), st)));
   Value normed = e.convert(e.mul(xc, e.unreduce(inv, dims, xs)), ct);
   Value y = e.mul(normed, toShapeOf(n, e.convert(scale, ct), xs, "scale"));
@@ -145,7 +147,8 @@ std::vector<Value> instanceNorm(OnnxNode& n) {
   Dims dims = range(2, r);
   auto [mean, var] = e.moments(x, dims);
   Value inv = e.unary<RsqrtOp>(e.add(var, e.splat(n.attrFloat("epsilon", 1e-5f), ct)));
-  Value normed = e.mul(e.sub(x, e.unreduce(mean, dims, xs)), e.unreduce(inv, dims, xs));
+  Value unreduce2 = e.unreduce(inv, dims, xs);
+  Value normed = e.mul(e.sub(x, e.unreduce(mean, dims, xs)), unreduce2);
   Value scale = perChannel(n, e.convert(floatInput(n, 1), ct), xs[1], xs, "scale");
   Value bias = perChannel(n, e.convert(floatInput(n, 2), ct), xs[1], xs, "B");
   return {e.convert(e.add(e.mul(normed, scale), bias), Emitter::elementType(in))};
@@ -177,7 +180,8 @@ std::vector<Value> groupNorm(OnnxNode& n) {
   Value x = e.reshape(e.convert(in, st), gs);
   auto [mean, var] = e.moments(x, {2});
   Value inv = e.unary<RsqrtOp>(e.add(var, e.splat(n.attrFloat("epsilon", 1e-5f), st)));
-  Value normed = e.mul(e.sub(x, e.unreduce(mean, {2}, gs)), e.unreduce(inv, {2}, gs));
+  Value unreduce2 = e.unreduce(inv, {2}, gs);
+  Value normed = e.mul(e.sub(x, e.unreduce(mean, {2}, gs)), unreduce2);
   normed = e.convert(normed, ct);
   Value scale = e.convert(floatInput(n, 1), ct), bias = e.convert(floatInput(n, 2), ct);
   // Per group: applied on the [N, G, C/G * D] rows; per channel: on X's shape.
@@ -213,7 +217,8 @@ std::vector<Value> lrn(OnnxNode& n) {
   low[1] = (size - 1) / 2;
   high[1] = size / 2;  // ceil((size - 1) / 2)
   Value sq = e.reduceWindow(ReduceKind::Sum, e.mul(x, x), window, ones, low, high, ones);
-  Value base = e.add(e.splat(bias, ct), e.mul(e.splat(alpha / size, ct), sq));
+  Value prod = e.mul(e.splat(alpha / size, ct), sq);
+  Value base = e.add(e.splat(bias, ct), prod);
   Value y = e.div(x, e.binary<PowOp>(base, e.splat(beta, ct)));
   return {e.convert(y, Emitter::elementType(in))};
 }
@@ -233,7 +238,8 @@ std::vector<Value> lpNorm(OnnxNode& n) {
   Value norm = p == 1 ? e.reduceKeep(ReduceKind::Sum, e.unary<AbsOp>(x), {axis})
                       : e.unary<SqrtOp>(e.reduceKeep(ReduceKind::Sum, e.mul(x, x), {axis}));
   Value zero = e.splat(0, ct);
-  Value y = e.select(e.compare(CompareDirection::EQ, norm, zero), zero, e.div(x, norm));
+  Value quot = e.div(x, norm);
+  Value y = e.select(e.compare(CompareDirection::EQ, norm, zero), zero, quot);
   return {e.convert(y, Emitter::elementType(in))};
 }
 
@@ -256,8 +262,10 @@ std::vector<Value> meanVarianceNorm(OnnxNode& n) {
   mlir::Type ct = e.computeType(in);
   Value x = e.convert(in, ct);
   auto [mean, var] = e.moments(x, dims);
-  Value den = e.add(e.unary<SqrtOp>(var), e.splat(1e-9, ct));
-  Value y = e.div(e.sub(x, e.unreduce(mean, dims, xs)), e.unreduce(den, dims, xs));
+  Value c2 = e.splat(1e-9, ct);
+  Value den = e.add(e.unary<SqrtOp>(var), c2);
+  Value unreduce2 = e.unreduce(den, dims, xs);
+  Value y = e.div(e.sub(x, e.unreduce(mean, dims, xs)), unreduce2);
   return {e.convert(y, Emitter::elementType(in))};
 }
 

@@ -96,7 +96,8 @@ Value quantParam(OnnxNode& n, Value p, const Dims& xs, int64_t axisAttr, int64_t
 
 // max(lo, min(hi, v)) with the bounds in v's element type.
 Value clamp(Emitter& e, Value v, double lo, double hi) {
-  return e.max(e.min(v, e.splatLike(hi, v)), e.splatLike(lo, v));
+  Value c2 = e.splatLike(lo, v);
+  return e.max(e.min(v, e.splatLike(hi, v)), c2);
 }
 
 // A dtype named by an attribute (output_dtype, precision); 0 means unset.
@@ -140,14 +141,16 @@ std::vector<Value> quantizeLinear(OnnxNode& n) {
     ct = attrDType(n, "precision");
     if (!rt::isFloat(ct)) n.fail("precision must name a float dtype, got " + dtypeText(ct));
   }
-  Value s = e.convert(quantParam(n, scale, xs, axis, block, "y_scale"), typeOf(e, ct));
+  auto typeOf2 = typeOf(e, ct);
+  Value s = e.convert(quantParam(n, scale, xs, axis, block, "y_scale"), typeOf2);
   Value q = e.unary<RoundOp>(e.div(e.convert(x, typeOf(e, ct)), s));
   Value qi = e.convert(q, typeOf(e, DType::I32));
   if (n.hasInput(2)) {
     Value zp = quantParam(n, n.input(2), xs, axis, block, "y_zero_point");
     qi = e.add(qi, e.convert(zp, typeOf(e, DType::I32)));
   }
-  return {e.convert(clamp(e, qi, range.lo, range.hi), typeOf(e, out))};
+  auto typeOf3 = typeOf(e, out);
+  return {e.convert(clamp(e, qi, range.lo, range.hi), typeOf3)};
 }
 
 // y = (x - x_zero_point) * x_scale, computed as the reference does: x as
@@ -171,18 +174,21 @@ std::vector<Value> dequantizeLinear(OnnxNode& n) {
            dtypeText(xt));
 
   DType ct = (hasZero && xt == DType::I32) || st == DType::F64 ? DType::F64 : DType::F32;
-  Value dx = e.convert(e.convert(x, typeOf(e, DType::F32)), typeOf(e, ct));
+  auto typeOf2 = typeOf(e, ct);
+  Value dx = e.convert(e.convert(x, typeOf(e, DType::F32)), typeOf2);
   if (hasZero) {
     Value zp = quantParam(n, n.input(2), xs, axis, block, "x_zero_point");
     dx = e.sub(dx, e.convert(zp, typeOf(e, ct)));
   }
-  Value s = e.convert(quantParam(n, scale, xs, axis, block, "x_scale"), typeOf(e, ct));
+  auto typeOf3 = typeOf(e, ct);
+  Value s = e.convert(quantParam(n, scale, xs, axis, block, "x_scale"), typeOf3);
   DType out = st;
   if (n.hasAttr("output_dtype") && n.attrInt("output_dtype", 0) != 0) {
     out = attrDType(n, "output_dtype");
     if (!rt::isFloat(out)) n.fail("output_dtype must name a float dtype, got " + dtypeText(out));
   }
-  return {e.convert(e.mul(dx, s), typeOf(e, out))};
+  auto typeOf4 = typeOf(e, out);
+  return {e.convert(e.mul(dx, s), typeOf4)};
 }
 
 // uint8 quantization of x with the scale and zero point that map
@@ -199,7 +205,9 @@ std::vector<Value> dynamicQuantizeLinear(OnnxNode& n) {
   Value zero = e.splat(0, f32);
   Value hi = e.max(e.reduce(ReduceKind::Max, x, all), zero);
   Value lo = e.min(e.reduce(ReduceKind::Min, x, all), zero);
-  Value range = e.select(e.compare(CompareDirection::EQ, hi, lo), e.splat(1, f32), e.sub(hi, lo));
+  Value diff = e.sub(hi, lo);
+  Value one = e.splat(1, f32);
+  Value range = e.select(e.compare(CompareDirection::EQ, hi, lo), one, diff);
   Value scale = e.div(range, e.splat(255, f32));
   Value zp = clamp(e, e.sub(zero, e.div(lo, scale)), 0, 255);
   Value zpRounded = e.unary<RoundOp>(zp);
@@ -250,7 +258,8 @@ std::vector<Value> matMulInteger(OnnxNode& n) {
 Value requantize(OnnxNode& n, Value acc, Value combined) {
   Emitter& e = n.e();
   Type f64 = typeOf(e, DType::F64);
-  Value d = e.mul(e.convert(acc, f64), e.convert(combined, f64));
+  Value conv = e.convert(combined, f64);
+  Value d = e.mul(e.convert(acc, f64), conv);
   DType out = dtypeOfValue(n.input(0));
   if (n.hasInput(7)) {
     Value yzp = n.input(7);
@@ -259,7 +268,8 @@ Value requantize(OnnxNode& n, Value acc, Value combined) {
     d = e.add(d, e.convert(e.reshape(yzp, {}), f64));
   }
   QuantRange range = quantRange(n, out);
-  return e.convert(clamp(e, e.unary<RoundOp>(d), range.lo, range.hi), typeOf(e, out));
+  auto typeOf2 = typeOf(e, out);
+  return e.convert(clamp(e, e.unary<RoundOp>(d), range.lo, range.hi), typeOf2);
 }
 
 // The integer product of the centered operands, requantized:
@@ -269,7 +279,8 @@ Value requantize(OnnxNode& n, Value acc, Value combined) {
 std::vector<Value> qlinearMatMul(OnnxNode& n) {
   n.onlyAttrs({});
   Emitter& e = n.e();
-  Value c = e.matmul(centered(n, 0, 2, true, "a"), centered(n, 3, 5, false, "b"));
+  Value centered2 = centered(n, 3, 5, false, "b");
+  Value c = e.matmul(centered(n, 0, 2, true, "a"), centered2);
   Value as = floatInput(n, 1, "a_scale"), bs = floatInput(n, 4, "b_scale");
   Value ys = floatInput(n, 6, "y_scale");
   DType st = dtypeOfValue(as);
@@ -286,8 +297,9 @@ std::vector<Value> qlinearMatMul(OnnxNode& n) {
     n.fail(std::string(what) + " of shape " + dimsString(ss) + " is neither per-tensor nor per-" +
            (rowWise ? "row" : "column"));
   };
-  Value combined = e.div(e.mul(scaleFor(as, true, "a_scale"), scaleFor(bs, false, "b_scale")),
-                         scaleFor(ys, false, "y_scale"));
+  auto yScale = scaleFor(ys, false, "y_scale");
+  auto bScale = scaleFor(bs, false, "b_scale");
+  Value combined = e.div(e.mul(scaleFor(as, true, "a_scale"), bScale), yScale);
   return {requantize(n, c, combined)};
 }
 
@@ -328,7 +340,8 @@ Value integerConv(OnnxNode& n, Value x, Value w) {
   Emitter& e = n.e();
   Window win = convWindow(n, x, w);
   Type f64 = typeOf(e, DType::F64);
-  Value y = e.convolution(e.convert(x, f64), e.convert(w, f64), win.strides, win.padLow,
+  Value conv = e.convert(w, f64);
+  Value y = e.convolution(e.convert(x, f64), conv, win.strides, win.padLow,
                           win.padHigh, win.dilations, n.attrInt("group", 1));
   return e.convert(y, typeOf(e, DType::I32));
 }
@@ -346,7 +359,8 @@ std::vector<Value> convInteger(OnnxNode& n) {
 std::vector<Value> qlinearConv(OnnxNode& n) {
   n.onlyAttrs({"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
   Emitter& e = n.e();
-  Value r = integerConv(n, convOperand(n, 0, 2, false, "x"), convOperand(n, 3, 5, true, "w"));
+  Value convOperand2 = convOperand(n, 3, 5, true, "w");
+  Value r = integerConv(n, convOperand(n, 0, 2, false, "x"), convOperand2);
   Dims rs = Emitter::shape(r);
   if (n.hasInput(8)) {
     Value b = n.input(8);
@@ -369,7 +383,8 @@ std::vector<Value> qlinearConv(OnnxNode& n) {
       n.fail("w_scale of shape " + dimsString(ws) + " is neither per-tensor nor per output channel");
     wScale = e.broadcastInDim(wsc, {1}, rs);
   }
-  Value combined = e.div(e.mul(perTensor(xsc, "x_scale"), wScale), perTensor(ysc, "y_scale"));
+  auto yScale = perTensor(ysc, "y_scale");
+  Value combined = e.div(e.mul(perTensor(xsc, "x_scale"), wScale), yScale);
   return {requantize(n, r, combined)};
 }
 

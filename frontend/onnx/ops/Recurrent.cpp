@@ -145,28 +145,51 @@ std::vector<std::vector<Activation>> readActivations(OnnxNode& n, int64_t direct
 // a(x), with x first bounded to [-clip, clip] when the op has a clip.
 Value activate(Emitter& e, const RecurrentSpec& s, const Activation& a, Value x,
                bool clip = true) {
-  if (clip && s.hasClip)
-    x = e.min(e.max(x, e.splatLike(-s.clip, x)), e.splatLike(s.clip, x));
+  if (clip && s.hasClip) {
+    Value c3 = e.splatLike(s.clip, x);
+    x = e.min(e.max(x, e.splatLike(-s.clip, x)), c3);
+  }
   auto c = [&](double v) { return e.splatLike(v, x); };
   const std::string& f = a.name;
   if (f == "tanh") return e.unary<TanhOp>(x);
   if (f == "sigmoid") return e.unary<LogisticOp>(x);
   if (f == "relu") return e.max(x, c(0));
-  if (f == "affine") return e.add(e.mul(x, c(a.alpha)), c(a.beta));
-  if (f == "leakyrelu")
-    return e.select(e.compare(CompareDirection::GE, x, c(0)), x, e.mul(x, c(a.alpha)));
-  if (f == "thresholdedrelu")
-    return e.select(e.compare(CompareDirection::GT, x, c(a.alpha)), x, c(0));
-  if (f == "scaledtanh") return e.mul(c(a.alpha), e.unary<TanhOp>(e.mul(x, c(a.beta))));
-  if (f == "hardsigmoid")
-    return e.min(e.max(e.add(e.mul(x, c(a.alpha)), c(a.beta)), c(0)), c(1));
-  if (f == "elu")
-    return e.select(e.compare(CompareDirection::GE, x, c(0)), x,
-                    e.mul(c(a.alpha), e.sub(e.unary<ExpOp>(x), c(1))));
-  if (f == "softsign") return e.div(x, e.add(c(1), e.unary<AbsOp>(x)));
+  if (f == "affine") {
+    auto c2 = c(a.beta);
+    return e.add(e.mul(x, c(a.alpha)), c2);
+  }
+  if (f == "leakyrelu") {
+    Value prod = e.mul(x, c(a.alpha));
+    return e.select(e.compare(CompareDirection::GE, x, c(0)), x, prod);
+  }
+  if (f == "thresholdedrelu") {
+    auto zero = c(0);
+    return e.select(e.compare(CompareDirection::GT, x, c(a.alpha)), x, zero);
+  }
+  if (f == "scaledtanh") {
+    Value tanh2 = e.unary<TanhOp>(e.mul(x, c(a.beta)));
+    return e.mul(c(a.alpha), tanh2);
+  }
+  if (f == "hardsigmoid") {
+    auto one = c(1);
+    auto zero2 = c(0);
+    auto c4 = c(a.beta);
+    return e.min(e.max(e.add(e.mul(x, c(a.alpha)), c4), zero2), one);
+  }
+  if (f == "elu") {
+    auto one2 = c(1);
+    Value diff = e.sub(e.unary<ExpOp>(x), one2);
+    Value prod2 = e.mul(c(a.alpha), diff);
+    return e.select(e.compare(CompareDirection::GE, x, c(0)), x, prod2);
+  }
+  if (f == "softsign") {
+    Value abs2 = e.unary<AbsOp>(x);
+    return e.div(x, e.add(c(1), abs2));
+  }
   // softplus, as max(x, 0) + log(1 + exp(-|x|)) so that large x do not overflow.
-  return e.add(e.max(x, c(0)),
-               e.unary<LogOp>(e.add(c(1), e.unary<ExpOp>(e.unary<NegOp>(e.unary<AbsOp>(x))))));
+  Value exp2 = e.unary<ExpOp>(e.unary<NegOp>(e.unary<AbsOp>(x)));
+  Value log2 = e.unary<LogOp>(e.add(c(1), exp2));
+  return e.add(e.max(x, c(0)), log2);
 }
 
 // Checks that `v` has shape `want`, naming the input.
@@ -312,13 +335,15 @@ State gruStep(Emitter& e, const RecurrentSpec& s, const DirectionParams& p, Valu
   Value xh = sliceDim(e, xp, 1, 2 * hs, 3 * hs);
   if (s.linearBeforeReset) {
     Value hr = matmulT(e, prev.h, p.r);  // [B, 3H]
-    zr = e.add(sliceDim(e, xp, 1, 0, 2 * hs), sliceDim(e, hr, 1, 0, 2 * hs));
+    Value hrZr = sliceDim(e, hr, 1, 0, 2 * hs);
+    zr = e.add(sliceDim(e, xp, 1, 0, 2 * hs), hrZr);
     Value rh = sliceDim(e, hr, 1, 2 * hs, 3 * hs);
     if (p.recurBias) rh = e.add(rh, rows(e, p.recurBias, s.batch));
     Value r = activate(e, s, a[0], sliceDim(e, zr, 1, hs, 2 * hs));
     hPre = e.add(xh, e.mul(r, rh));
   } else {
-    zr = e.add(sliceDim(e, xp, 1, 0, 2 * hs), matmulT(e, prev.h, rZR));
+    Value matmulT2 = matmulT(e, prev.h, rZR);
+    zr = e.add(sliceDim(e, xp, 1, 0, 2 * hs), matmulT2);
     Value r = activate(e, s, a[0], sliceDim(e, zr, 1, hs, 2 * hs));
     hPre = e.add(xh, matmulT(e, e.mul(r, prev.h), rH));
   }
@@ -344,7 +369,8 @@ State lstmStep(Emitter& e, const RecurrentSpec& s, const DirectionParams& p,
   }
   Value i = activate(e, s, a[0], iPre);
   Value f = s.inputForget ? e.sub(e.splatLike(1.0, i), i) : activate(e, s, a[0], fPre);
-  Value c = e.add(e.mul(f, prev.c), e.mul(i, activate(e, s, a[1], cPre)));
+  Value prod = e.mul(i, activate(e, s, a[1], cPre));
+  Value c = e.add(e.mul(f, prev.c), prod);
   if (p.peephole) oPre = e.add(oPre, peep(1, c));
   Value o = activate(e, s, a[0], oPre);
   // As in ONNX Runtime, clip bounds the gates' inputs but not the cell state
@@ -424,7 +450,8 @@ Value zeroIfEmpty(OnnxNode& n, const RecurrentSpec& s, Value state) {
   Value empty = e.compare(CompareDirection::EQ, lens,
                           e.splat(0.0, Emitter::elementType(lens), {s.batch}));
   Dims shape = Emitter::shape(state);  // [1, B, H]
-  return e.select(e.broadcastInDim(empty, {1}, shape), e.splatLike(0.0, state), state);
+  Value zero = e.splatLike(0.0, state);
+  return e.select(e.broadcastInDim(empty, {1}, shape), zero, state);
 }
 
 std::vector<Value> recurrent(OnnxNode& n, CellKind kind) {

@@ -182,7 +182,8 @@ Value resizeAxis(Emitter& e, Value x, int64_t axis, const AxisTable& t, double e
     std::vector<double> mask(t.outside.begin(), t.outside.end());
     Value m = valueConstant(e, mask, {out}, e.builder().getI1Type());
     Dims ys = Emitter::shape(y);
-    y = e.select(e.broadcastInDim(m, {axis}, ys), e.splat(extrapolation, et, ys), y);
+    Value c2 = e.splat(extrapolation, et, ys);
+    y = e.select(e.broadcastInDim(m, {axis}, ys), c2, y);
   }
   return y;
 }
@@ -371,9 +372,13 @@ struct Ew {
   Value lt(Value a, Value b) { return e.compare(CompareDirection::LT, a, b); }
   Value gt(Value a, Value b) { return e.compare(CompareDirection::GT, a, b); }
   Value floor(Value a) { return e.unary<FloorOp>(a); }
-  Value clamp(Value a, double lo, double hi) { return e.min(e.max(a, c(lo)), c(hi)); }
+  Value clamp(Value a, double lo, double hi) {
+    Value top = c(hi);
+    return e.min(e.max(a, c(lo)), top);
+  }
   Value outside(Value a, double lo, double hi) {  // a < lo or a > hi, as i1
-    return e.binary<OrOp>(lt(a, c(lo)), gt(a, c(hi)));
+    auto gt2 = gt(a, c(hi));
+    return e.binary<OrOp>(lt(a, c(lo)), gt2);
   }
 };
 
@@ -384,10 +389,13 @@ Value reflect(Ew& w, Value x, double lo, double hi) {
   double range = hi - lo;
   if (range <= 0) return w.c(lo);
   Value below = w.lt(x, w.c(lo)), above = w.gt(x, w.c(hi));
-  Value dx = e.select(below, e.sub(w.c(lo), x), e.sub(x, w.c(hi)));
+  Value diff = e.sub(x, w.c(hi));
+  Value dx = e.select(below, e.sub(w.c(lo), x), diff);
   Value flips = w.floor(e.div(dx, w.c(range)));
   Value rest = e.sub(dx, e.mul(flips, w.c(range)));
-  Value odd = w.gt(e.sub(flips, e.mul(w.floor(e.div(flips, w.c(2))), w.c(2))), w.c(0.5));
+  auto half = w.c(0.5);
+  auto two = w.c(2);
+  Value odd = w.gt(e.sub(flips, e.mul(w.floor(e.div(flips, w.c(2))), two)), half);
   Value fromLo = e.add(w.c(lo), rest), fromHi = e.sub(w.c(hi), rest);
   Value belowResult = e.select(odd, fromHi, fromLo);
   Value aboveResult = e.select(odd, fromLo, fromHi);
@@ -419,11 +427,16 @@ std::vector<Tap> dimTaps(Ew& w, Value x, int64_t d, const std::string& mode,
       // Keys' cubic kernel with a = -0.75 at distances t + 1, t, 1 - t, 2 - t.
       const double a = -0.75;
       auto near = [&](Value s) {  // |s| <= 1
-        return e.add(e.mul(e.mul(e.sub(e.mul(w.c(a + 2), s), w.c(a + 3)), s), s), w.c(1));
+        auto one2 = w.c(1);
+        auto c4 = w.c(a + 3);
+        return e.add(e.mul(e.mul(e.sub(e.mul(w.c(a + 2), s), c4), s), s), one2);
       };
       auto far = [&](Value s) {  // 1 < |s| < 2
-        Value p = e.add(e.mul(e.sub(e.mul(w.c(a), s), w.c(5 * a)), s), w.c(8 * a));
-        return e.sub(e.mul(p, s), w.c(4 * a));
+        auto c2 = w.c(8 * a);
+        auto c5 = w.c(5 * a);
+        Value p = e.add(e.mul(e.sub(e.mul(w.c(a), s), c5), s), c2);
+        auto c3 = w.c(4 * a);
+        return e.sub(e.mul(p, s), c3);
       };
       Value one = w.c(1);
       for (int k = -1; k <= 2; ++k) positions.push_back(e.add(x0, w.c(k)));
@@ -435,7 +448,8 @@ std::vector<Tap> dimTaps(Ew& w, Value x, int64_t d, const std::string& mode,
   for (size_t k = 0; k < positions.size(); ++k) {
     Value p = positions[k], wt = weights[k];
     if (padding == "zeros") {
-      wt = e.select(w.outside(p, 0, static_cast<double>(d - 1)), w.c(0), wt);
+      auto zero = w.c(0);
+      wt = e.select(w.outside(p, 0, static_cast<double>(d - 1)), zero, wt);
     } else if (padding == "reflection") {
       p = reflect(w, p, lo, hi);
     }
@@ -483,12 +497,24 @@ std::vector<Value> gridSample(OnnxNode& n) {
     limit[r - 1] = k - i;
     Value c = e.reshape(e.slice(gridX, start, limit, Dims(r, 1)), g);
     double d = static_cast<double>(spatial[i]);
-    Value pos = align ? e.mul(e.div(e.add(c, w.c(1)), w.c(2)), w.c(d - 1))
-                      : e.div(e.sub(e.mul(e.add(c, w.c(1)), w.c(d)), w.c(1)), w.c(2));
+    Value pos;
+    if (align) {  // (c + 1) / 2 * (d - 1)
+      Value dm1 = w.c(d - 1);
+      Value two = w.c(2);
+      Value sum = e.add(c, w.c(1));
+      pos = e.mul(e.div(sum, two), dm1);
+    } else {  // ((c + 1) * d - 1) / 2
+      Value two = w.c(2);
+      Value one = w.c(1);
+      Value wd = w.c(d);
+      Value sum = e.add(c, w.c(1));
+      pos = e.div(e.sub(e.mul(sum, wd), one), two);
+    }
     if (mode == "nearest") pos = e.unary<RoundOp>(pos);
     double lo = align ? 0.0 : -0.5, hi = align ? d - 1 : d - 0.5;
     if (padding == "border") {
-      pos = e.select(w.outside(pos, lo, hi), w.clamp(pos, 0, d - 1), pos);
+      auto clamp2 = w.clamp(pos, 0, d - 1);
+      pos = e.select(w.outside(pos, lo, hi), clamp2, pos);
     } else if (padding == "reflection") {
       pos = reflect(w, pos, lo, hi);
     }
@@ -498,7 +524,8 @@ std::vector<Value> gridSample(OnnxNode& n) {
   mlir::Type i64 = e.builder().getI64Type();
   rt::Shape strides = rt::rowMajorStrides(spatial);
   int64_t plane = rt::numElements(spatial);
-  Value base = e.mul(e.iota(g, 0, i64), e.splat(static_cast<double>(plane), i64, g));
+  Value c2 = e.splat(static_cast<double>(plane), i64, g);
+  Value base = e.mul(e.iota(g, 0, i64), c2);
   Dims g1 = g;
   g1.push_back(1);
   std::vector<Value> indices, weights;

@@ -159,7 +159,9 @@ std::vector<Value> stft(OnnxNode& n) {
   // index [f, j] = f * step + j, then one gather: [batch, frames, frameLen, c].
   mlir::Type i64 = e.builder().getI64Type();
   Dims fs = {frames, frameLen};
-  Value idx = e.add(e.mul(iota(e, fs, 0, i64), e.splat(double(step), i64, fs)), iota(e, fs, 1, i64));
+  Value cols = iota(e, fs, 1, i64);
+  Value c2 = e.splat(double(step), i64, fs);
+  Value idx = e.add(e.mul(iota(e, fs, 0, i64), c2), cols);
   Dims gs = {xs[0], frames, frameLen, xs[2]};
   Value framed = e.builder()
                      .create<GatherOp>(e.loc(), e.tensorType(gs, Emitter::elementType(x)), x, idx,
@@ -195,11 +197,16 @@ std::vector<Value> cosineWindow(OnnxNode& n) {
   int64_t period = n.attrInt("periodic", 1) != 0 ? size : size - 1;
   // A symmetric window of one point is [1] (its period would be 0).
   if (period == 0) return {e.convert(e.splat(1.0, f64, {size}), out)};
-  Value theta = e.mul(e.convert(iota(e, {size}, 0, e.builder().getI64Type()), f64),
-                      e.splat(2.0 * kPi / static_cast<double>(period), f64, {size}));
+  Value perPoint = e.splat(2.0 * kPi / static_cast<double>(period), f64, {size});
+  Value theta = e.mul(e.convert(iota(e, {size}, 0, e.builder().getI64Type()), f64), perPoint);
   auto c = [&](double v) { return e.splat(v, f64, {size}); };
-  Value w = e.sub(c(a[0]), e.mul(c(a[1]), e.unary<CosOp>(theta)));
-  if (a[2] != 0.0) w = e.add(w, e.mul(c(a[2]), e.unary<CosOp>(e.mul(theta, c(2.0)))));
+  Value cos3 = e.unary<CosOp>(theta);
+  Value prod = e.mul(c(a[1]), cos3);
+  Value w = e.sub(c(a[0]), prod);
+  if (a[2] != 0.0) {
+    Value cos2 = e.unary<CosOp>(e.mul(theta, c(2.0)));
+    w = e.add(w, e.mul(c(a[2]), cos2));
+  }
   return {e.convert(w, out)};
 }
 
@@ -224,13 +231,20 @@ std::vector<Value> melWeightMatrix(OnnxNode& n) {
   const double ln10 = std::log(10.0);
   auto s = [&](double v) { return e.splat(v, f64); };
   auto toMel = [&](Value hz) {
-    return e.div(e.mul(s(2595.0), e.unary<LogOp>(e.add(s(1.0), e.div(hz, s(700.0))))), s(ln10));
+    auto ln10s = s(ln10);
+    Value quot = e.div(hz, s(700.0));
+    Value log2 = e.unary<LogOp>(e.add(s(1.0), quot));
+    return e.div(e.mul(s(2595.0), log2), ln10s);
   };
   Value lowMel = toMel(lower);
-  Value step = e.div(e.sub(toMel(upper), lowMel), s(static_cast<double>(mels + 2)));
+  auto count = s(static_cast<double>(mels + 2));
+  Value step = e.div(e.sub(toMel(upper), lowMel), count);
   Value points = e.convert(iota(e, {mels + 2}, 0, i64), f64);
   Value mel = e.add(e.mul(points, step), lowMel);
-  Value hz = e.mul(s(700.0), e.sub(e.unary<ExpOp>(e.mul(e.div(mel, s(2595.0)), s(ln10))), s(1.0)));
+  auto oneS = s(1.0);
+  auto ln10S = s(ln10);
+  Value diff = e.sub(e.unary<ExpOp>(e.mul(e.div(mel, s(2595.0)), ln10S)), oneS);
+  Value hz = e.mul(s(700.0), diff);
   Value edges = e.unary<FloorOp>(e.div(e.mul(s(static_cast<double>(dftLen + 1)), hz), rate));
 
   int64_t bins = dftLen / 2 + 1;
@@ -245,13 +259,18 @@ std::vector<Value> melWeightMatrix(OnnxNode& n) {
   using CD = CompareDirection;
   // The reference writes 1 at the center whenever the rising or the falling
   // side is non-empty (or both are, c == l).
-  Value atCenter = both(cmp(CD::EQ, j, c),
-                        e.binary<OrOp>(cmp(CD::LE, l, c), cmp(CD::LT, c, h)));
-  Value rising = both(cmp(CD::LE, l, j), cmp(CD::LT, j, c));
-  Value falling = both(cmp(CD::LT, c, j), cmp(CD::LT, j, h));
+  auto cond3 = cmp(CD::LT, c, h);
+  Value or2 = e.binary<OrOp>(cmp(CD::LE, l, c), cond3);
+  Value atCenter = both(cmp(CD::EQ, j, c), or2);
+  auto cond = cmp(CD::LT, j, c);
+  Value rising = both(cmp(CD::LE, l, j), cond);
+  auto cond2 = cmp(CD::LT, j, h);
+  Value falling = both(cmp(CD::LT, c, j), cond2);
   Value zero = e.splat(0.0, f64, os), one = e.splat(1.0, f64, os);
-  Value up = e.div(e.sub(j, l), e.sub(c, l));
-  Value down = e.div(e.sub(h, j), e.sub(h, c));
+  Value diff2 = e.sub(c, l);
+  Value up = e.div(e.sub(j, l), diff2);
+  Value diff3 = e.sub(h, c);
+  Value down = e.div(e.sub(h, j), diff3);
   Value w = e.select(atCenter, one, e.select(rising, up, e.select(falling, down, zero)));
   return {e.convert(w, outputType(n))};
 }
