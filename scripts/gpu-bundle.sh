@@ -45,14 +45,14 @@ for f in "$stage"/bin/* "$stage"/lib/libdlc.so.*.*; do
 done
 strip --strip-debug "$stage"/bin/* "$stage"/lib/* 2>/dev/null || true
 
-cp scripts/gpu-suite.sh scripts/gpu-bench.sh "$stage/"
+cp scripts/gpu-common.sh scripts/gpu-suite.sh scripts/gpu-bench.sh "$stage/"
 mkdir -p "$stage/test" "$stage/bench"
 cp bench/compare.py "$stage/bench/"
 cp -r test/conformance "$stage/test/"
 cp -r test/models "$stage/test/"
 rm -rf "$out"; mkdir -p "$out"
 tar -C "$stage" -cf - . | xz -T2 -6 > "$out/bundle.tar.xz"
-cp scripts/gpu-suite.sh scripts/gpu-bench.sh "$out/"
+cp scripts/gpu-common.sh scripts/gpu-suite.sh scripts/gpu-bench.sh "$out/"
 size=$(stat -c %s "$out/bundle.tar.xz")
 echo "gpu-bundle: $out/bundle.tar.xz is $((size / 1024 / 1024)) MiB"
 if ((size > limit_mib * 1024 * 1024)); then

@@ -10,23 +10,7 @@
 #   4. compute-sanitizer memcheck over the example models;
 #   5. the C++ example program through the JIT API on the GPU.
 set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-out=${OUT:-/tmp/dlc-gpu-out}
-root=/tmp/dlc-gpu
-mkdir -p "$out" "$root"
-tar -C "$root" -xJf "$here/bundle.tar.xz"
-export LD_LIBRARY_PATH="$root/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}"
-export DLC_CACHE_DIR=$root/kernel-cache
-export PYTHONUNBUFFERED=1
-dlc=$root/bin/dlc
-summary=()
-step() {  # step NAME COMMAND...: runs it, logs to $out/NAME.log, records the result
-  local name=$1; shift
-  local t0=$SECONDS
-  "$@" >"$out/$name.log" 2>&1
-  local rc=$?
-  summary+=("$(printf '%-14s rc=%-3s %4ss  %s' "$name" "$rc" $((SECONDS - t0)) "$(tail -1 "$out/$name.log")")")
-}
+source "$(dirname "$0")/gpu-common.sh"  # $out, $root, $dlc, step, summary
 
 { date -u; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
   "$dlc" --version 2>/dev/null || true; } | tee "$out/machine.txt"
