@@ -111,6 +111,11 @@ AxisTable axisTable(const ResizeSpec& s, int64_t in, int64_t out, double scale, 
   std::vector<std::vector<std::pair<int64_t, double>>> kept(out);
   for (int64_t y = 0; y < out; ++y) {
     double x = sourceCoord(s, y, scale, in, out, roiStart, roiEnd);
+    // A NaN or infinite roi (or one far outside the axis) gives a source
+    // position no index can hold (found by the ONNX-loader fuzzer).
+    if (!(std::fabs(x) < 0x1p52))
+      throw EmitError("output position " + std::to_string(y) + " maps to input position " + std::to_string(x) +
+                      ": the roi or scale are not finite or too large");
     bool outside = s.coordMode == "tf_crop_and_resize" && (x < 0 || x > in - 1);
     t.outside.push_back(outside);
     t.anyOutside |= outside;
