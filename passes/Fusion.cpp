@@ -70,9 +70,13 @@ class Grouping {
     for (bool changed = true; changed;) {
       changed = false;
       std::vector<Operation*> ops = liveOps();
+      erased_.clear();
       for (auto it = ops.rbegin(); it != ops.rend(); ++it) {
         Operation* consumer = *it;
-        if (!alive(consumer)) continue;
+        // An op of the snapshot that duplicate() erased is gone even if a
+        // clone made since took its address (alive() alone would then see
+        // the clone, and the result would follow the heap).
+        if (erased_.count(consumer) || !alive(consumer)) continue;
         for (unsigned i = 0; alive(consumer) && i < consumer->getNumOperands(); ++i) {
           Operation* producer = consumer->getOperand(i).getDefiningOp();
           if (!producer || !alive(producer)) continue;
@@ -230,6 +234,7 @@ class Grouping {
     groups_[groupOf_[producer]].clear();
     index_.erase(producer);
     groupOf_.erase(producer);
+    erased_.insert(producer);
     producer->erase();
     return true;
   }
@@ -239,6 +244,7 @@ class Grouping {
   llvm::DenseMap<Operation*, int> groupOf_;
   std::vector<std::vector<Operation*>> groups_;  // ops in program order; empty once merged away
   std::map<std::pair<Operation*, Operation*>, Refusal> refusals_;
+  llvm::SmallPtrSet<Operation*, 8> erased_;  // by duplicate(), since sweep's snapshot
 };
 
 void Grouping::explain() {
