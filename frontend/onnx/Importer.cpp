@@ -390,7 +390,11 @@ class Importer {
       llvm::SmallVector<mlir::Value>& results, llvm::SmallVector<mlir::Type>& resultTypes) {
     std::vector<std::pair<std::string, int64_t>> out;
     std::set<std::string> seen;
-    for (const auto& [name, value] : scope_.stateUpdates) {
+    for (const auto& update : scope_.stateUpdates) {
+      // Named, not a structured binding: C++17 lambdas cannot capture those
+      // (clang refuses; GCC accepts).
+      const std::string& name = update.first;
+      mlir::Value value = update.second;
       auto it = std::find_if(inputs.begin(), inputs.end(), [&](const auto* in) { return in->name() == name; });
       if (it == inputs.end()) continue;
       if (!seen.insert(name).second)
