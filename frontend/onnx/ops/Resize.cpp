@@ -193,6 +193,10 @@ Value resizeAxis(Emitter& e, Value x, int64_t axis, const AxisTable& t, double e
   return y;
 }
 
+// The longest output axis a resize builds its index and weight table for
+// (2^26: 64 Mi positions, far beyond any image or sequence).
+constexpr int64_t kMaxResizePositions = int64_t{1} << 26;
+
 // Resizes x to `out` with per-axis `scales` (both full rank); roi holds
 // [starts..., ends...] over every axis, or is empty.
 Value resizeTo(OnnxNode& n, Value x, const ResizeSpec& s, const std::vector<double>& scales,
@@ -209,6 +213,12 @@ Value resizeTo(OnnxNode& n, Value x, const ResizeSpec& s, const std::vector<doub
     if (xs[a] < 1) n.fail("axis " + std::to_string(a) + " of the input is empty");
     if (out[a] < 1) n.fail("output size of axis " + std::to_string(a) + " is " +
                            std::to_string(out[a]) + ", must be >= 1");
+    // The per-position interpolation table is built here, on the host,
+    // before any tensor of that size exists: its length is bounded first
+    // (a fuzzed model asked for 9e11 positions and a 22 TB table).
+    if (out[a] > kMaxResizePositions)
+      n.fail("output size " + std::to_string(out[a]) + " of axis " + std::to_string(a) +
+             " is more positions than a resize supports (" + std::to_string(kMaxResizePositions) + ")");
     AxisTable t = axisTable(s, xs[a], out[a], scales[a], roiStart, roiEnd);
     bool copy = t.taps == 1;
     for (double w : t.weight) copy &= w == 1.0;
