@@ -215,7 +215,7 @@ Value resizeTo(OnnxNode& n, Value x, const ResizeSpec& s, const std::vector<doub
                            std::to_string(out[a]) + ", must be >= 1");
     // The per-position interpolation table is built here, on the host,
     // before any tensor of that size exists: its length is bounded first
-    // (a fuzzed model asked for 9e11 positions and a 22 TB table).
+    // (a fuzzed Upsample asked for 1.5e13 positions: a 22 TB table).
     if (out[a] > kMaxResizePositions)
       n.fail("output size " + std::to_string(out[a]) + " of axis " + std::to_string(a) +
              " is more positions than a resize supports (" + std::to_string(kMaxResizePositions) + ")");
