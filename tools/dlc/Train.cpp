@@ -565,6 +565,7 @@ int run(const Settings& cli) {
     for (const auto& p : params) state.emplace_back(p.type());
   rt::HostTensor step(rt::TensorType{rt::DType::F32, {}});
   rt::HostTensor lossOut(rt::TensorType{rt::DType::F32, {}});
+  rt::HostTensor key(rt::TensorType{rt::DType::U32, {2}});  // Dropout's, refilled each step
   int64_t perEpoch = samples / s.batch;
   int64_t total = s.steps ? s.steps : s.epochs * perEpoch;
   std::vector<int64_t> order(static_cast<size_t>(samples));
@@ -586,14 +587,16 @@ int run(const Settings& cli) {
     std::vector<rt::HostTensor> batch;
     for (const auto& d : data) batch.push_back(takeRows(d, rows));
     rt::HostTensor batchLabels = takeRows(labels, rows);
-    std::array<uint32_t, 2> key = trainingRngKey(s.seed, static_cast<uint64_t>(i));
-    rt::HostTensor keyTensor(rt::TensorType{rt::DType::U32, {2}}, key.data());
+    if (hasKey) {
+      std::array<uint32_t, 2> k = trainingRngKey(s.seed, static_cast<uint64_t>(i));
+      std::copy(k.begin(), k.end(), key.as<uint32_t>());
+    }
     std::vector<rt::ConstTensorRef> inputs;
     std::vector<rt::TensorRef> outputs{lossOut.ref()};
     for (const auto& b : batch) inputs.push_back(b.cref());
     for (auto& p : params) inputs.push_back(p.cref()), outputs.push_back(p.ref());
     for (const auto& m : modelState) inputs.push_back(m.cref());
-    if (hasKey) inputs.push_back(keyTensor.cref());
+    if (hasKey) inputs.push_back(key.cref());
     inputs.push_back(batchLabels.cref());
     for (auto& st : state) inputs.push_back(st.cref()), outputs.push_back(st.ref());
     for (const auto& pair : spec.modelState) outputs.push_back(modelState[pair.input - stateArg0].ref());
