@@ -445,23 +445,12 @@ std::optional<LibraryCall> planConv(const rt::Program& p, const rt::Kernel& k, s
   for (int32_t v : {x, w})
     if (g.def(v) || p.values[v].kind == rt::ValueKind::Local || p.values[v].type.dtype != yt.dtype)
       return std::nullopt;
-  int64_t channels = yt.shape.size() > 1 ? yt.shape[1] : 0;
-  auto classify = [&](const rt::Instr& in, int32_t cur) -> std::optional<EpilogueStep> {
-    if (in.op != OpCode::Binary) return std::nullopt;
-    auto kind = static_cast<BinaryKind>(in.kind);
-    int32_t side = otherOperand(in, cur);
-    if (side < 0) return std::nullopt;
-    if (kind == BinaryKind::Max && isZeroConstant(p, k, side)) return EpilogueStep{Step::Relu, &in, {}};
-    if (kind != BinaryKind::Add) return std::nullopt;
-    std::optional<StridedView> v = operandView(p, k, side, true);
-    if (!v || v->offset != 0 || p.values[v->value].type != rt::TensorType{yt.dtype, {channels}})
-      return std::nullopt;
-    for (size_t dim = 0; dim < v->shape.size(); ++dim) {
-      int64_t want = dim == 1 ? 1 : 0;
-      if (v->shape[dim] != 1 && v->strides[dim] != want) return std::nullopt;
-    }
-    return EpilogueStep{Step::Bias, &in, *v};
-  };
+  // The call is the convolution alone: its whole epilogue (bias, residual,
+  // relu ...) is one generated kernel, one pass over the output. cuDNN's
+  // legacy bias and activation (cudnnAddTensor, cudnnActivationForward)
+  // would each be a pass of their own, reading and writing the output
+  // again; the runtime still runs them for executables that ask for them.
+  auto classify = [](const rt::Instr&, int32_t) -> std::optional<EpilogueStep> { return std::nullopt; };
   std::optional<Fusion> f = analyse(g, classify);
   if (!f || f->hero != hero) return std::nullopt;
   // cuDNN writes a packed output of the convolution's own type; an output
@@ -491,28 +480,14 @@ std::optional<LibraryCall> planConv(const rt::Program& p, const rt::Kernel& k, s
   } catch (const rt::cuda::ConvLayoutError&) {
     return std::nullopt;
   }
-  // cuDNN: conv, + bias, then relu; a relu before the bias ends the run.
-  size_t taken = 0;
-  for (const EpilogueStep& s : f->steps) {
-    if (s.kind == Step::Bias && call.bias < 0 && call.activation == rt::ConvActivation::None &&
-        !overlaps(p, s.side.value, f->output)) {
-      call.bias = s.side.value;
-    } else if (s.kind == Step::Relu && call.activation == rt::ConvActivation::None) {
-      call.activation = rt::ConvActivation::Relu;
-    } else {
-      break;
-    }
-    ++taken;
-  }
   LibraryCall lc;
   lc.step.kind = rt::StepKind::Conv;
   lc.step.programKernel = static_cast<int32_t>(ki);
   lc.step.conv = call;
-  lc.epilogue = restOfFusion(p, k, *f, taken, yt.dtype);
+  lc.epilogue = restOfFusion(p, k, *f, 0, yt.dtype);
   if (staged && !lc.epilogue) return std::nullopt;
   lc.summary = "cuDNN convolution " + rt::shapeString(call.xShape) + " * " + rt::shapeString(call.wShape) +
                (call.groups > 1 ? ", " + std::to_string(call.groups) + " groups" : "") +
-               (call.bias >= 0 ? ", + bias" : "") + (call.activation == rt::ConvActivation::Relu ? ", relu" : "") +
                (staged ? ", staged for the " + std::string(rt::dtypeName(outType.dtype)) + " epilogue" : "");
   return lc;
 }

@@ -164,7 +164,8 @@ int32_t emitEpilogue(const EpilogueKernel& e, const std::string& name, size_t ki
   const rt::Program& p = e.program;
   const rt::Kernel& k = e.kernel;
   std::string idx = indexType(p, k);
-  Generated g = elementalBody(p, k, idx);
+  std::optional<KernelBody> vectors = vectorLoopBody(p, k, idx);
+  Generated g = vectors ? std::move(*vectors) : elementalBody(p, k, idx);
   size_t outputsFrom = 0;
   std::vector<int32_t> args = kernelParams(k, g.reads, outputsFrom);
   rt::CudaKernel ck;

@@ -1,5 +1,6 @@
 // The fast path of loop fusions whose every value is read at the element
-// being written (elementwise chains, reshapes, broadcasts of a scalar):
+// being written (elementwise chains, reshapes, broadcasts of a scalar), or
+// is a broadcast of a tensor in memory (a bias: read at its mapped index):
 // each thread computes V consecutive elements (16 bytes of the widest type)
 // with one vector load per input and one vector store per output, on
 // flat indices. docs/cuda.md lists the conditions; a kernel that does not

@@ -467,6 +467,60 @@ TEST(CudaCodegenTest, VectorisedLoops) {
   EXPECT_EQ(kernelSource(movedPlan, movedPlan.kernels[0].name).find("dlc_ldv"), std::string::npos);
 }
 
+// Broadcasts of a tensor in memory stay on the vector path: a bias [C]
+// (through a reshape to [1,C,1,1]) over [N,C,H,W], whose C changes once per
+// H*W elements (one load per vector when H*W is a multiple of the lanes,
+// one per element otherwise), and a bias over the last dimension (a load
+// per element).
+Program biasLoop(DType d, Shape shape, int64_t axis) {
+  ProgramBuilder b;
+  TensorType t = T(d, shape);
+  int32_t x = b.input(t), bias = b.input(T(d, {shape[static_cast<size_t>(axis)]}));
+  b.beginKernel();
+  int32_t from = bias;
+  std::vector<int64_t> dims{axis};
+  if (axis == 1 && shape.size() == 4) {
+    from = b.local(OpCode::Reshape, {bias}, T(d, {1, shape[1], 1, 1}));
+    dims = {0, 1, 2, 3};
+  }
+  int32_t spread = b.local(OpCode::BroadcastInDim, {from}, t);
+  b.program.instrs.back().dims = dims;
+  int32_t sum = b.local(OpCode::Binary, {x, spread}, t, uint8_t(BinaryKind::Add));
+  ValueInfo zeros;  // a splat: a literal in the kernel
+  zeros.type = t;
+  zeros.kind = ValueKind::Constant;
+  zeros.constant = HostTensor(t);
+  b.program.values.push_back(std::move(zeros));
+  int32_t zero = static_cast<int32_t>(b.program.values.size() - 1);
+  b.output(OpCode::Binary, {sum, zero}, t, -1, uint8_t(BinaryKind::Max));
+  b.endKernel();
+  b.program.outputs = {b.program.instrs.back().result};
+  return std::move(b.program);
+}
+
+TEST(CudaCodegenTest, VectorisedLoopsReadBroadcastsOfMemory) {
+  struct Case { DType d; Shape shape; int64_t axis; bool oneLoadPerVector; };
+  for (Case c : {Case{DType::F32, {2, 3, 4, 5}, 1, true}, Case{DType::F32, {2, 3, 3, 3}, 1, false},
+                 Case{DType::F16, {1, 5, 4, 4}, 1, true}, Case{DType::F32, {3, 7, 12}, 2, false},
+                 Case{DType::BF16, {6, 16}, 1, false}}) {
+    SCOPED_TRACE(std::string(dtypeName(c.d)) + " " + shapeString(c.shape) + " axis " + std::to_string(c.axis));
+    Program p = biasLoop(c.d, c.shape, c.axis);
+    CudaPlan plan = planCuda(p, {});
+    std::string src = kernelSource(plan, plan.kernels[0].name);
+    EXPECT_NE(src.find("dlc_ldv<"), std::string::npos) << src;
+    // The bias is read once per vector, or once per lane.
+    size_t from = src.find("if (vectors)"), tail = src.find(" e = (vectors");
+    ASSERT_LT(from, tail);
+    std::string vectorLoop = src.substr(from, tail - from);
+    size_t biasLoads = 0;
+    for (size_t at = vectorLoop.find("dlc_ld(p1,"); at != std::string::npos; at = vectorLoop.find("dlc_ld(p1,", at + 1))
+      ++biasLoads;
+    EXPECT_EQ(biasLoads == 1, c.oneLoadPerVector) << vectorLoop;
+    double tol = c.d == DType::F32 ? 1e-6 : 1e-2;
+    expectSame(p, tol, tol);
+  }
+}
+
 TEST(CudaCodegenTest, SourceIsReadableAndSelfContained) {
   Program p = single(OpCode::Binary, {T(DType::F32, {8}), T(DType::F32, {8})}, T(DType::F32, {8}),
                      uint8_t(BinaryKind::Add));
