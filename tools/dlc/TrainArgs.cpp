@@ -17,7 +17,7 @@ const char* kTrainHelp = R"(usage: dlc train MODEL --data DIR --loss LOSS --opti
 
 Trains MODEL (.onnx: its float initializers are the parameters; or a .dlc
 model of the DSL, whose train section gives defaults for every flag) on the
-host device: one compiled training step (forward, loss, backward, optimizer
+CUDA device or the host device (--device): one compiled training step (forward, loss, backward, optimizer
 update) runs per batch, with the model in training form as torch's
 model.train(): BatchNormalization normalises with batch statistics and
 updates its running mean and variance (saved too), Dropout drops. Saves the
@@ -49,6 +49,17 @@ options:
   --freeze NAME,...          initializers that are not trained
   --output NAME              the model output the loss reads (default: the first)
   --save OUT.onnx            where the trained model goes
+  --device auto|host|cuda    where the steps run (default auto: the CUDA device when a GPU,
+                             its driver and NVRTC can be used, else the host device; auto
+                             says on stderr which it picked and why; cuda where none can be
+                             used is an error that gives the reason). On the CUDA device the
+                             parameters, optimizer state, running statistics and step counter
+                             stay in device memory: each step uploads its batch and reads
+                             back the loss, and the trained values are read back once to save
+  --cuda-graph               on the CUDA device, capture the step's kernels and library calls
+                             as a CUDA graph once and replay it every step
+  --no-libraries             on the CUDA device, generate every kernel (no cuBLASLt GEMM or
+                             cuDNN convolution calls)
   --checkpoint               gradient checkpointing: keep only sqrt(n) segment boundaries of
                              the forward pass and recompute the rest in the backward pass
                              (less memory, about one more forward pass of compute)
@@ -128,11 +139,14 @@ Settings parseArgs(int argc, char** argv, bool& help) {
     else if (value("--steps")) s.steps = parseCount("--steps", v);
     else if (value("--epochs")) s.epochs = parseCount("--epochs", v);
     else if (value("--seed")) s.seed = static_cast<uint64_t>(std::strtoull(v.c_str(), nullptr, 10));
+    else if (value("--device")) s.device = v;
     else if (value("--freeze")) s.freeze = splitList(v), s.haveFreeze = true;
     else if (a == "--shuffle") s.shuffle = true;
     else if (a == "--stats") s.stats = true;
     else if (a == "--json") s.json = true;
     else if (a == "--checkpoint") s.checkpoint = true;
+    else if (a == "--cuda-graph") s.cudaGraph = true;
+    else if (a == "--no-libraries") s.useLibraries = false;
     else if (a.rfind("-", 0) == 0) throw UsageError("unknown option '" + a + "' (see dlc train --help)");
     else if (!s.model.empty()) throw UsageError("more than one model given: '" + s.model + "' and '" + a + "'");
     else s.model = a;
@@ -167,6 +181,11 @@ void checkSettings(const Settings& s) {
   if (s.model.empty()) throw UsageError("no model given (see dlc train --help)");
   if (s.data.empty()) throw UsageError("--data DIR is required");
   if (s.json && !s.stats) throw UsageError("--json goes with --stats");
+  if (s.device != "auto" && s.device != "host" && s.device != "cuda")
+    throw UsageError("--device '" + s.device + "': expected auto, host or cuda");
+  if (s.cudaGraph && s.device == "host") throw UsageError("--cuda-graph needs the CUDA device (--device cuda or auto)");
+  if (!s.useLibraries && s.device == "host")
+    throw UsageError("--no-libraries needs the CUDA device (--device cuda or auto)");
   bool statsOnly = s.stats && !s.steps && !s.epochs;  // compile and report, no training
   if (s.save.empty() && !statsOnly) throw UsageError("--save OUT.onnx is required");
   static const std::vector<std::string> losses = {"softmax_cross_entropy", "mse", "bce"};

@@ -33,6 +33,10 @@ struct Settings {
   bool haveFreeze = false;
   std::set<std::string> freeze;
   bool stats = false, json = false, checkpoint = false;
+  // Where the steps run: auto, host or cuda (DeviceRun.h chooseDevice).
+  std::string device = "auto";
+  bool cudaGraph = false;     // --cuda-graph
+  bool useLibraries = true;   // --no-libraries: false
 };
 
 // argv[2..]; sets `help` (and returns at once) for -h/--help. Throws UsageError.
