@@ -10,8 +10,8 @@
 #   4. compute-sanitizer memcheck over the example models;
 #   5. the C++ example program through the JIT API on the GPU;
 #   6. dlc train on the GPU: the digits CNN to at least 95% held-out accuracy,
-#      and the same 20 SGD steps on host and cuda (plain and CUDA graph) giving
-#      the same weights (scripts/gpu-digits.py states the tolerance).
+#      and the same 20 SGD steps on host and cuda (plain, CUDA graph, no
+#      cuBLASLt/cuDNN) giving the same weights (scripts/gpu-digits.py states the tolerance).
 set -uo pipefail
 source "$(dirname "$0")/gpu-common.sh"  # $out, $root, $dlc, step, summary
 
@@ -55,12 +55,15 @@ step train_digits "$dlc" train "$dg/cnn.onnx" --data "$dg/train" --device cuda -
 step digits_run "$dlc" run "$dg/trained-cuda.onnx" --device cuda --input-dir "$dg/test" --output-dir "$dg/out" \
   --input-shape x=397x1x8x8
 step digits_95 python3 "$root/gpu-digits.py" accuracy "$dg/out/output_0.pb" "$dg/test_labels.pb"
-for run in host cuda cuda-graph; do
-  flags=(--device "${run%-graph}"); [[ $run == cuda-graph ]] && flags+=(--cuda-graph)
+for run in host cuda cuda-graph cuda-nolib; do
+  flags=(--device "${run%-*}")
+  [[ $run == cuda-graph ]] && flags+=(--cuda-graph)
+  [[ $run == cuda-nolib ]] && flags+=(--no-libraries)
   step "train_$run" "$dlc" train "$dg/cnn.onnx" --data "$dg/train" "${flags[@]}" --loss softmax_cross_entropy \
     --optimizer sgd --lr 0.05 --momentum 0.9 --batch-size 50 --steps 20 --save "$dg/parity-$run.onnx"
 done
 step train_parity python3 "$root/gpu-digits.py" parity "$dg/parity-host.onnx" "$dg/parity-cuda.onnx"
 step train_parity_graph python3 "$root/gpu-digits.py" parity "$dg/parity-host.onnx" "$dg/parity-cuda-graph.onnx"
+step train_parity_nolib python3 "$root/gpu-digits.py" parity "$dg/parity-host.onnx" "$dg/parity-cuda-nolib.onnx"
 
 printf '%s\n' "${summary[@]}" | tee "$out/summary.txt"

@@ -662,8 +662,7 @@ void CudaExecutor::writeInputs(const std::vector<InputWrite>& inputs) {
 
 void CudaExecutor::runResident(const std::vector<InputWrite>& inputs, const std::vector<BufferRead>& outputs) {
   Impl& x = *impl_;
-  const Program& p = x.program;
-  verifyProgram(p);
+  const Program& p = x.program;  // verified when the executor was made
   for (const auto& [i, t] : inputs) checkResidentInput(p, i, t);
   for (const auto& [o, t] : outputs) {
     if (o >= p.outputs.size())
