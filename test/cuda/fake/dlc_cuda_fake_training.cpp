@@ -15,7 +15,9 @@
 // labels and key in and the loss out (no parameter or state traffic),
 // nothing is allocated per step and nothing is left behind (the fake's
 // counters), no driver misuse, a CUDA graph replays the same steps, and a
-// device too small for the step is a user error naming the bytes.
+// device too small for the step is a user error naming the bytes. The
+// fake cannot run cuBLASLt or cuDNN, but the plan a GPU run would use (with
+// library calls) is made, NVRTC-compiled and checked (verifyPlan) too.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -30,6 +32,7 @@
 #include "frontend/onnx/ModelBuilder.h"
 #include "frontend/onnx/TensorProtoIO.h"
 #include "runtime/cuda/CudaDevice.h"
+#include "runtime/cuda/PlanCheck.h"
 #include "test/cuda/EmulatedDevice.h"
 #include "test/cuda/fake/FakeCudaHarness.h"
 #include "tools/dlc/TrainCuda.h"
@@ -255,6 +258,18 @@ class FakeCudaTraining : public ::testing::Test {
     const rt::HostTensor& w0 = setup.params[0];
     const rt::HostTensor& w1 = cuda.inputs[step.paramInput(0)];
     EXPECT_NE(std::memcmp(w0.data(), w1.data(), static_cast<size_t>(w0.byteSize())), 0);
+    // What a GPU runs by default: GEMMs (and the CNN's convolutions) as
+    // library calls, a plan the executor accepts.
+    rt::CudaPlan withLibraries = fake.plan(step.program, /*useLibraries=*/true);
+    EXPECT_NO_THROW(rt::cuda::verifyPlan(step.program, withLibraries));
+    int gemms = 0, convs = 0;
+    for (const rt::CudaStep& st : withLibraries.steps) {
+      gemms += st.kind == rt::StepKind::Gemm;
+      convs += st.kind == rt::StepKind::Conv;
+    }
+    EXPECT_GT(gemms, 0);
+    std::cout << which << ": with library calls the step plans " << gemms << " cuBLASLt GEMMs and " << convs
+              << " cuDNN convolutions\n";
     std::cout << which << " [";
     for (const std::string& f : flags) std::cout << " " << f;
     std::cout << " ]" << (cudaGraph ? " (CUDA graph)" : "") << ": " << host.losses.size()
