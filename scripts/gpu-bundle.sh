@@ -45,7 +45,10 @@ for f in "$stage"/bin/* "$stage"/lib/libdlc.so.*.*; do
 done
 strip --strip-debug "$stage"/bin/* "$stage"/lib/* 2>/dev/null || true
 
-cp scripts/gpu-common.sh scripts/gpu-suite.sh scripts/gpu-bench.sh "$stage/"
+cp scripts/gpu-common.sh scripts/gpu-suite.sh scripts/gpu-bench.sh scripts/gpu-digits.py "$stage/"
+# dlc train's GPU steps: the digits data set and CNN, made here (the GPU
+# machine may lack scikit-learn and torch).
+"${PYTHON:-.venv/bin/python}" scripts/gpu-digits.py make "$stage/digits"
 mkdir -p "$stage/test" "$stage/bench"
 cp bench/compare.py "$stage/bench/"
 cp -r test/conformance "$stage/test/"

@@ -8,7 +8,10 @@
 #      there from the onnx package of that machine);
 #   3. the model tests (torch/onnxruntime references) with DLC_TEST_DEVICE=cuda;
 #   4. compute-sanitizer memcheck over the example models;
-#   5. the C++ example program through the JIT API on the GPU.
+#   5. the C++ example program through the JIT API on the GPU;
+#   6. dlc train on the GPU: the digits CNN to at least 95% held-out accuracy,
+#      and the same 20 SGD steps on host and cuda (plain, CUDA graph, no
+#      cuBLASLt/cuDNN) giving the same weights (scripts/gpu-digits.py states the tolerance).
 set -uo pipefail
 source "$(dirname "$0")/gpu-common.sh"  # $out, $root, $dlc, step, summary
 
@@ -44,5 +47,23 @@ step example_jit "$root/bin/run_model" "$root/examples/mlp.onnx" --device cuda
 for m in "$root"/examples/dsl/*.dlc; do
   step "dsl_$(basename "$m" .dlc)" "$root/bin/run_model" "$m" --device cuda
 done
+
+# The digits data and CNN come in the bundle (gpu-bundle.sh: gpu-digits.py make).
+dg=$root/digits
+step train_digits "$dlc" train "$dg/cnn.onnx" --data "$dg/train" --device cuda --loss softmax_cross_entropy \
+  --optimizer adam --lr 0.01 --batch-size 50 --epochs 20 --shuffle --seed 1 --save "$dg/trained-cuda.onnx"
+step digits_run "$dlc" run "$dg/trained-cuda.onnx" --device cuda --input-dir "$dg/test" --output-dir "$dg/out" \
+  --input-shape x=397x1x8x8
+step digits_95 python3 "$root/gpu-digits.py" accuracy "$dg/out/output_0.pb" "$dg/test_labels.pb"
+for run in host cuda cuda-graph cuda-nolib; do
+  flags=(--device "${run%-*}")
+  [[ $run == cuda-graph ]] && flags+=(--cuda-graph)
+  [[ $run == cuda-nolib ]] && flags+=(--no-libraries)
+  step "train_$run" "$dlc" train "$dg/cnn.onnx" --data "$dg/train" "${flags[@]}" --loss softmax_cross_entropy \
+    --optimizer sgd --lr 0.05 --momentum 0.9 --batch-size 50 --steps 20 --save "$dg/parity-$run.onnx"
+done
+step train_parity python3 "$root/gpu-digits.py" parity "$dg/parity-host.onnx" "$dg/parity-cuda.onnx"
+step train_parity_graph python3 "$root/gpu-digits.py" parity "$dg/parity-host.onnx" "$dg/parity-cuda-graph.onnx"
+step train_parity_nolib python3 "$root/gpu-digits.py" parity "$dg/parity-host.onnx" "$dg/parity-cuda-nolib.onnx"
 
 printf '%s\n' "${summary[@]}" | tee "$out/summary.txt"

@@ -628,4 +628,84 @@ void CudaExecutor::runDevice(const std::vector<DeviceTensorRef>& inputs, const s
       });
 }
 
+namespace {
+
+// One resident input's check (the host device's messages, checkRunInputs).
+void checkResidentInput(const Program& p, size_t i, const ConstTensorRef& t, bool checkValue = true) {
+  if (i >= p.inputs.size())
+    throw RunError("input " + std::to_string(i) + " does not exist: the model takes " +
+                   std::to_string(p.inputs.size()) + " input(s)");
+  const ValueInfo& v = p.values[p.inputs[i]];
+  if (t.type != v.type)
+    throw RunError("input " + std::to_string(i) + " ('" + v.name + "') must be " + v.type.str() + ", got " +
+                   t.type.str());
+  int64_t bytes = t.type.byteSize();
+  if (checkValue && v.isSpecialized && bytes > 0 && std::memcmp(v.specialized.data(), t.data, static_cast<size_t>(bytes)) != 0)
+    throw RunError("input " + std::to_string(i) + " ('" + v.name +
+                   "') was specialised at compile time to the value it had then (an op needs it as a constant); "
+                   "this executable cannot take another value");
+}
+
+}  // namespace
+
+void CudaExecutor::writeInputs(const std::vector<InputWrite>& inputs) {
+  Impl& x = *impl_;
+  const Program& p = x.program;
+  for (const auto& [i, t] : inputs) checkResidentInput(p, i, t);
+  x.makeCurrent();
+  for (const auto& [i, t] : inputs)
+    if (t.type.byteSize() > 0)
+      DLC_CU("copying input " + std::to_string(i) + " to the device", cuMemcpyHtoDAsync, x.valuePtr[p.inputs[i]],
+             t.data, static_cast<size_t>(t.type.byteSize()), x.stream);
+  DLC_CU("copying inputs to the device", cuStreamSynchronize, x.stream);
+}
+
+void CudaExecutor::runResident(const std::vector<InputWrite>& inputs, const std::vector<BufferRead>& outputs) {
+  Impl& x = *impl_;
+  const Program& p = x.program;  // verified when the executor was made
+  for (const auto& [i, t] : inputs) checkResidentInput(p, i, t);
+  for (const auto& [o, t] : outputs) {
+    if (o >= p.outputs.size())
+      throw RunError("output " + std::to_string(o) + " does not exist: the model has " +
+                     std::to_string(p.outputs.size()) + " output(s)");
+    if (t.type != p.values[p.outputs[o]].type)
+      throw RunError("output " + std::to_string(o) + " is " + p.values[p.outputs[o]].type.str() +
+                     ", the buffer given for it is " + t.type.str());
+  }
+  x.execute(
+      [&] {
+        for (const auto& [i, t] : inputs)
+          if (t.type.byteSize() > 0)
+            DLC_CU("copying input " + std::to_string(i) + " to the device", cuMemcpyHtoDAsync,
+                   x.valuePtr[p.inputs[i]], t.data, static_cast<size_t>(t.type.byteSize()), x.stream);
+      },
+      [&] {
+        // An alias computed elsewhere joins its input's buffer: the next run
+        // reads the new value there.
+        for (const OutputAlias& a : p.aliases) {
+          CUdeviceptr from = x.valuePtr[p.outputs[a.output]], to = x.valuePtr[p.inputs[a.input]];
+          int64_t bytes = p.values[p.inputs[a.input]].type.byteSize();
+          if (from != to && bytes > 0)
+            DLC_CU("copying output " + std::to_string(a.output) + " over input " + std::to_string(a.input),
+                   cuMemcpyDtoDAsync, to, from, static_cast<size_t>(bytes), x.stream);
+        }
+        for (const auto& [o, t] : outputs)
+          if (t.type.byteSize() > 0)
+            DLC_CU("copying output " + std::to_string(o) + " to the host", cuMemcpyDtoHAsync, t.data,
+                   x.valuePtr[p.outputs[o]], static_cast<size_t>(t.type.byteSize()), x.stream);
+      });
+}
+
+void CudaExecutor::readInputs(const std::vector<BufferRead>& inputs) {
+  Impl& x = *impl_;
+  const Program& p = x.program;
+  for (const auto& [i, t] : inputs) checkResidentInput(p, i, {nullptr, t.type}, false);
+  x.makeCurrent();
+  for (const auto& [i, t] : inputs)
+    if (t.type.byteSize() > 0)
+      DLC_CU("copying input " + std::to_string(i) + " back to the host", cuMemcpyDtoHAsync, t.data,
+             x.valuePtr[p.inputs[i]], static_cast<size_t>(t.type.byteSize()), x.stream);
+  DLC_CU("copying inputs back to the host", cuStreamSynchronize, x.stream);
+}
+
 }  // namespace dlc::rt::cuda

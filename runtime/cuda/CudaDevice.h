@@ -8,6 +8,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/Program.h"
@@ -103,6 +104,24 @@ class CudaExecutor {
   // inputs read where they are, output i written into outputs[i], whose type
   // must be the signature's (RunError).
   void run(const std::vector<ConstTensorRef>& inputs, const std::vector<TensorRef>& outputs);
+
+  // Resident use (`dlc train`): values stay in the executor's own device
+  // buffers from one run to the next, and only what changes is copied.
+  // writeInputs copies host data into those inputs' buffers; runResident
+  // copies `inputs` in the same way, runs every step on what the input
+  // buffers hold, then leaves each output aliased to an input
+  // (Program::aliases) in that input's buffer as well (computed there in
+  // place, or copied there after the steps), so that the next run reads it,
+  // and copies `outputs` to the host; readInputs copies input buffers back
+  // (after a run: the aliased outputs' values). Inputs are named by their
+  // signature position; types are checked as by run() (RunError), and an
+  // input specialised at compile time must keep its value. A failed run
+  // leaves the buffers as the failed steps left them.
+  using InputWrite = std::pair<size_t, ConstTensorRef>;
+  using BufferRead = std::pair<size_t, TensorRef>;
+  void writeInputs(const std::vector<InputWrite>& inputs);
+  void runResident(const std::vector<InputWrite>& inputs, const std::vector<BufferRead>& outputs);
+  void readInputs(const std::vector<BufferRead>& inputs);
 
   // Device bytes this executor holds (arena, values, workspace, status).
   int64_t deviceBytes() const;

@@ -26,6 +26,11 @@ void CudaExecutor::runDevice(const std::vector<DeviceTensorRef>&, const std::vec
 void CudaExecutor::run(const std::vector<ConstTensorRef>&, const std::vector<TensorRef>&) {
   throw DeviceUnavailable(unavailableReason());
 }
+void CudaExecutor::writeInputs(const std::vector<InputWrite>&) { throw DeviceUnavailable(unavailableReason()); }
+void CudaExecutor::runResident(const std::vector<InputWrite>&, const std::vector<BufferRead>&) {
+  throw DeviceUnavailable(unavailableReason());
+}
+void CudaExecutor::readInputs(const std::vector<BufferRead>&) { throw DeviceUnavailable(unavailableReason()); }
 int64_t CudaExecutor::deviceBytes() const { return 0; }
 bool CudaExecutor::graphCaptured() const { return false; }
 const RunTiming& CudaExecutor::lastTiming() const { throw DeviceUnavailable(unavailableReason()); }

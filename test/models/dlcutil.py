@@ -31,8 +31,17 @@ def read_tensor(path):
 
 
 def dlc(dlc_bin, *args, timeout=600):
-    """Runs the dlc tool; returns the CompletedProcess (never raises on rc)."""
-    cmd = [str(dlc_bin), *map(str, args)]
+    """Runs the dlc tool; returns the CompletedProcess (never raises on rc).
+
+    `dlc train` runs on the host device unless the test names one: the
+    training tests compare with torch at the host's tolerance, and dlc
+    train's default (auto) would pick a GPU where there is one. Training on
+    the CUDA device is tested by the ctest cuda_fake_training and the GPU
+    suite (scripts/gpu-suite.sh)."""
+    args = [str(a) for a in args]
+    if args and args[0] == "train" and not any(a == "--device" or a.startswith("--device=") for a in args):
+        args[1:1] = ["--device", "host"]
+    cmd = [str(dlc_bin), *args]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:

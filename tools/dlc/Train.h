@@ -4,7 +4,7 @@
 
 namespace dlc::tool {
 
-extern const char* kTrainHelp;
+extern const char* kTrainHelp;  // TrainArgs.cpp
 
 // Runs `dlc train` (argv[2..]); returns the exit code. Flag errors throw
 // std::invalid_argument with the message (the caller prints it, exit 1).

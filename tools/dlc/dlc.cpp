@@ -3,7 +3,7 @@
 //   dlc compile MODEL -o OUT.dlcx   write the executable file
 //   dlc run MODEL ...       compile and execute on a device (or run a .dlcx)
 //   dlc export MODEL.dlc -o OUT.onnx   write a DSL model as ONNX
-//   dlc train MODEL --data DIR ...     train on the host device (Train.cpp)
+//   dlc train MODEL --data DIR ...     train on the CUDA or host device (Train.cpp)
 //   dlc bench MODEL ...     time a model, profile its kernels (Bench.cpp)
 // Exit codes: 0 success, 1 the user's error, 2 an internal error.
 #include <chrono>
