@@ -8,6 +8,7 @@
 // running statistics and optimizer state are carried from step to step. At
 // the end the same ONNX graph is saved with the trained initializers.
 #include "tools/dlc/Train.h"
+#include "tools/dlc/TrainPrecision.h"
 #include "tools/dlc/TrainStats.h"
 
 #include <onnx/onnx_pb.h>
@@ -92,6 +93,19 @@ options:
                              also without), parameter, optimizer-state and activation bytes;
                              without --steps/--epochs it only compiles (no --save needed)
   --json                     with --stats: one JSON object instead of text
+  --precision fp32|tf32|fp16|bf16
+                             the arithmetic of the forward and backward matrix products and
+                             convolutions (16-bit operands, f32 accumulation); parameters,
+                             optimizer state and the update stay f32 (docs/precision.md)
+  --loss-scale dynamic|none|N
+                             fp16 loss scaling (default dynamic with fp16, else none): the
+                             loss times S before the backward pass, the gradients over S
+                             after it; a step whose gradients overflow is skipped. dynamic:
+                             S halves on an overflow and doubles after a run of good steps
+                             (torch's GradScaler); N: a static S
+  --loss-scale-init S        dynamic's first scale (default 65536)
+  --loss-scale-growth-interval N
+                             good steps before dynamic's scale doubles (default 2000)
   -h, --help                 show this text
 )";
 
@@ -113,6 +127,7 @@ struct Settings {
   bool haveFreeze = false;
   std::set<std::string> freeze;
   bool stats = false, json = false, checkpoint = false;
+  TrainPrecision precision;  // --precision, --loss-scale... (TrainPrecision.h)
 };
 
 double parseNumber(const std::string& flag, const std::string& v) {
@@ -162,6 +177,11 @@ Settings parseArgs(int argc, char** argv, bool& help) {
       }
       return false;
     };
+    std::string precisionError;
+    if (parseTrainPrecisionFlag(argc, argv, i, s.precision, precisionError)) {
+      if (!precisionError.empty()) throw UsageError(precisionError);
+      continue;
+    }
     bool matched = false;
     for (const auto& [flag, key] : numberFlags)
       if (value(flag)) {
@@ -487,6 +507,7 @@ int run(const Settings& cli) {
   spec.beta1 = num("beta1", 0.9);
   spec.beta2 = num("beta2", 0.999);
   spec.eps = num("eps", 1e-8);
+  if (std::string e = applyTrainPrecision(s.precision, opts, spec); !e.empty()) throw UsageError(e);
   {
     rt::TensorType lt = labels.type();
     lt.shape[0] = s.batch;
@@ -572,12 +593,15 @@ int run(const Settings& cli) {
   std::iota(order.begin(), order.end(), 0);
   std::mt19937_64 rng(s.seed);
   double epochLoss = 0;
+  LossScaleState lossScale(spec);
+  int64_t epochSkipped = 0;
   auto epochStart = std::chrono::steady_clock::now();
   for (int64_t i = 0; i < total; ++i) {
     int64_t inEpoch = i % perEpoch;
     if (inEpoch == 0) {
       if (s.shuffle) std::shuffle(order.begin(), order.end(), rng);
       epochLoss = 0;
+      epochSkipped = 0;
       epochStart = std::chrono::steady_clock::now();
     }
     std::vector<int64_t> rows(order.begin() + inEpoch * s.batch, order.begin() + (inEpoch + 1) * s.batch);
@@ -602,6 +626,8 @@ int run(const Settings& cli) {
     for (const auto& pair : spec.modelState) outputs.push_back(modelState[pair.input - stateArg0].ref());
     inputs.push_back(step.cref());
     outputs.push_back(step.ref());
+    lossScale.addTo(inputs, outputs);
+    float stepBefore = step.as<float>()[0];
     try {
       rt::runOnHost(program, inputs, outputs);
     } catch (const rt::RunError& e) {
@@ -612,13 +638,23 @@ int run(const Settings& cli) {
       throw Failed{1, s.model + ": step " + std::to_string(i + 1) + ": the loss is " + std::to_string(loss) +
                           " (try a smaller --lr)"};
     epochLoss += loss;
+    // Loss scaling: a skipped step (a gradient overflowed) leaves the step
+    // counter as it was.
+    bool skipped = lossScale.enabled() && step.as<float>()[0] == stepBefore;
+    epochSkipped += skipped;
     if (s.steps) {
-      std::printf("step %lld/%lld: loss %.6f\n", static_cast<long long>(i + 1), static_cast<long long>(total), loss);
+      std::printf("step %lld/%lld: loss %.6f", static_cast<long long>(i + 1), static_cast<long long>(total), loss);
+      if (skipped) std::printf(" (skipped: overflow, scale %.9g)", static_cast<double>(lossScale.scale()));
+      std::printf("\n");
     } else if (inEpoch + 1 == perEpoch) {
       double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - epochStart).count();
-      std::printf("epoch %lld/%lld: loss %.6f (mean of %lld steps), %.0f samples/s\n",
+      std::printf("epoch %lld/%lld: loss %.6f (mean of %lld steps), %.0f samples/s",
                   static_cast<long long>(i / perEpoch + 1), static_cast<long long>(s.epochs), epochLoss / perEpoch,
                   static_cast<long long>(perEpoch), static_cast<double>(perEpoch * s.batch) / std::max(sec, 1e-9));
+      if (lossScale.enabled())
+        std::printf(", %lld skipped (overflow), scale %.9g", static_cast<long long>(epochSkipped),
+                    static_cast<double>(lossScale.scale()));
+      std::printf("\n");
     }
     std::fflush(stdout);
   }
