@@ -12,10 +12,12 @@
 #include <limits>
 
 #include "api/Driver.h"
+#include "codegen/cuda/PlanCuda.h"
 #include "codegen/host/LowerToHost.h"
 #include "frontend/onnx/ModelBuilder.h"
 #include "passes/TrainingStep.h"
 #include "runtime/host/HostDevice.h"
+#include "test/cuda/EmulatedDevice.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -204,6 +206,27 @@ TEST(LossScaling, ScaleDoesNotGrowPastF32) {
   EXPECT_EQ(value(out[7]), 1.0f) << "the step was skipped";
   EXPECT_EQ(value(out[8]), big);
   EXPECT_EQ(value(out[9]), 0.0f);
+}
+
+// The CUDA plan of the same step (generated kernels and 16-bit cuBLASLt
+// calls, run by the emulated device) skips and rescales as the host does.
+TEST(LossScaling, TheSameOnTheEmulatedCudaDevice) {
+  Step s;
+  compileStep(s);
+  rt::CudaPlan plan = codegen::planCuda(s.program, {});
+  std::vector<rt::HostTensor> args = startState();
+  for (float scale : {1024.0f, std::ldexp(1.0f, 100)}) {
+    args[Scale] = scalar(scale);
+    std::vector<rt::HostTensor> want = rt::runOnHost(s.program, copyAll(args));
+    std::vector<rt::HostTensor> got = test::runEmulated(s.program, plan, copyAll(args));
+    ASSERT_EQ(want.size(), got.size());
+    for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(test::compareTensors(want[i], got[i], 1e-5, 1e-6), "") << i;
+    EXPECT_EQ(value(got[8]), scale == 1024.0f ? 1024.0f : std::ldexp(1.0f, 99));
+    if (scale != 1024.0f)
+      for (int r = 0; r < 7; ++r)
+        EXPECT_TRUE(bitEqual(got[static_cast<size_t>(r + 1)], args[static_cast<size_t>(kCarried[r])])) << r + 1;
+    args = carry(args, want);
+  }
 }
 
 }  // namespace
