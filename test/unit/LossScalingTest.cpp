@@ -229,5 +229,71 @@ TEST(LossScaling, TheSameOnTheEmulatedCudaDevice) {
   }
 }
 
+// Two convolutions (fp16 forward, data and filter gradients in fp16 on the
+// CUDA plan: 16-bit cuDNN calls whose results are widened), Relu between:
+// the emulated device's step agrees with the host's, and an overflow skips
+// there too.
+TEST(LossScaling, ConvolutionStepOnTheEmulatedCudaDevice) {
+  ModelBuilder b("convs");
+  b.addInput("x", rt::DType::F32, {Dim::fixed(2), Dim::fixed(2), Dim::fixed(6), Dim::fixed(6)});
+  b.addInput("w1", rt::DType::F32, {Dim::fixed(3), Dim::fixed(2), Dim::fixed(3), Dim::fixed(3)});
+  b.addInput("w2", rt::DType::F32, {Dim::fixed(2), Dim::fixed(3), Dim::fixed(3), Dim::fixed(3)});
+  auto c1 = b.addNode("Conv", {"x", "w1"}, 1, {}, "conv1");
+  auto r = b.addNode("Relu", {c1[0]}, 1, {}, "relu");
+  auto c2 = b.addNode("Conv", {r[0], "w2"}, 1, {}, "conv2");
+  b.addOutput(c2[0], "y", rt::DType::F32);
+  mlir::MLIRContext ctx;
+  driver::initContext(ctx);
+  driver::CompileOptions opts;
+  opts.training = true;
+  opts.precision = PrecisionMode::F16;
+  driver::Failure failure;
+  auto module = driver::loadModel(ctx, driver::InMemoryModel{driver::ModelFormat::Onnx, b.serialize(), "c.onnx", "."},
+                                  opts, failure);
+  ASSERT_FALSE(failure) << failure.message;
+  TrainingSpec spec;
+  spec.loss = "mse";
+  spec.optimizer = "sgd";
+  spec.lr = 0.1;
+  spec.labelType = mlir::RankedTensorType::get({2, 2, 2, 2}, mlir::Float32Type::get(&ctx));
+  spec.params = {1, 2};
+  spec.lossScaling.enabled = true;
+  std::string error;
+  ASSERT_TRUE(mlir::succeeded(buildTrainingStep(*module, spec, error))) << error;
+  failure = driver::runPipeline(*module, opts);
+  ASSERT_FALSE(failure) << failure.message;
+  rt::Program program;
+  ASSERT_TRUE(lowerToHost(*module, program, error)) << error;
+  rt::CudaPlan plan = codegen::planCuda(program, {});
+  // fp16 cuDNN calls: the two forward convolutions and conv2's data
+  // gradient (the filter gradients read transposed views of the activations
+  // and are generated kernels, in fp16 too).
+  int halfConvs = 0;
+  for (const rt::CudaStep& step : plan.steps)
+    halfConvs += step.kind == rt::StepKind::Conv && step.conv.dtype == rt::DType::F16;
+  EXPECT_EQ(halfConvs, 3);
+  // x w1 w2 labels step loss_scale good_steps -> loss w1 w2 step loss_scale good_steps
+  std::vector<rt::HostTensor> args = test::randomInputs(program, 5);
+  ASSERT_EQ(args.size(), 7u);
+  for (float scale : {256.0f, std::ldexp(1.0f, 60)}) {
+    args[4] = scalar(0);
+    args[5] = scalar(scale);
+    args[6] = scalar(0);
+    std::vector<rt::HostTensor> want = rt::runOnHost(program, copyAll(args));
+    std::vector<rt::HostTensor> got = test::runEmulated(program, plan, copyAll(args));
+    ASSERT_EQ(want.size(), 6u);
+    ASSERT_EQ(got.size(), 6u);
+    bool overflow = scale != 256.0f;
+    EXPECT_EQ(value(want[3]), overflow ? 0.0f : 1.0f);
+    EXPECT_EQ(value(got[3]), overflow ? 0.0f : 1.0f);
+    EXPECT_EQ(value(got[4]), overflow ? scale / 2 : scale);
+    // A 16-bit rounding of a convolution's result may fall the other way
+    // (f32 against double accumulation): 1e-3 of the weights' scale.
+    for (size_t i = 0; i < 3; ++i) EXPECT_EQ(test::compareTensors(want[i], got[i], 1e-3, 1e-3), "") << i;
+    if (overflow)
+      for (size_t i : {1, 2}) EXPECT_TRUE(bitEqual(got[i], args[i])) << i;
+  }
+}
+
 }  // namespace
 }  // namespace dlc
