@@ -10,6 +10,7 @@
 //   dlc-mixed-precision    dot_general/convolution on f16|bf16 operands, f32 elsewhere
 //   dlc-autodiff           appends a scalar loss's gradients (training; not in the
 //                          inference pipeline)
+//   dlc-training-step      the training step of passes/TrainingStep.h (lit tests)
 //   dlc-checkpoint         gradient checkpointing: recomputes forward values in the
 //                          backward pass (training, `checkpoint` below)
 #pragma once
@@ -60,5 +61,7 @@ std::unique_ptr<mlir::Pass> createVerifyMemoryPlanPass();
 std::unique_ptr<mlir::Pass> createAutodiffPass();
 std::unique_ptr<mlir::Pass> createMixedPrecisionPass(PrecisionMode p = PrecisionMode::F16);
 std::unique_ptr<mlir::Pass> createCheckpointPass();
+// buildTrainingStep as a pass (dlc-opt and lit tests; `dlc train` calls it directly).
+std::unique_ptr<mlir::Pass> createTrainingStepPass();
 
 }  // namespace dlc

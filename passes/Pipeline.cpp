@@ -35,6 +35,7 @@ void registerPasses() {
   mlir::registerPass([] { return createAutodiffPass(); });
   mlir::registerPass([] { return createMixedPrecisionPass(); });
   mlir::registerPass([] { return createCheckpointPass(); });
+  mlir::registerPass([] { return createTrainingStepPass(); });
 }
 
 }  // namespace dlc

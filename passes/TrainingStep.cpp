@@ -7,6 +7,7 @@
 
 #include "ir/GraphBuild.h"
 #include "passes/Autodiff.h"
+#include "passes/LossScaling.h"
 #include "passes/MemoryPlan.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -87,6 +88,8 @@ Value buildLoss(GraphBuild& gb, const TrainingSpec& spec, Value pred, Value labe
 
 }  // namespace
 
+int lossScalingStateCount(const TrainingSpec& spec) { return spec.lossScaling.enabled ? 2 : 0; }
+
 int optimizerStatePerParam(const TrainingSpec& spec) {
   if (spec.optimizer == "sgd") return spec.momentum != 0 ? 1 : 0;
   return 2;  // adam, adamw: m and v
@@ -110,6 +113,12 @@ LogicalResult buildTrainingStep(ModuleOp module, const TrainingSpec& spec, std::
   }
   if (spec.params.empty()) {
     error = "there is no parameter to train";
+    return failure();
+  }
+  const TrainingSpec::LossScaling& ls = spec.lossScaling;
+  if (ls.enabled && (ls.growthInterval < 1 || ls.growthInterval > (int64_t{1} << 24) || !(ls.growth >= 1) ||
+                     !(ls.backoff > 0 && ls.backoff <= 1))) {
+    error = "loss scaling needs a growth interval in 1..2^24, growth >= 1 and backoff in (0, 1]";
     return failure();
   }
   for (unsigned p : spec.params)
@@ -136,7 +145,13 @@ LogicalResult buildTrainingStep(ModuleOp module, const TrainingSpec& spec, std::
       state[static_cast<size_t>(k)].push_back(
           addArg(f.getArgument(p).getType(), kind + "." + (name ? name.getValue().str() : std::to_string(p))));
     }
-  Value step = addArg(RankedTensorType::get({}, Float32Type::get(ctx)), "step");
+  auto f32Scalar = RankedTensorType::get({}, Float32Type::get(ctx));
+  Value step = addArg(f32Scalar, "step");
+  Value lossScale, goodSteps;
+  if (ls.enabled) {
+    lossScale = addArg(f32Scalar, "loss_scale");
+    goodSteps = addArg(f32Scalar, "loss_scale.good_steps");
+  }
 
   // The model's own new state, kept aside while the results become the loss.
   std::vector<Value> newModelState;
@@ -156,7 +171,11 @@ LogicalResult buildTrainingStep(ModuleOp module, const TrainingSpec& spec, std::
   Value loss = buildLoss(gb, spec, ret.getOperand(spec.prediction), labels, error);
   if (!loss) return failure();
   loss = gb.convert(loss, builder.getF32Type());
-  ret->setOperands(ValueRange{loss});
+  // With loss scaling the backward pass starts from loss * S, so every
+  // gradient on the way (the 16-bit operands of the backward products) is
+  // S times larger and small ones do not flush to zero.
+  Value differentiated = ls.enabled ? gb.mul(loss, lossScale) : loss;
+  ret->setOperands(ValueRange{differentiated});
   f->removeAttr("res_attrs");
   f.setType(FunctionType::get(ctx, f.getFunctionType().getInputs(), {loss.getType()}));
   if (failed(appendGradients(f, 0, spec.params))) {
@@ -166,12 +185,20 @@ LogicalResult buildTrainingStep(ModuleOp module, const TrainingSpec& spec, std::
 
   // The update.
   builder.setInsertionPoint(ret);
+  std::vector<Value> grads;
+  for (size_t i = 0; i < spec.params.size(); ++i) grads.push_back(ret.getOperand(static_cast<unsigned>(1 + i)));
+  Value finite;  // loss scaling: no gradient overflowed (i1 scalar)
+  if (ls.enabled) {
+    UnscaledGradients u = unscaleGradients(gb, grads, lossScale);
+    grads = u.grads;
+    finite = u.finite;
+  }
   Value t = gb.shift(step, 1.0);
   std::vector<Value> newParams;
   std::vector<std::vector<Value>> newState(static_cast<size_t>(perParam));
   for (size_t i = 0; i < spec.params.size(); ++i) {
     Value p = f.getArgument(spec.params[i]);
-    Value g = ret.getOperand(static_cast<unsigned>(1 + i));
+    Value g = grads[i];
     Type et = GraphBuild::elementType(p);
     Dims shape = GraphBuild::shape(p);
     // A scalar of the step (bias corrections) over the parameter's shape.
@@ -204,6 +231,18 @@ LogicalResult buildTrainingStep(ModuleOp module, const TrainingSpec& spec, std::
     Value denom = gb.shift(gb.unary<SqrtOp>(vhat), spec.eps);
     newParams.push_back(gb.sub(p, gb.scale(gb.div(mhat, denom), spec.lr)));
   }
+  // A step with an overflowed gradient keeps the parameters, the optimizer
+  // state and the step counter as they were.
+  if (ls.enabled) {
+    for (size_t i = 0; i < newParams.size(); ++i)
+      newParams[i] = keepOnOverflow(gb, finite, newParams[i], f.getArgument(spec.params[i]));
+    for (int k = 0; k < perParam; ++k)
+      for (size_t i = 0; i < spec.params.size(); ++i) {
+        Value& v = newState[static_cast<size_t>(k)][i];
+        v = keepOnOverflow(gb, finite, v, state[static_cast<size_t>(k)][i]);
+      }
+    t = keepOnOverflow(gb, finite, t, step);
+  }
   SmallVector<Value> results{loss};
   SmallVector<Type> types{loss.getType()};
   std::vector<std::string> names{"loss"};
@@ -228,6 +267,13 @@ LogicalResult buildTrainingStep(ModuleOp module, const TrainingSpec& spec, std::
   }
   results.push_back(t);
   aliased.push_back(step);
+  if (ls.enabled) {
+    auto [newScale, newGood] = updateLossScale(gb, ls, finite, lossScale, goodSteps);
+    results.push_back(newScale);
+    aliased.push_back(lossScale);
+    results.push_back(newGood);
+    aliased.push_back(goodSteps);
+  }
   for (Value a : aliased) names.push_back(argName(a));
   for (Value r : results) types.push_back(r.getType());
   types.erase(types.begin());  // loss counted twice

@@ -40,6 +40,26 @@ struct TrainingSpec {
     unsigned input, output;
   };
   std::vector<StatePair> modelState;
+
+  // Loss scaling for 16-bit backward passes (torch.cuda.amp.GradScaler's
+  // semantics, docs/precision.md "Training"). With `enabled`, the loss is
+  // multiplied by the scale S before the backward pass and each gradient by
+  // 1/S after it; if any unscaled gradient holds an inf or a NaN the step is
+  // skipped: parameters, optimizer state and the step counter keep their
+  // old values (the model's own state, BatchNorm's running statistics, is
+  // updated: the forward pass ran, as in torch) and S becomes S * backoff;
+  // otherwise the good-step counter counts up, and when it reaches
+  // growthInterval S becomes S * growth (if that is finite) and the counter
+  // restarts at 0. A static scale is growth = backoff = 1 (overflowing
+  // steps are still skipped). S and the counter are f32 state carried from
+  // step to step (see buildTrainingStep's layout); initialScale is what
+  // the caller starts S at.
+  struct LossScaling {
+    bool enabled = false;
+    double initialScale = 65536, growth = 2, backoff = 0.5;
+    int64_t growthInterval = 2000;  // 1 .. 2^24 (the counter is an f32)
+  };
+  LossScaling lossScaling;
 };
 
 // The model's own state pairs of an imported @main: results that carry the
@@ -50,14 +70,23 @@ std::vector<TrainingSpec::StatePair> modelStatePairs(mlir::ModuleOp module);
 // buffer; Adam's m and v).
 int optimizerStatePerParam(const TrainingSpec& spec);
 
+// How many f32 scalars of loss-scaling state follow the step counter: 2
+// (the scale S, the good-step counter) when spec.lossScaling.enabled, else 0.
+int lossScalingStateCount(const TrainingSpec& spec);
+
 // Rewrites @main(args...) -> (outputs...) into
-//   @main(args..., labels, state..., step)
-//     -> (loss, new params..., new state..., new model state..., new step)
+//   @main(args..., labels, state..., step[, loss_scale, good_steps])
+//     -> (loss, new params..., new state..., new model state..., new step
+//         [, new loss_scale, new good_steps])
 // where state holds optimizerStatePerParam tensors per parameter (in
 // parameter order: all of the first kind, then all of the second), each of
 // its parameter's type and zero at the start, model state holds the new
 // values of spec.modelState in their order, and step is an f32 scalar
-// counting the steps done (0 at the start). Each result after the loss
+// counting the steps done (0 at the start; a skipped step does not count:
+// a caller sees a skip as an unchanged step). With loss scaling,
+// loss_scale (f32 scalar, TrainingSpec::LossScaling::initialScale at the
+// start) and good_steps (f32 scalar, 0 at the start) come last, arguments
+// and results. The loss result is the unscaled loss. Each result after the loss
 // asks to be written over the argument it replaces at the next step
 // (requestAlias, MemoryPlan.h: its dlc.alias_arg attribute), so parameters
 // and all state are updated in place. Fails with a message in `error`.

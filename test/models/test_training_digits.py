@@ -1,7 +1,9 @@
 """A real data set, offline: scikit-learn's handwritten digits (8x8 images,
 10 classes). `dlc train` trains a small CNN (convolution, max pooling, a
 dense layer; and a variant with BatchNorm and Dropout) on the host device, and the saved model, run by `dlc run` on
-held-out digits, must classify at least 95% of them correctly."""
+held-out digits, must classify at least 95% of them correctly. The plain CNN
+also trains with --precision fp16 (dynamic loss scaling) and bf16: 16-bit
+forward and backward convolutions and products, f32 master weights."""
 
 import numpy as np
 import onnx
@@ -50,8 +52,9 @@ def cnn_onnx(path, seed=0, regularised=False):
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
 
 
-@pytest.mark.parametrize("regularised", [False, True], ids=["plain", "batchnorm_dropout"])
-def test_digits_cnn_reaches_95_percent(dlc_bin, tmp_path, regularised):
+@pytest.mark.parametrize("regularised, precision", [(False, "fp32"), (True, "fp32"), (False, "fp16"), (False, "bf16")],
+                         ids=["plain", "batchnorm_dropout", "plain_fp16", "plain_bf16"])
+def test_digits_cnn_reaches_95_percent(dlc_bin, tmp_path, regularised, precision):
     digits = sklearn_datasets.load_digits()
     x = (digits.images / 16.0).astype(np.float32)[:, None, :, :]
     y = digits.target.astype(np.int64)
@@ -65,9 +68,11 @@ def test_digits_cnn_reaches_95_percent(dlc_bin, tmp_path, regularised):
     cnn_onnx(tmp_path / "cnn.onnx", regularised=regularised)
     proc = dlc(dlc_bin, "train", tmp_path / "cnn.onnx", "--data", data, "--loss", "softmax_cross_entropy",
                "--optimizer", "adam", "--lr", "0.01", "--batch-size", 50, "--epochs", 20, "--shuffle",
-               "--seed", 1, "--save", tmp_path / "trained.onnx", timeout=900)
+               "--seed", 1, "--precision", precision, "--save", tmp_path / "trained.onnx", timeout=900)
     assert proc.returncode == 0, proc.stderr
     print(proc.stdout)
+    if precision == "fp16":  # the dynamic scale ran: every epoch reports it
+        assert proc.stdout.count("skipped (overflow), scale") == 20, proc.stdout
     (logits,) = run_dlc(dlc_bin, tmp_path / "trained.onnx", [test_x], tmp_path / "run",
                         "--input-shape", f"x={len(test_y)}x1x8x8")
     if regularised:  # the running statistics were trained: no longer the initial 0 and 1

@@ -69,6 +69,19 @@ options:
                              also without), parameter, optimizer-state and activation bytes;
                              without --steps/--epochs it only compiles (no --save needed)
   --json                     with --stats: one JSON object instead of text
+  --precision fp32|tf32|fp16|bf16
+                             the arithmetic of the forward and backward matrix products and
+                             convolutions (16-bit operands, f32 accumulation); parameters,
+                             optimizer state and the update stay f32 (docs/precision.md)
+  --loss-scale dynamic|none|N
+                             fp16 loss scaling (default dynamic with fp16, else none): the
+                             loss times S before the backward pass, the gradients over S
+                             after it; a step whose gradients overflow is skipped. dynamic:
+                             S halves on an overflow and doubles after a run of good steps
+                             (torch's GradScaler); N: a static S
+  --loss-scale-init S        dynamic's first scale (default 65536)
+  --loss-scale-growth-interval N
+                             good steps before dynamic's scale doubles (default 2000)
   -h, --help                 show this text
 )";
 
@@ -123,6 +136,11 @@ Settings parseArgs(int argc, char** argv, bool& help) {
       }
       return false;
     };
+    std::string precisionError;
+    if (parseTrainPrecisionFlag(argc, argv, i, s.precision, precisionError)) {
+      if (!precisionError.empty()) throw UsageError(precisionError);
+      continue;
+    }
     bool matched = false;
     for (const auto& [flag, key] : numberFlags)
       if (value(flag)) {

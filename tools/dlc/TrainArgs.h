@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "tools/dlc/TrainPrecision.h"
+
 namespace onnx {
 class ModelProto;
 }
@@ -37,6 +39,7 @@ struct Settings {
   std::string device = "auto";
   bool cudaGraph = false;     // --cuda-graph
   bool useLibraries = true;   // --no-libraries: false
+  TrainPrecision precision;   // --precision, --loss-scale... (TrainPrecision.h)
 };
 
 // argv[2..]; sets `help` (and returns at once) for -h/--help. Throws UsageError.

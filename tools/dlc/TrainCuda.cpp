@@ -50,6 +50,12 @@ float CudaStepRunner::step(const std::vector<std::pair<size_t, rt::ConstTensorRe
   return loss_.as<float>()[0];
 }
 
+float CudaStepRunner::readScalar(size_t input) {
+  rt::HostTensor value(rt::TensorType{rt::DType::F32, {}});
+  onDevice(model_, [&] { executor_->readInputs({{input, value.ref()}}); });
+  return value.as<float>()[0];
+}
+
 std::vector<rt::HostTensor> CudaStepRunner::end() {
   // Every input a step updates holds its last value on the device; the
   // others (frozen state, the last batch) are as begin() had them.
@@ -63,6 +69,7 @@ std::vector<rt::HostTensor> CudaStepRunner::end() {
 rt::CudaPlan planCudaTrainStep(const Settings& s, const TrainStep& step) {
   driver::CudaCompileOptions options;
   options.useLibraries = s.useLibraries;
+  options.allowTf32 = s.precision.precision == PrecisionMode::TF32;
   std::string archOrigin;
   if (driver::Failure f = driver::prepareCudaTarget(options, archOrigin)) {
     // No --arch on this command: the arch is the GPU's.

@@ -26,6 +26,7 @@ class CudaStepRunner : public StepRunner {
   ~CudaStepRunner() override;
   void begin(std::vector<rt::HostTensor> inputs) override;
   float step(const std::vector<std::pair<size_t, rt::ConstTensorRef>>& fresh) override;
+  float readScalar(size_t input) override;
   std::vector<rt::HostTensor> end() override;
 
   rt::cuda::CudaExecutor& executor() { return *executor_; }

@@ -63,12 +63,17 @@ std::vector<rt::HostTensor> runTrainingLoop(const Settings& s, const TrainSetup&
   std::iota(order.begin(), order.end(), 0);
   std::mt19937_64 rng(s.seed);
   double epochLoss = 0;
+  // fp16 loss scaling: a step whose gradients overflowed is skipped, and
+  // leaves the step counter as it was (TrainSetup.h).
+  float applied = 0;  // the step counter after the last step
+  int64_t epochSkipped = 0;
   auto epochStart = std::chrono::steady_clock::now();
   for (int64_t i = 0; i < total; ++i) {
     int64_t inEpoch = i % perEpoch;
     if (inEpoch == 0) {
       if (s.shuffle) std::shuffle(order.begin(), order.end(), rng);
       epochLoss = 0;
+      epochSkipped = 0;
       epochStart = std::chrono::steady_clock::now();
     }
     std::vector<int64_t> rows(order.begin() + inEpoch * s.batch, order.begin() + (inEpoch + 1) * s.batch);
@@ -93,13 +98,26 @@ std::vector<rt::HostTensor> runTrainingLoop(const Settings& s, const TrainSetup&
       throw TrainError{1, s.model + ": step " + std::to_string(i + 1) + ": the loss is " + std::to_string(loss) +
                               " (try a smaller --lr)"};
     epochLoss += loss;
+    bool skipped = false;
+    if (step.lossScaleCount) {
+      float counter = runner.readScalar(step.stepInput());
+      skipped = counter == applied;
+      applied = counter;
+      epochSkipped += skipped;
+    }
+    auto scale = [&] { return static_cast<double>(runner.readScalar(step.lossScaleInput())); };
     if (s.steps) {
-      std::printf("step %lld/%lld: loss %.6f\n", static_cast<long long>(i + 1), static_cast<long long>(total), loss);
+      std::printf("step %lld/%lld: loss %.6f", static_cast<long long>(i + 1), static_cast<long long>(total), loss);
+      if (skipped) std::printf(" (skipped: overflow, scale %.9g)", scale());
+      std::printf("\n");
     } else if (inEpoch + 1 == perEpoch) {
       double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - epochStart).count();
-      std::printf("epoch %lld/%lld: loss %.6f (mean of %lld steps), %.0f samples/s\n",
+      std::printf("epoch %lld/%lld: loss %.6f (mean of %lld steps), %.0f samples/s",
                   static_cast<long long>(i / perEpoch + 1), static_cast<long long>(s.epochs), epochLoss / perEpoch,
                   static_cast<long long>(perEpoch), static_cast<double>(perEpoch * s.batch) / std::max(sec, 1e-9));
+      if (step.lossScaleCount)
+        std::printf(", %lld skipped (overflow), scale %.9g", static_cast<long long>(epochSkipped), scale());
+      std::printf("\n");
     }
     std::fflush(stdout);
   }

@@ -27,6 +27,9 @@ class StepRunner {
   // step (a kernel's status: an index out of range ...), TrainError for the
   // device's failures.
   virtual float step(const std::vector<std::pair<size_t, rt::ConstTensorRef>>& fresh) = 0;
+  // The value of f32 scalar input `input` as the next step would see it
+  // (the step counter, the loss scale: what the step log needs).
+  virtual float readScalar(size_t input) = 0;
   // After the last step: every input as the next step would see it (the
   // trained parameters and state at their positions).
   virtual std::vector<rt::HostTensor> end() = 0;
@@ -39,6 +42,7 @@ class HostStepRunner : public StepRunner {
   explicit HostStepRunner(const TrainStep& step) : step_(step) {}
   void begin(std::vector<rt::HostTensor> inputs) override;
   float step(const std::vector<std::pair<size_t, rt::ConstTensorRef>>& fresh) override;
+  float readScalar(size_t input) override { return inputs_[input].as<float>()[0]; }
   std::vector<rt::HostTensor> end() override;
 
  private:

@@ -286,6 +286,7 @@ TrainStep compileTrainStep(const Settings& s, const TrainSetup& setup) {
   spec.beta1 = num("beta1", 0.9);
   spec.beta2 = num("beta2", 0.999);
   spec.eps = num("eps", 1e-8);
+  if (std::string e = applyTrainPrecision(s.precision, opts, spec); !e.empty()) throw UsageError(e);
   {
     rt::TensorType lt = setup.labels.type();
     lt.shape[0] = s.batch;
@@ -364,14 +365,18 @@ TrainStep compileTrainStep(const Settings& s, const TrainSetup& setup) {
   step.stateCount = stateNames.size();
   step.hasKey = hasKey;
   step.perParam = perParam;
+  step.lossScaleCount = static_cast<size_t>(lossScalingStateCount(spec));
+  step.initialLossScale = static_cast<float>(spec.lossScaling.initialScale);
   // The results: the loss, the new parameters, the new optimizer state,
-  // the new model state (spec.modelState's order), the new step counter.
+  // the new model state (spec.modelState's order), the new step counter,
+  // the new loss scale and good-step counter.
   step.updates.push_back(0);  // the loss updates nothing
   for (size_t i = 0; i < step.paramCount; ++i) step.updates.push_back(step.paramInput(i));
   for (size_t k = 0; k < static_cast<size_t>(perParam) * step.paramCount; ++k)
     step.updates.push_back(step.labelsInput() + 1 + k);
   for (const auto& pair : spec.modelState) step.updates.push_back(pair.input);
   step.updates.push_back(step.stepInput());
+  for (size_t k = 0; k < step.lossScaleCount; ++k) step.updates.push_back(step.lossScaleInput() + k);
   if (step.program.inputs.size() != step.inputCount() || step.program.outputs.size() != step.updates.size())
     throw Failed{2, s.model + ": the compiled training step takes " + std::to_string(step.program.inputs.size()) +
                         " inputs and gives " + std::to_string(step.program.outputs.size()) + " outputs; expected " +
@@ -386,6 +391,7 @@ std::vector<rt::HostTensor> firstStepInputs(const TrainStep& step, const TrainSe
   auto copy = [](const rt::HostTensor& t) { return rt::HostTensor(t.type(), t.data()); };
   for (size_t i = 0; i < step.paramCount; ++i) inputs[step.paramInput(i)] = copy(setup.params[i]);
   for (size_t i = 0; i < step.stateCount; ++i) inputs[step.stateInput(i)] = copy(setup.modelState[i]);
+  if (step.lossScaleCount) inputs[step.lossScaleInput()].as<float>()[0] = step.initialLossScale;
   return inputs;
 }
 

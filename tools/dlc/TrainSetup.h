@@ -55,10 +55,15 @@ struct TrainStep {
   // Inputs, in this order: the batch's data (dataCount), the parameters,
   // the model state, the random key when a Dropout draws masks (hasKey),
   // the labels, the optimizer state (perParam tensors per parameter: all of
-  // the first kind, then all of the second), the step counter (f32 scalar).
+  // the first kind, then all of the second), the step counter (f32 scalar;
+  // a step skipped for a gradient overflow leaves it as it was), then with
+  // fp16 loss scaling (lossScaleCount 2) the scale S (starting at
+  // initialLossScale) and the good-step counter (f32 scalars).
   size_t dataCount = 0, paramCount = 0, stateCount = 0;
   bool hasKey = false;
   int perParam = 0;
+  size_t lossScaleCount = 0;
+  float initialLossScale = 0;
   // Outputs: 0 the loss (f32 scalar); output o > 0 is the new value of input
   // updates[o] (the parameters, the optimizer state, the model state the
   // model updates, the step counter), to be passed in its place next step.
@@ -69,7 +74,8 @@ struct TrainStep {
   size_t keyInput() const { return dataCount + paramCount + stateCount; }  // when hasKey
   size_t labelsInput() const { return keyInput() + (hasKey ? 1 : 0); }
   size_t stepInput() const { return labelsInput() + 1 + static_cast<size_t>(perParam) * paramCount; }
-  size_t inputCount() const { return stepInput() + 1; }
+  size_t lossScaleInput() const { return stepInput() + 1; }  // when lossScaleCount
+  size_t inputCount() const { return stepInput() + 1 + lossScaleCount; }
 };
 
 // Compiles the training step for s.batch (with s.checkpoint). With s.stats
@@ -77,7 +83,8 @@ struct TrainStep {
 TrainStep compileTrainStep(const Settings& s, const TrainSetup& setup);
 
 // Every input of the first step by position: the parameters and the model
-// state (copies of the setup's), zero optimizer state and step counter, and
+// state (copies of the setup's), zero optimizer state and step counter, the
+// loss scale's start, and
 // for the per-batch inputs (data, labels, key) zero tensors of their type.
 std::vector<rt::HostTensor> firstStepInputs(const TrainStep& step, const TrainSetup& setup);
 

@@ -137,6 +137,7 @@ class Recording : public tool::StepRunner {
     freshCount = fresh.size();
     return loss;
   }
+  float readScalar(size_t input) override { return inner_.readScalar(input); }
   std::vector<rt::HostTensor> end() override { return inner_.end(); }
   std::vector<float> losses;
   std::vector<int64_t> allocations, copies;  // the fake's counts after each step
