@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The benchmarks on the GPU machine, from the bundle scripts/gpu-bundle.sh
 # packs (device tool: carry [".gpu"], command `bash .gpu/gpu-bench.sh [ARGS]`;
-# ARGS go to bench/compare.py: --models, --modes, --iters, --budget-s ...).
+# ARGS go to bench/compare.py: --models, --modes, --iters, --budget-s ...;
+# `bash .gpu/gpu-bench.sh --train [ARGS]` runs bench/train_compare.py, the
+# training steps, instead of step 2, with ARGS going to it).
 # Logs, the profile, the trace and the comparison table go to $OUT; the table
 # is printed last.
 #   1. dlc bench on the example MLP: plain, --cuda-graph, --profile --trace
@@ -33,7 +35,12 @@ spans = [e for e in json.load(open(f"{out}/mlp-trace.json"))["traceEvents"] if e
 assert spans and all(e["dur"] >= 0 for e in spans), spans
 print("bench checks passed:", len(spans), "kernels in the trace")
 PY
-step compare python3 "$root/bench/compare.py" --device cuda --dlc "$dlc" --out "$out" --budget-s 420 "$@"
+if [[ ${1:-} == --train ]]; then
+  shift
+  step train_compare python3 "$root/bench/train_compare.py" --device cuda --dlc "$dlc" --out "$out" "$@"
+else
+  step compare python3 "$root/bench/compare.py" --device cuda --dlc "$dlc" --out "$out" --budget-s 420 "$@"
+fi
 
 printf '%s\n' "${summary[@]}" | tee "$out/bench-summary.txt"
-[[ -f $out/compare.md ]] && cat "$out/compare.md"
+for table in compare.md train_compare.md; do [[ -f $out/$table ]] && cat "$out/$table"; done

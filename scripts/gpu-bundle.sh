@@ -50,7 +50,7 @@ cp scripts/gpu-common.sh scripts/gpu-suite.sh scripts/gpu-bench.sh scripts/gpu-d
 # machine may lack scikit-learn and torch).
 "${PYTHON:-.venv/bin/python}" scripts/gpu-digits.py make "$stage/digits"
 mkdir -p "$stage/test" "$stage/bench"
-cp bench/compare.py "$stage/bench/"
+cp bench/compare.py bench/train_compare.py "$stage/bench/"
 cp -r test/conformance "$stage/test/"
 cp -r test/models "$stage/test/"
 rm -rf "$out"; mkdir -p "$out"

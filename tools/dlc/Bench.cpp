@@ -20,7 +20,9 @@
 #include "runtime/cuda/DevicePeak.h"
 #include "runtime/host/HostDevice.h"
 #include "tools/dlc/BenchReport.h"
+#include "tools/dlc/BenchTrain.h"
 #include "tools/dlc/DeviceRun.h"
+#include "tools/dlc/TemporaryKernelCache.h"
 
 #include "mlir/IR/MLIRContext.h"
 
@@ -58,6 +60,7 @@ options:
   --trace OUT.json           write one profiled run as a Chrome trace (Perfetto,
                              chrome://tracing)
   --json                     print one JSON object (schema dlc-bench/1) instead of text
+  --train                    time a training step instead of inference (below)
   -h, --help                 show this text
 )";
 
@@ -135,30 +138,6 @@ Settings parseArgs(int argc, char** argv, bool& help) {
     throw UsageError("--input-dir '" + s.inputDir + "' is not a directory");
   return s;
 }
-
-// $DLC_CACHE_DIR pointed at a fresh, empty directory while it lives (the
-// cold compile), then restored and the directory removed.
-class TemporaryKernelCache {
- public:
-  TemporaryKernelCache() {
-    std::string pattern = (fs::temp_directory_path() / "dlc-bench-cache-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw Failed{1, "dlc bench: cannot make a temporary kernel cache directory in " +
-                                                      fs::temp_directory_path().string()};
-    dir_ = pattern;
-    if (const char* old = std::getenv("DLC_CACHE_DIR")) old_ = old;
-    setenv("DLC_CACHE_DIR", dir_.c_str(), 1);
-  }
-  ~TemporaryKernelCache() {
-    if (old_) setenv("DLC_CACHE_DIR", old_->c_str(), 1);
-    else unsetenv("DLC_CACHE_DIR");
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
- private:
-  std::string dir_;
-  std::optional<std::string> old_;
-};
 
 struct Compiled {
   rt::Program program;
@@ -249,7 +228,6 @@ void onDevice(const std::string& model, Body body) {
   }
 }
 
-int64_t roundUp(int64_t v) { return (v + rt::kArenaAlignment - 1) / rt::kArenaAlignment * rt::kArenaAlignment; }
 
 // The per-kernel rows without times: names, ops and the cost model.
 std::vector<KernelProfile> profileRows(const rt::Program& p, const rt::CudaPlan* plan) {
@@ -314,13 +292,7 @@ void benchHost(const rt::Program& p, const std::vector<rt::HostTensor>& inputs, 
     ms.push_back(msSince(t));
   }
   r.latency = r.wall = summarize(ms);
-  // The arena, and every buffer of its own: inputs, constants, outputs.
-  r.arenaBytes = p.arenaBytes > 0 ? roundUp(p.arenaBytes) : 0;
-  r.memoryBytes = r.arenaBytes;
-  for (const rt::ValueInfo& v : p.values)
-    if (v.kind == rt::ValueKind::Input || v.kind == rt::ValueKind::Constant ||
-        (v.kind == rt::ValueKind::Intermediate && v.offset < 0))
-      r.memoryBytes += v.type.byteSize();
+  hostMemory(p, r);
   if (!r.profiled) return;
 
   std::vector<std::vector<double>> samples(p.kernels.size());
@@ -438,7 +410,12 @@ int run(const Settings& s) {
       co.useLibraries = s.useLibraries;
       std::string origin;
       if (driver::Failure f = driver::prepareCudaTarget(co, origin)) throw Failed{f.exitCode, "dlc bench: " + f.message};
-      TemporaryKernelCache cache;
+      std::optional<TemporaryKernelCache> cache;
+      try {
+        cache.emplace();
+      } catch (const std::runtime_error& e) {
+        throw Failed{1, std::string("dlc bench: ") + e.what()};
+      }
       cold = compile(s.model, opts, &co);
       warm = compile(s.model, opts, &co);
       r.nvrtcColdMs = cold->nvrtcMs;
@@ -500,11 +477,25 @@ int run(const Settings& s) {
 
 }  // namespace
 
+void hostMemory(const rt::Program& p, BenchResult& r) {
+  // The arena, and every buffer of its own: inputs, constants, outputs.
+  r.arenaBytes = p.arenaBytes > 0 ? roundUp(p.arenaBytes) : 0;
+  r.memoryBytes = r.arenaBytes;
+  for (const rt::ValueInfo& v : p.values)
+    if (v.kind == rt::ValueKind::Input || v.kind == rt::ValueKind::Constant ||
+        (v.kind == rt::ValueKind::Intermediate && v.offset < 0))
+      r.memoryBytes += v.type.byteSize();
+}
+
+int64_t roundUp(int64_t v) { return (v + rt::kArenaAlignment - 1) / rt::kArenaAlignment * rt::kArenaAlignment; }
+
 int benchCommand(int argc, char** argv) {
+  for (int i = 2; i < argc; ++i)
+    if (std::string(argv[i]) == "--train") return benchTrainCommand(argc, argv);
   try {
     bool help = false;
     Settings s = parseArgs(argc, argv, help);
-    if (help) return std::cout << kBenchHelp, 0;
+    if (help) return std::cout << kBenchHelp << kBenchTrainHelp, 0;
     return run(s);
   } catch (const UsageError& e) {
     std::cerr << "dlc bench: " << e.what() << "\n";

@@ -5,6 +5,11 @@
 // Chrome trace. docs/perf.md describes the output and the JSON schema.
 #pragma once
 
+#include <cstdint>
+
+#include "runtime/Program.h"
+#include "tools/dlc/BenchReport.h"
+
 namespace dlc::tool {
 
 extern const char* kBenchHelp;
@@ -12,5 +17,12 @@ extern const char* kBenchHelp;
 // Runs `dlc bench` (argv[2..]); returns the exit code (0, 1 the user's
 // error or what the machine lacks, 2 ours), having printed any error.
 int benchCommand(int argc, char** argv);
+
+// Host-device memory of running `p`: its arena, and every buffer of its own
+// (inputs, constants, outputs), into r.memoryBytes and r.arenaBytes.
+void hostMemory(const rt::Program& p, BenchResult& r);
+
+// `v` rounded up to the arena's alignment.
+int64_t roundUp(int64_t v);
 
 }  // namespace dlc::tool

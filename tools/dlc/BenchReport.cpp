@@ -103,6 +103,10 @@ void printText(const BenchResult& r, std::ostream& os) {
     os << "\n";
   }
   if (r.loadMs) os << "  load        " << fmt("%.1f", *r.loadMs) << " ms (executable file)\n";
+  if (r.train)
+    os << "  training    " << r.train->loss << ", " << r.train->optimizer << ", " << r.train->precision << ", "
+       << r.train->parameters << " parameters; loss " << fmt("%.6f", r.train->firstLoss) << " at the first step, "
+       << fmt("%.6f", r.train->lastLoss) << " at the last\n";
   if (r.profiled) printProfile(r, os);
 }
 
@@ -159,7 +163,14 @@ void printJson(const BenchResult& r, std::ostream& os) {
      << ", \"warm_cache_hit\": " << (r.warmCacheHit ? "true" : "false") << "},\n"
      << "  \"load_ms\": " << num(r.loadMs) << ",\n"
      << "  \"kernels\": " << r.kernels << ",\n"
-     << "  \"profile\": ";
+     << "  \"train\": ";
+  if (r.train)
+    os << "{\"loss\": " << jsonString(r.train->loss) << ", \"optimizer\": " << jsonString(r.train->optimizer)
+       << ", \"precision\": " << jsonString(r.train->precision) << ", \"parameters\": " << r.train->parameters
+       << ", \"first_loss\": " << num(r.train->firstLoss) << ", \"last_loss\": " << num(r.train->lastLoss) << "},\n";
+  else
+    os << "null,\n";
+  os << "  \"profile\": ";
   if (!r.profiled) {
     os << "null\n}\n";
     return;

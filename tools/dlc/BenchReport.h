@@ -40,6 +40,13 @@ struct Peak {
   std::string tflopsSource;  // where the FLOP peak comes from
 };
 
+// `dlc bench --train`: what was trained while it was timed.
+struct TrainBench {
+  std::string loss, optimizer, precision;
+  int64_t parameters = 0;           // trained elements
+  double firstLoss = 0, lastLoss = 0;  // the first warm-up step's and the last timed step's
+};
+
 struct BenchResult {
   std::string model, device, deviceName, arch, inputs;
   int driverVersion = 0;     // CUDA: cuDriverGetVersion
@@ -55,6 +62,7 @@ struct BenchResult {
   bool warmCacheHit = false;
   std::optional<double> loadMs;                        // an executable file's load
   int kernels = 0;
+  std::optional<TrainBench> train;  // a training step (--train): one run is one step
   // --profile / --trace
   bool profiled = false;
   int profileIters = 0;

@@ -53,10 +53,22 @@ rt::HostTensor takeRows(const rt::HostTensor& t, const std::vector<int64_t>& row
 
 }  // namespace
 
+StepBatch::StepBatch(const Settings& s, const TrainSetup& setup, const TrainStep& step,
+                     const std::vector<int64_t>& rows, int64_t index)
+    : labels(takeRows(setup.labels, rows)), key(rt::TensorType{rt::DType::U32, {2}}) {
+  for (const auto& d : setup.data) data.push_back(takeRows(d, rows));
+  for (size_t k = 0; k < data.size(); ++k) fresh.emplace_back(k, data[k].cref());
+  fresh.emplace_back(step.labelsInput(), labels.cref());
+  if (step.hasKey) {
+    std::array<uint32_t, 2> k = trainingRngKey(s.seed, static_cast<uint64_t>(index));
+    std::copy(k.begin(), k.end(), key.as<uint32_t>());
+    fresh.emplace_back(step.keyInput(), key.cref());
+  }
+}
+
 std::vector<rt::HostTensor> runTrainingLoop(const Settings& s, const TrainSetup& setup, const TrainStep& step,
                                             StepRunner& runner) {
   runner.begin(firstStepInputs(step, setup));
-  rt::HostTensor key(rt::TensorType{rt::DType::U32, {2}});  // Dropout's, refilled each step
   int64_t perEpoch = setup.samples / s.batch;
   int64_t total = s.steps ? s.steps : s.epochs * perEpoch;
   std::vector<int64_t> order(static_cast<size_t>(setup.samples));
@@ -77,20 +89,10 @@ std::vector<rt::HostTensor> runTrainingLoop(const Settings& s, const TrainSetup&
       epochStart = std::chrono::steady_clock::now();
     }
     std::vector<int64_t> rows(order.begin() + inEpoch * s.batch, order.begin() + (inEpoch + 1) * s.batch);
-    std::vector<rt::HostTensor> batch;
-    for (const auto& d : setup.data) batch.push_back(takeRows(d, rows));
-    rt::HostTensor batchLabels = takeRows(setup.labels, rows);
-    std::vector<std::pair<size_t, rt::ConstTensorRef>> fresh;
-    for (size_t k = 0; k < batch.size(); ++k) fresh.emplace_back(k, batch[k].cref());
-    fresh.emplace_back(step.labelsInput(), batchLabels.cref());
-    if (step.hasKey) {
-      std::array<uint32_t, 2> k = trainingRngKey(s.seed, static_cast<uint64_t>(i));
-      std::copy(k.begin(), k.end(), key.as<uint32_t>());
-      fresh.emplace_back(step.keyInput(), key.cref());
-    }
+    StepBatch batch(s, setup, step, rows, i);
     float loss = 0;
     try {
-      loss = runner.step(fresh);
+      loss = runner.step(batch.fresh);
     } catch (const rt::RunError& e) {
       throw TrainError{1, s.model + ": step " + std::to_string(i + 1) + ": " + e.what()};
     }

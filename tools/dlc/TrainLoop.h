@@ -51,6 +51,18 @@ class HostStepRunner : public StepRunner {
   rt::HostTensor loss_;
 };
 
+// One step's fresh inputs (StepRunner::step): the samples `rows` of the data
+// and the labels, and Dropout's key for step `index` (0-based) when the step
+// draws masks. `fresh` points into the tensors: keep the object alive.
+struct StepBatch {
+  StepBatch(const Settings& s, const TrainSetup& setup, const TrainStep& step, const std::vector<int64_t>& rows,
+            int64_t index);
+  StepBatch(const StepBatch&) = delete;
+  std::vector<rt::HostTensor> data;
+  rt::HostTensor labels, key;
+  std::vector<std::pair<size_t, rt::ConstTensorRef>> fresh;
+};
+
 // s.steps steps, or s.epochs passes over the data, on `runner` (begun and
 // ended here); returns every input after the last step (as
 // StepRunner::end). Throws TrainError (a non-finite loss; a run-time error,
