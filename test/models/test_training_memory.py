@@ -96,14 +96,17 @@ def deep_mlp(path, depth=8, width=32, classes=4, seed=0, bias=True):
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
 
 
-# Without biases: the bias updates, fused into one multi-tensor reduction at
-# the end of the step, keep every layer's output gradient live until then,
-# which outweighs what checkpointing saves (docs/training.md, "Not yet").
-def test_checkpointing_same_weights_less_memory(dlc_bin, tmp_path):
+# With and without biases: a bias's update reduces its layer's output
+# gradient, so run at the end of the step (or fused with the other biases'
+# updates into one multi-tensor kernel) it kept every layer's output gradient
+# live until then, and checkpointing gained nothing; dlc-schedule runs each
+# update as soon as its gradient is final (docs/training.md).
+@pytest.mark.parametrize("bias", [False, True], ids=["no_bias", "bias"])
+def test_checkpointing_same_weights_less_memory(dlc_bin, tmp_path, bias):
     rng = np.random.default_rng(3)
     write_data(tmp_path / "data", [rng.standard_normal((512, 32)).astype(np.float32)],
                rng.integers(0, 4, 512).astype(np.int64))
-    deep_mlp(tmp_path / "deep.onnx", bias=False)
+    deep_mlp(tmp_path / "deep.onnx", bias=bias)
     common = ["train", tmp_path / "deep.onnx", "--data", tmp_path / "data", "--loss", "softmax_cross_entropy",
               "--optimizer", "adam", "--lr", "0.01", "--batch-size", 256, "--steps", 4]
     plain = dlc(dlc_bin, *common, "--save", tmp_path / "plain.onnx")
@@ -123,3 +126,33 @@ def test_checkpointing_same_weights_less_memory(dlc_bin, tmp_path):
     no = json.loads(dlc(dlc_bin, *common[:-2], "--stats", "--json").stdout)
     assert no["peak_bytes"] == s["peak_bytes_without_checkpoint"]
     assert s["activation_bytes"] < no["activation_bytes"], (s, no)
+    # Each update is still one kernel of its own, in place.
+    for stat in (s, no):
+        assert stat["update_kernels"] == len(stat["updates"]) == (16 if bias else 8)
+        assert all(u["one_kernel"] and u["in_place"] for u in stat["updates"]), stat["updates"]
+
+
+def update_steps(stat):
+    return {u["param"]: u["kernel"] for u in stat["updates"]}
+
+
+# The update of a layer's parameters runs once its gradient is final, in the
+# backward pass (the last layer's first), not after the whole backward pass.
+# The kernel numbers come from --stats; the order they must have follows
+# from the model (layer i's gradient needs layer i+1's).
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+def test_updates_run_as_their_gradients_are_final(dlc_bin, tmp_path, optimizer):
+    rng = np.random.default_rng(4)
+    write_data(tmp_path / "data", [rng.standard_normal((40, 32)).astype(np.float32)],
+               rng.integers(0, 4, 40).astype(np.int64))
+    deep_mlp(tmp_path / "deep.onnx", depth=4, bias=True)
+    s = stats(dlc_bin, tmp_path / "deep.onnx", tmp_path / "data", *OPTIMIZERS[optimizer][0])
+    at = update_steps(s)
+    for i in range(3):
+        # Layer i's weight and bias are updated after layer i+1's.
+        assert max(at[f"w{i + 1}"], at[f"b{i + 1}"]) < min(at[f"w{i}"], at[f"b{i}"]), at
+    # Not all at the end: the last layer's updates run before the last
+    # len(at) kernels of the step, which the updates filled before.
+    assert max(at["w3"], at["b3"]) < s["kernels"] - len(at), (at, s["kernels"])
+    assert len(set(at.values())) == len(at)  # one kernel each
+    assert all(u["in_place"] for u in s["updates"]), s["updates"]
