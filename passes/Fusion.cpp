@@ -9,11 +9,15 @@
 //      them when every one can take it;
 //   2. producer into consumer with the producer's result also written out
 //      (multi-output), when that creates no cycle between kernels;
-//   3. siblings: two loop or two reduction kernels reading the same value.
+//   3. siblings: two loop or two reduction kernels reading the same value,
+//      unless one would wait for the other with a value of its own held
+//      live (delaysSibling).
 // Then each group becomes one dlc.fusion, in a topological order that
-// follows the original program order. With `explain`, every producer ->
+// follows the original program order (a group of scalars that an earlier
+// one waits for comes just before it). With `explain`, every producer ->
 // consumer edge left between two kernels gets a remark naming the rule.
 #include "passes/FusionRules.h"
+#include "passes/Liveness.h"
 #include "passes/Passes.h"
 
 #include <map>
@@ -82,8 +86,7 @@ class Grouping {
           if (!producer || !alive(producer)) continue;
           int a = groupOf_[producer], b = groupOf_[consumer];
           if (a == b) continue;
-          if (!multiOutput && groups_[a].size() == 1 && fusion::isDuplicable(producer) &&
-              readerGroups(producer).size() > 1) {
+          if (!multiOutput && isDuplicableChain(a, producer) && readerGroups(producer).size() > 1) {
             changed |= duplicate(producer, consumer);
             continue;
           }
@@ -95,6 +98,14 @@ class Grouping {
 
   // Sibling (multi-output) fusion: kernels that read the same value.
   void siblings() {
+    depth_.clear();
+    for (Operation& op : f_.getBody().front()) {
+      if (!alive(&op)) continue;
+      int d = 1;
+      for (Value v : op.getOperands())
+        if (Operation* def = v.getDefiningOp(); def && alive(def)) d = std::max(d, depth_.lookup(def) + 1);
+      depth_[&op] = d;
+    }
     for (bool changed = true; changed;) {
       changed = false;
       llvm::SetVector<Value> values;
@@ -109,11 +120,48 @@ class Grouping {
             FusionKind ka = fusion::kindOf(groups_[readers[i]]),
                        kb = fusion::kindOf(groups_[readers[j]]);
             if (ka != kb || (ka != FusionKind::Loop && ka != FusionKind::Reduction)) continue;
+            if (delaysSibling(readers[i], readers[j])) continue;
             changed = tryMerge(readers[i], readers[j], nullptr, nullptr, /*multiOutput=*/true);
           }
         if (changed) break;
       }
     }
+  }
+
+  // One kernel of two siblings runs where the later of them could run. If
+  // the earlier one reads a value computed by a kernel that the later one
+  // does not read, that value would stay in memory until then: refused.
+  // (In a training step, the updates of same-shaped parameters read the
+  // same step count; fused into one multi-tensor kernel, each gradient, and
+  // for biases each layer's output gradient, stayed live until the last
+  // gradient was final, and that was the step's peak.) When both can run at
+  // the same depth, nothing waits and they fuse.
+  bool delaysSibling(int a, int b) const {
+    auto inputsOf = [&](int g) {
+      llvm::SmallPtrSet<Operation*, 32> set(groups_[g].begin(), groups_[g].end());
+      return fusion::interfaceOf({groups_[g], set}).inputs;
+    };
+    // When a group can run at the earliest: after the deepest producer of
+    // its inputs (depth in the dependency graph, not program order: a
+    // training step computes the step count, which the updates read, after
+    // the whole backward pass).
+    auto readyAt = [&](const llvm::SetVector<Value>& inputs) {
+      int at = 0;
+      for (Value v : inputs)
+        if (Operation* def = v.getDefiningOp(); def && alive(def)) at = std::max(at, depth_.lookup(def));
+      return at;
+    };
+    llvm::SetVector<Value> ia = inputsOf(a), ib = inputsOf(b);
+    int ra = readyAt(ia), rb = readyAt(ib);
+    if (ra == rb) return false;
+    const llvm::SetVector<Value>& waiting = ra < rb ? ia : ib;
+    const llvm::SetVector<Value>& other = ra < rb ? ib : ia;
+    int otherGroup = ra < rb ? b : a;
+    for (Value v : waiting)
+      if (Operation* def = v.getDefiningOp();
+          def && alive(def) && groupOf_.lookup(def) != otherGroup && !other.contains(v))
+        return true;
+    return false;
   }
 
   llvm::SmallVector<int> readerGroups(Operation* op) { return readerGroups(op->getResult(0)); }
@@ -189,59 +237,98 @@ class Grouping {
     return true;
   }
 
-  // Copies a cheap producer into every kernel that reads it, if each of them
-  // can take it; the original then disappears.
+  // A group that duplicate() may copy: a cheap producer alone, or a short
+  // chain of cheap ops that ends in it and writes nothing else. (A training
+  // step's Adam bias correction, 1 - beta^t broadcast to a parameter's
+  // shape, is such a chain that every update of that shape reads; left as
+  // one group, multi-output fusion joined it to one update and then chained
+  // every other update of that shape to that kernel.)
+  static constexpr size_t kMaxDuplicatedChain = 4;
+  bool isDuplicableChain(int g, Operation* producer) const {
+    const std::vector<Operation*>& ops = groups_[g];
+    if (ops.empty() || ops.size() > kMaxDuplicatedChain || ops.back() != producer) return false;
+    llvm::SmallPtrSet<Operation*, 8> set(ops.begin(), ops.end());
+    for (Operation* op : ops) {
+      if (op->getNumResults() != 1 || !fusion::isDuplicable(op)) return false;
+      if (op == producer) continue;
+      for (Operation* user : op->getUsers())
+        if (!set.count(user)) return false;
+    }
+    for (Operation* user : producer->getUsers())
+      if (set.count(user)) return false;
+    return true;
+  }
+
+  // Copies a cheap producer (with the cheap chain of its group,
+  // isDuplicableChain) into every kernel that reads it, if each of them can
+  // take it; the originals then disappear.
   bool duplicate(Operation* producer, Operation* consumer) {
     Value result = producer->getResult(0);
     for (Operation* user : result.getUsers())
       if (isa<func::ReturnOp>(user)) return false;  // a model output needs its own kernel
+    const std::vector<Operation*> chain = groups_[groupOf_[producer]];
     llvm::SmallVector<int> readers = readerGroups(producer);
     OpBuilder builder(producer);
     builder.setInsertionPointAfter(producer);
-    llvm::SmallVector<std::pair<int, Operation*>> clones;
+    llvm::SmallVector<std::pair<int, std::vector<Operation*>>> clones;
+    llvm::SmallPtrSet<Operation*, 16> cloneSet;
     std::optional<Refusal> refusal;
     for (int g : readers) {
-      Operation* clone = builder.clone(*producer);
-      index_[clone] = index_[producer];
-      result.replaceUsesWithIf(clone->getResult(0), [&](OpOperand& use) {
-        return alive(use.getOwner()) && groupOf_.lookup(use.getOwner()) == g;
+      IRMapping map;
+      std::vector<Operation*> copies;
+      for (Operation* op : chain) {
+        Operation* clone = builder.clone(*op, map);
+        index_[clone] = index_[op];
+        copies.push_back(clone);
+        cloneSet.insert(clone);
+      }
+      result.replaceUsesWithIf(copies.back()->getResult(0), [&](OpOperand& use) {
+        Operation* owner = use.getOwner();
+        return !cloneSet.count(owner) && alive(owner) && groupOf_.lookup(owner) == g;
       });
-      clones.push_back({g, clone});
+      clones.push_back({g, copies});
       if (frozen(g)) {
         refusal = Refusal{"already-fused", "a reader is a dlc.fusion already"};
         break;
       }
       std::vector<Operation*> ops = groups_[g];
-      ops.push_back(clone);
+      ops.insert(ops.end(), copies.begin(), copies.end());
       sortByIndex(ops);
       llvm::SmallPtrSet<Operation*, 32> set(ops.begin(), ops.end());
       if ((refusal = fusion::checkKernel({ops, set}))) break;
     }
     if (refusal) {
-      for (auto& [g, clone] : clones) {
-        clone->getResult(0).replaceAllUsesWith(result);
-        index_.erase(clone);
-        clone->erase();
+      for (auto& [g, copies] : clones) {
+        copies.back()->getResult(0).replaceAllUsesWith(result);
+        for (Operation* clone : llvm::reverse(copies)) {
+          index_.erase(clone);
+          clone->erase();
+        }
       }
       refuse(producer, consumer, std::move(*refusal));
       return false;
     }
-    for (auto& [g, clone] : clones) {
-      groupOf_[clone] = g;
-      groups_[g].push_back(clone);
+    for (auto& [g, copies] : clones) {
+      for (Operation* clone : copies) {
+        groupOf_[clone] = g;
+        groups_[g].push_back(clone);
+      }
       sortByIndex(groups_[g]);
     }
     groups_[groupOf_[producer]].clear();
-    index_.erase(producer);
-    groupOf_.erase(producer);
-    erased_.insert(producer);
-    producer->erase();
+    for (Operation* op : llvm::reverse(chain)) {
+      index_.erase(op);
+      groupOf_.erase(op);
+      erased_.insert(op);
+      op->erase();
+    }
     return true;
   }
 
   func::FuncOp f_;
   llvm::DenseMap<Operation*, int> index_;    // program order of the kernel ops
   llvm::DenseMap<Operation*, int> groupOf_;
+  llvm::DenseMap<Operation*, int> depth_;    // longest chain of ops to it (siblings())
   std::vector<std::vector<Operation*>> groups_;  // ops in program order; empty once merged away
   std::map<std::pair<Operation*, Operation*>, Refusal> refusals_;
   llvm::SmallPtrSet<Operation*, 8> erased_;  // by duplicate(), since sweep's snapshot
@@ -293,7 +380,44 @@ void Grouping::materialize() {
           ++indegree[g];
         }
   }
-  auto later = [&](int x, int y) { return index_[groups_[x].front()] > index_[groups_[y].front()]; };
+  // A group that writes only scalars is as urgent as the most urgent group
+  // that waits for it: program order may put it late while an earlier
+  // group reads it (a training step computes the step count and Adam's bias
+  // corrections after the backward pass, and fusion puts a bias's update in
+  // the kernel of its layer's gradient), and what it writes costs nothing
+  // to keep. (Bigger results keep program order: moved up, they would stay
+  // in memory longer.)
+  auto writesScalars = [&](int g) {
+    llvm::SmallPtrSet<Operation*, 32> set(groups_[g].begin(), groups_[g].end());
+    for (Value v : fusion::interfaceOf({groups_[g], set}).outputs) {
+      std::optional<int64_t> width = elementBytes(v.getType());
+      if (!width || *width * v.getType().cast<RankedTensorType>().getNumElements() > kBufferAlignment)
+        return false;
+    }
+    return true;
+  };
+  std::vector<int> urgency(groups_.size(), 0);
+  {
+    std::vector<int> in = indegree, topo, stack;
+    for (int g : live)
+      if (in[g] == 0) stack.push_back(g);
+    while (!stack.empty()) {
+      int g = stack.back();
+      stack.pop_back();
+      topo.push_back(g);
+      for (int s : succ[g])
+        if (--in[s] == 0) stack.push_back(s);
+    }
+    for (int g : llvm::reverse(topo)) {
+      urgency[g] = index_[groups_[g].front()];
+      if (writesScalars(g))
+        for (int s : succ[g]) urgency[g] = std::min(urgency[g], urgency[s]);
+    }
+  }
+  auto later = [&](int x, int y) {
+    if (urgency[x] != urgency[y]) return urgency[x] > urgency[y];
+    return index_[groups_[x].front()] > index_[groups_[y].front()];
+  };
   std::priority_queue<int, std::vector<int>, decltype(later)> ready(later);
   for (int g : live)
     if (indegree[g] == 0) ready.push(g);

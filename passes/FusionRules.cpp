@@ -165,6 +165,39 @@ std::optional<unsigned> readsAliasedArgument(Operation* op) {
   return std::nullopt;
 }
 
+// An in-place update reads the argument it overwrites only at the index it
+// writes (aliasRefusal, Liveness.h). A kernel that also reads that argument
+// through data movement (the flipped, transposed filter that a
+// convolution's data gradient reads, fused into the filter's update as a
+// second output) would make the update a copy: refused.
+std::optional<Refusal> checkInPlaceUpdate(const Candidate& c) {
+  for (Operation* op : c.ops) {
+    if (!isElementwise(op) || !readsAliasedArgument(op)) continue;
+    for (Value v : op->getOperands()) {
+      auto arg = v.dyn_cast<BlockArgument>();
+      if (!arg || !isa<func::FuncOp>(arg.getOwner()->getParentOp())) continue;
+      // Through reshapes (they keep the row-major index) to the first op
+      // that reads it otherwise.
+      llvm::SmallVector<Value, 4> work{arg};
+      while (!work.empty()) {
+        Value x = work.pop_back_val();
+        for (Operation* user : x.getUsers()) {
+          if (!c.set.count(user) || isElementwise(user)) continue;
+          if (isa<ReshapeOp>(user)) {
+            work.push_back(user->getResult(0));
+            continue;
+          }
+          return refuse("in-place-update",
+                        describe(user) + " reads argument " + std::to_string(arg.getArgNumber()) +
+                            " at other indices than " + describe(op) +
+                            ", which reads it to update it in place; the update stays a kernel of its own");
+        }
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 //===--- kinds --------------------------------------------------------------===//
 
 std::optional<Refusal> checkContraction(const Candidate& c, Operation* hero, StringRef what) {
@@ -428,6 +461,7 @@ std::optional<Refusal> checkKernel(const Candidate& c) {
     if (carries) expensive.insert(op);
   }
 
+  if (auto r = checkInPlaceUpdate(c)) return r;
   if (auto* op = contraction)
     return checkContraction(c, op, isa<ConvolutionOp>(op) ? "conv" : "gemm");
   if (!reduces.empty()) return checkReduction(c, reduces);

@@ -5,6 +5,8 @@
 //   dlc-fold-constants     evaluates ops whose operands are all constants
 //   cse                    merges duplicates
 //   dlc-fuse               groups core ops into dlc.fusion kernels
+//   dlc-schedule           runs kernels whose results all leave the function
+//                          (optimizer updates, outputs) as early as they can
 //   dlc-plan-memory        liveness + arena offsets over the kernel order
 //   dlc-verify-memory-plan proves the plan: no two live buffers overlap
 //   dlc-mixed-precision    dot_general/convolution on f16|bf16 operands, f32 elsewhere
@@ -40,7 +42,8 @@ std::optional<PrecisionMode> parsePrecision(llvm::StringRef s);  // fp32|tf32|fp
 const char* precisionName(PrecisionMode p);
 
 // The inference pipeline: canonicalize -> fold constants -> CSE ->
-// [mixed precision] -> fusion -> memory planning -> plan verification.
+// [mixed precision] -> fusion -> scheduling -> memory planning -> plan
+// verification.
 struct PipelineOptions {
   PrecisionMode precision = PrecisionMode::F32;
   bool fuse = true;        // false: stop after canonicalisation (`--emit ir`)
@@ -63,5 +66,6 @@ std::unique_ptr<mlir::Pass> createMixedPrecisionPass(PrecisionMode p = Precision
 std::unique_ptr<mlir::Pass> createCheckpointPass();
 // buildTrainingStep as a pass (dlc-opt and lit tests; `dlc train` calls it directly).
 std::unique_ptr<mlir::Pass> createTrainingStepPass();
+std::unique_ptr<mlir::Pass> createSchedulePass();
 
 }  // namespace dlc

@@ -20,6 +20,7 @@ void buildInferencePipeline(mlir::OpPassManager& pm, const PipelineOptions& opts
   if (!opts.fuse) return;
   if (opts.checkpoint) pm.addPass(createCheckpointPass());
   pm.addPass(createFusionPass(opts.explainFusion));
+  pm.addPass(createSchedulePass());
   pm.addPass(createPlanMemoryPass());
   pm.addPass(createVerifyMemoryPlanPass());
 }
@@ -36,6 +37,7 @@ void registerPasses() {
   mlir::registerPass([] { return createMixedPrecisionPass(); });
   mlir::registerPass([] { return createCheckpointPass(); });
   mlir::registerPass([] { return createTrainingStepPass(); });
+  mlir::registerPass([] { return createSchedulePass(); });
 }
 
 }  // namespace dlc

@@ -96,14 +96,17 @@ def deep_mlp(path, depth=8, width=32, classes=4, seed=0, bias=True):
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
 
 
-# Without biases: the bias updates, fused into one multi-tensor reduction at
-# the end of the step, keep every layer's output gradient live until then,
-# which outweighs what checkpointing saves (docs/training.md, "Not yet").
-def test_checkpointing_same_weights_less_memory(dlc_bin, tmp_path):
+# With and without biases: a bias's update reduces its layer's output
+# gradient, so run at the end of the step (or fused with the other biases'
+# updates into one multi-tensor kernel) it kept every layer's output gradient
+# live until then, and checkpointing gained nothing; dlc-schedule runs each
+# update as soon as its gradient is final (docs/training.md).
+@pytest.mark.parametrize("bias", [False, True], ids=["no_bias", "bias"])
+def test_checkpointing_same_weights_less_memory(dlc_bin, tmp_path, bias):
     rng = np.random.default_rng(3)
     write_data(tmp_path / "data", [rng.standard_normal((512, 32)).astype(np.float32)],
                rng.integers(0, 4, 512).astype(np.int64))
-    deep_mlp(tmp_path / "deep.onnx", bias=False)
+    deep_mlp(tmp_path / "deep.onnx", bias=bias)
     common = ["train", tmp_path / "deep.onnx", "--data", tmp_path / "data", "--loss", "softmax_cross_entropy",
               "--optimizer", "adam", "--lr", "0.01", "--batch-size", 256, "--steps", 4]
     plain = dlc(dlc_bin, *common, "--save", tmp_path / "plain.onnx")
@@ -123,3 +126,78 @@ def test_checkpointing_same_weights_less_memory(dlc_bin, tmp_path):
     no = json.loads(dlc(dlc_bin, *common[:-2], "--stats", "--json").stdout)
     assert no["peak_bytes"] == s["peak_bytes_without_checkpoint"]
     assert s["activation_bytes"] < no["activation_bytes"], (s, no)
+    # At least two of the seven kept [256, 32] f32 activations fewer at the peak.
+    assert s["peak_bytes_without_checkpoint"] - s["peak_bytes"] >= 2 * 256 * 32 * 4, s
+    # Each update is still one kernel of its own, in place.
+    for stat in (s, no):
+        assert stat["update_kernels"] == len(stat["updates"]) == (16 if bias else 8)
+        assert all(u["one_kernel"] and u["in_place"] for u in stat["updates"]), stat["updates"]
+
+
+def deep_cnn(path, depth=4, channels=8, seed=0):
+    """x [N,1,16,16] -> depth x (Conv 3x3 pad 1 with bias, Relu) -> MaxPool 2x2 -> Flatten -> Gemm 10."""
+    torch.manual_seed(seed)
+    inits, nodes, x, cin = [], [], "x", 1
+    for i in range(depth):
+        conv = torch.nn.Conv2d(cin, channels, 3, padding=1)
+        inits += [numpy_helper.from_array(conv.weight.detach().numpy().copy(), f"c{i}.w"),
+                  numpy_helper.from_array(conv.bias.detach().numpy().copy(), f"c{i}.b")]
+        nodes += [helper.make_node("Conv", [x, f"c{i}.w", f"c{i}.b"], [f"h{i}"], pads=[1, 1, 1, 1], name=f"conv{i}"),
+                  helper.make_node("Relu", [f"h{i}"], [f"r{i}"], name=f"relu{i}")]
+        x, cin = f"r{i}", channels
+    fc = torch.nn.Linear(channels * 8 * 8, 10)
+    inits += [numpy_helper.from_array(fc.weight.detach().numpy().copy(), "fc.w"),
+              numpy_helper.from_array(fc.bias.detach().numpy().copy(), "fc.b")]
+    nodes += [helper.make_node("MaxPool", [x], ["p"], kernel_shape=[2, 2], strides=[2, 2], name="pool"),
+              helper.make_node("Flatten", ["p"], ["f"], name="flatten"),
+              helper.make_node("Gemm", ["f", "fc.w", "fc.b"], ["y"], transB=1, name="fc")]
+    graph = helper.make_graph(nodes, "deep_cnn",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 1, 16, 16])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 10])], inits)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+
+
+# A CNN with biases: checkpointing lowers the peak by at least one layer's
+# activation, and every update (the filters' included, whose data gradient
+# reads them flipped) stays one kernel, in place.
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_checkpointing_cnn_with_biases(dlc_bin, tmp_path, optimizer):
+    rng = np.random.default_rng(5)
+    write_data(tmp_path / "data", [rng.random((64, 1, 16, 16)).astype(np.float32)],
+               rng.integers(0, 10, 64).astype(np.int64))
+    deep_cnn(tmp_path / "cnn.onnx")
+    proc = dlc(dlc_bin, "train", tmp_path / "cnn.onnx", "--data", tmp_path / "data", "--loss",
+               "softmax_cross_entropy", "--batch-size", 64, "--checkpoint", "--stats", "--json",
+               *OPTIMIZERS[optimizer][0])
+    assert proc.returncode == 0, proc.stderr
+    s = json.loads(proc.stdout.splitlines()[0])
+    assert s["peak_bytes_without_checkpoint"] - s["peak_bytes"] >= 64 * 8 * 16 * 16 * 4, s
+    assert s["update_kernels"] == len(s["updates"]) == 10
+    assert all(u["one_kernel"] and u["in_place"] for u in s["updates"]), s["updates"]
+
+
+def update_steps(stat):
+    return {u["param"]: u["kernel"] for u in stat["updates"]}
+
+
+# The update of a layer's parameters runs once its gradient is final, in the
+# backward pass (the last layer's first), not after the whole backward pass.
+# The kernel numbers come from --stats; the order they must have follows
+# from the model: layer i's output gradient, which its bias's update
+# reduces, needs layer i+1's, and the first layer's needs the last layer's
+# weights read (so their update waits for it) but not updated.
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+def test_updates_run_as_their_gradients_are_final(dlc_bin, tmp_path, optimizer):
+    rng = np.random.default_rng(4)
+    write_data(tmp_path / "data", [rng.standard_normal((40, 32)).astype(np.float32)],
+               rng.integers(0, 4, 40).astype(np.int64))
+    deep_mlp(tmp_path / "deep.onnx", depth=4, bias=True)
+    s = stats(dlc_bin, tmp_path / "deep.onnx", tmp_path / "data", *OPTIMIZERS[optimizer][0])
+    at = update_steps(s)
+    assert at["b3"] < at["b2"] < at["b1"] < at["b0"], at
+    assert at["w3"] < at["b0"] and at["w2"] < at["b0"], at
+    # Not all at the end: the last layer's updates run before the last
+    # len(at) kernels of the step, which the updates filled before.
+    assert max(at["w3"], at["b3"]) < s["kernels"] - len(at), (at, s["kernels"])
+    assert len(set(at.values())) == len(at)  # one kernel each
+    assert all(u["in_place"] for u in s["updates"]), s["updates"]

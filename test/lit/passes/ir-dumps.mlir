@@ -11,8 +11,9 @@
 // FILES-NEXT: 02_dlc-fold-constants.mlir
 // FILES-NEXT: 03_cse.mlir
 // FILES-NEXT: 04_dlc-fuse.mlir
-// FILES-NEXT: 05_dlc-plan-memory.mlir
-// FILES-NEXT: 06_dlc-verify-memory-plan.mlir
+// FILES-NEXT: 05_dlc-schedule.mlir
+// FILES-NEXT: 06_dlc-plan-memory.mlir
+// FILES-NEXT: 07_dlc-verify-memory-plan.mlir
 
 // FUSED: dlc.fusion loop
 
@@ -25,6 +26,7 @@
 // ALL: IR Dump After dlc-fold-constants
 // ALL: IR Dump After cse
 // ALL: IR Dump After dlc-fuse
+// ALL: IR Dump After dlc-schedule
 // ALL: IR Dump After dlc-plan-memory
 // ALL: IR Dump After dlc-verify-memory-plan
 
