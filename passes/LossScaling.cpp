@@ -18,7 +18,9 @@ Value anyNonFinite(GraphBuild& gb, Value x) {
   Value finite = gb.compare(CompareDirection::LT, gb.unary<AbsOp>(x), inf);
   Type f32 = gb.b.getF32Type();
   Dims s = GraphBuild::shape(x);
-  Value bad = gb.select(finite, gb.splat(0.0, f32, s), gb.splat(1.0, f32, s));
+  Value one = gb.splat(1.0, f32, s);  // named in the order GCC built them (check_eval_order.py)
+  Value zero = gb.splat(0.0, f32, s);
+  Value bad = gb.select(finite, zero, one);
   return gb.reduceAll(ReduceKind::Max, bad);
 }
 
