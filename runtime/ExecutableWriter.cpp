@@ -51,12 +51,14 @@ std::string values(const Program& p, Weights& weights) {
   w.u64(p.values.size());
   for (const ValueInfo& v : p.values) {
     w.u8(static_cast<uint8_t>(v.kind));
-    bool hasConstant = v.constant.data() != nullptr, hasSpecialized = v.specialized.data() != nullptr;
-    w.u8((hasConstant ? 1 : 0) | (hasSpecialized ? 2 : 0) | (v.isSpecialized ? 4 : 0));
+    bool hasConstant = v.constant.data() != nullptr && !v.splat, hasSpecialized = v.specialized.data() != nullptr;
+    w.u8((hasConstant ? 1 : 0) | (hasSpecialized ? 2 : 0) | (v.isSpecialized ? 4 : 0) | (v.splat ? 8 : 0));
     writeType(w, v.type);
     w.i32(v.inputIndex);
     w.i64(v.offset);
     w.str(v.name);
+    // Version 3: a splat's one element, in the record itself.
+    if (v.splat) w.bytes.append(static_cast<const char*>(v.constant.data()), static_cast<size_t>(dtypeSize(v.type.dtype)));
     if (hasConstant) weights.tensor(w, v.constant);
     if (hasSpecialized) weights.tensor(w, v.specialized);
   }

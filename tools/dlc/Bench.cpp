@@ -318,8 +318,9 @@ void benchHost(const rt::Program& p, const std::vector<rt::HostTensor>& inputs, 
   r.arenaBytes = p.arenaBytes > 0 ? roundUp(p.arenaBytes) : 0;
   r.memoryBytes = r.arenaBytes;
   for (const rt::ValueInfo& v : p.values)
-    if (v.kind == rt::ValueKind::Input || v.kind == rt::ValueKind::Constant ||
-        (v.kind == rt::ValueKind::Intermediate && v.offset < 0))
+    if (v.kind == rt::ValueKind::Constant)
+      r.memoryBytes += rt::storedConstantBytes(v);  // a splat's expansion lives with its kernel only
+    else if (v.kind == rt::ValueKind::Input || (v.kind == rt::ValueKind::Intermediate && v.offset < 0))
       r.memoryBytes += v.type.byteSize();
   if (!r.profiled) return;
 
