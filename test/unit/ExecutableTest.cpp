@@ -247,6 +247,25 @@ TEST(ChecksumTest, EveryBitAndTheLengthCount) {
   }
 }
 
+// The streaming checksum (the writer's) is checksum64 of the concatenation,
+// wherever the pieces are cut.
+TEST(ChecksumTest, StreamedInPiecesIsTheSame) {
+  std::string data(300, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 131 + 7);
+  for (size_t n : {0, 5, 31, 32, 33, 64, 100, 300}) {
+    uint64_t want = checksum64(data.data(), n, 3);
+    for (size_t cut1 = 0; cut1 <= n; cut1 += 7) {
+      for (size_t cut2 = cut1; cut2 <= n; cut2 += 13) {
+        Checksum64 sum(3);
+        sum.update(data.data(), cut1);
+        sum.update(data.data() + cut1, cut2 - cut1);
+        sum.update(data.data() + cut2, n - cut2);
+        ASSERT_EQ(sum.finish(), want) << n << " cut at " << cut1 << " and " << cut2;
+      }
+    }
+  }
+}
+
 // --- round trips ---------------------------------------------------------------
 
 TEST_F(ExecutableTest, EveryFieldRoundTrips) {
@@ -293,6 +312,12 @@ TEST_F(ExecutableTest, SaveAndLoadFiles) {
   EXPECT_TRUE(isExecutableFile(path));
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
   expectSameExecutables(exe, loadExecutable(path));
+  {
+    // The file is streamed as it is laid out, checksum last: the same bytes.
+    std::ifstream in(path, std::ios::binary);
+    std::string saved((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_TRUE(saved == bytes) << "saveExecutable and serializeExecutable differ";
+  }
   try {
     loadExecutable((dir / "missing.dlcx").string());
     ADD_FAILURE() << "a missing file loaded";
