@@ -340,9 +340,11 @@ void CudaExecutor::Impl::place() {
              static_cast<size_t>(v.type.byteSize()), stream);
       continue;
     }
-    // A splat that a library call reads (generated kernels take it as a
-    // literal) is filled on the device: one 32-bit word repeated over its
-    // whole slot, which roundUp makes a multiple of 4 bytes.
+    // A splat here is one a library call or a kernel that loads through a
+    // pointer (a scatter's updates) reads; generated code takes the others
+    // as literals and they get no memory at all. Filled on the device: one
+    // 32-bit word repeated over its whole slot, which roundUp makes a
+    // multiple of 4 bytes.
     if (std::optional<uint32_t> word = splatWord(v)) {
       DLC_CU("filling " + what, cuMemsetD32Async, valuePtr[id], *word,
              static_cast<size_t>(roundUp(v.type.byteSize()) / 4), stream);
