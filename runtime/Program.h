@@ -51,9 +51,10 @@ enum class ValueKind : uint8_t { Input, Constant, Intermediate, Local };
 // a zero bias), just that one element: `splat` is set and `constant` is a
 // rank-0 tensor of the value's dtype. A splat is never expanded by the
 // compiler, the executable file or the CUDA device (generated kernels take
-// it as a literal; a library call that reads it gets a device buffer filled
-// on the device); the host device expands it only while a kernel that reads
-// it runs (runtime/host/HostDevice.cpp).
+// it as a literal; a library call, or a kernel that loads it through a
+// pointer such as a scatter's updates, gets a device buffer filled on the
+// device); the host device expands it only while a kernel that reads it
+// runs (runtime/host/HostDevice.cpp).
 struct ValueInfo {
   TensorType type;
   ValueKind kind = ValueKind::Intermediate;
