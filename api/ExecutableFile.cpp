@@ -32,7 +32,7 @@ std::shared_ptr<Executable::Impl> executableImpl(std::shared_ptr<const rt::Execu
   for (const rt::Kernel& k : p.kernels) ++s.kernelsByKind[rt::kernelKindName(k.kind)];
   s.peakBytes = p.arenaBytes;
   for (const rt::ValueInfo& v : p.values)
-    if (v.kind == rt::ValueKind::Constant) s.constantBytes += v.type.byteSize();
+    s.constantBytes += rt::storedConstantBytes(v);  // a splat: its one element
   // The Program lives as long as the file it belongs to.
   impl->program = std::shared_ptr<const rt::Program>(file, &file->program);
   impl->file = std::move(file);

@@ -70,6 +70,15 @@ rt::HostTensor hostTensorFromAttr(DenseElementsAttr attr) {
   return t;
 }
 
+rt::HostTensor splatElementFromAttr(DenseElementsAttr attr) {
+  rt::HostTensor t(rt::TensorType{tensorTypeOf(attr.getType()).dtype, {}});
+  if (t.dtype() == rt::DType::I1)
+    t.as<uint8_t>()[0] = attr.getSplatValue<bool>() ? 1 : 0;
+  else
+    std::memcpy(t.data(), attr.getRawData().data(), static_cast<size_t>(t.byteSize()));
+  return t;
+}
+
 DenseElementsAttr attrFromHostTensor(MLIRContext* ctx, const rt::HostTensor& t) {
   auto type = RankedTensorType::get(t.shape(), elementTypeOf(ctx, t.dtype()));
   if (t.dtype() == rt::DType::I1) {

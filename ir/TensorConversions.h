@@ -19,6 +19,9 @@ rt::TensorType tensorTypeOf(mlir::Type tensor);
 
 // Dense elements (splat or not, i1 included) as a host tensor, and back.
 rt::HostTensor hostTensorFromAttr(mlir::DenseElementsAttr attr);
+// The one element of a splat (attr.isSplat()) as a rank-0 host tensor,
+// without expanding it.
+rt::HostTensor splatElementFromAttr(mlir::DenseElementsAttr attr);
 mlir::DenseElementsAttr attrFromHostTensor(mlir::MLIRContext* ctx, const rt::HostTensor& t);
 
 }  // namespace dlc

@@ -1,5 +1,6 @@
 #include "runtime/Checksum.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace dlc::rt {
@@ -26,27 +27,26 @@ uint64_t lane(uint64_t acc, uint64_t word) { return rotl(acc + word * kP2, 31) *
 
 uint64_t mergeLane(uint64_t h, uint64_t acc) { return (h ^ lane(0, acc)) * kP1 + kP4; }
 
-}  // namespace
+// Four lanes over 32-byte stripes: independent multiply chains.
+void stripe(uint64_t& a, uint64_t& b, uint64_t& c, uint64_t& d, const unsigned char* p) {
+  a = lane(a, load64(p));
+  b = lane(b, load64(p + 8));
+  c = lane(c, load64(p + 16));
+  d = lane(d, load64(p + 24));
+}
 
-uint64_t checksum64(const void* data, size_t size, uint64_t seed) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  const unsigned char* end = p + size;
+// The hash of `size` bytes whose last (size % 32, or all when fewer than 32)
+// are [p, end), after the lanes took every whole stripe.
+uint64_t finishHash(uint64_t seed, uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t size,
+                    const unsigned char* p, const unsigned char* end) {
   uint64_t h;
   if (size >= 32) {
-    // Four lanes over 32-byte stripes: independent multiply chains.
-    uint64_t a = seed + kP1 + kP2, b = seed + kP2, c = seed, d = seed - kP1;
-    for (; end - p >= 32; p += 32) {
-      a = lane(a, load64(p));
-      b = lane(b, load64(p + 8));
-      c = lane(c, load64(p + 16));
-      d = lane(d, load64(p + 24));
-    }
     h = rotl(a, 1) + rotl(b, 7) + rotl(c, 12) + rotl(d, 18);
     h = mergeLane(mergeLane(mergeLane(mergeLane(h, a), b), c), d);
   } else {
     h = seed + kP5;
   }
-  h += static_cast<uint64_t>(size);
+  h += size;
   for (; end - p >= 8; p += 8) h = rotl(h ^ lane(0, load64(p)), 27) * kP1 + kP4;
   for (; p < end; ++p) h = rotl(h ^ (*p * kP5), 11) * kP1;
   // Final avalanche: every input bit reaches every output bit.
@@ -56,6 +56,42 @@ uint64_t checksum64(const void* data, size_t size, uint64_t seed) {
   h *= kP3;
   h ^= h >> 32;
   return h;
+}
+
+}  // namespace
+
+uint64_t checksum64(const void* data, size_t size, uint64_t seed) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  const unsigned char* end = p + size;
+  uint64_t a = seed + kP1 + kP2, b = seed + kP2, c = seed, d = seed - kP1;
+  if (size >= 32)
+    for (; end - p >= 32; p += 32) stripe(a, b, c, d, p);
+  return finishHash(seed, a, b, c, d, size, p, end);
+}
+
+Checksum64::Checksum64(uint64_t seed)
+    : seed_(seed), a_(seed + kP1 + kP2), b_(seed + kP2), c_(seed), d_(seed - kP1) {}
+
+void Checksum64::update(const void* data, size_t size) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  const unsigned char* end = p + size;
+  total_ += size;
+  if (pendingBytes_ > 0) {
+    size_t n = std::min(size, 32 - pendingBytes_);
+    std::memcpy(pending_ + pendingBytes_, p, n);
+    pendingBytes_ += n;
+    p += n;
+    if (pendingBytes_ < 32) return;
+    stripe(a_, b_, c_, d_, pending_);
+    pendingBytes_ = 0;
+  }
+  for (; end - p >= 32; p += 32) stripe(a_, b_, c_, d_, p);
+  std::memcpy(pending_, p, static_cast<size_t>(end - p));
+  pendingBytes_ = static_cast<size_t>(end - p);
+}
+
+uint64_t Checksum64::finish() const {
+  return finishHash(seed_, a_, b_, c_, d_, total_, pending_, pending_ + pendingBytes_);
 }
 
 }  // namespace dlc::rt

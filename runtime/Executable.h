@@ -20,8 +20,10 @@ namespace dlc::rt {
 
 // The format version this dlc writes and the newest it reads. 2 added the
 // signature's output aliases (Program::aliases); a version 1 file still
-// loads, with none.
-constexpr uint32_t kExecutableFormatVersion = 2;
+// loads, with none. 3 added splat constants (ValueInfo::splat: one element
+// in the value's record); older files hold every constant in full and load
+// as they are.
+constexpr uint32_t kExecutableFormatVersion = 3;
 
 // What made the executable: for people and for tools (dlc never runs
 // differently because of it).

@@ -115,6 +115,15 @@ class ByteReader {
     pos_ += n;
     return s;
   }
+  // `n` bytes as they are (a splat's element).
+  std::string raw(size_t n) {
+    if (remaining() < n)
+      fail("truncated (" + std::to_string(n) + " more bytes needed at offset " + std::to_string(pos_) + " of " +
+           std::to_string(data_.size()) + ")");
+    std::string s(data_.substr(pos_, n));
+    pos_ += n;
+    return s;
+  }
   std::vector<int64_t> i64s() {
     size_t n = count(8, "list");
     std::vector<int64_t> v(n);

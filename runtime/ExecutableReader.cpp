@@ -101,7 +101,7 @@ void readInfo(ByteReader& r, Executable& exe) {
   exe.info.createdAt = r.i64();
 }
 
-void readValues(ByteReader& r, Program& p, std::string_view weights) {
+void readValues(ByteReader& r, Program& p, std::string_view weights, uint32_t version) {
   // At least: kind, flags, dtype, rank, inputIndex, offset, name length.
   size_t n = r.count(1 + 1 + 1 + 8 + 4 + 8 + 8, "value list");
   p.values.resize(n);
@@ -110,16 +110,24 @@ void readValues(ByteReader& r, Program& p, std::string_view weights) {
     ValueInfo& v = p.values[i];
     v.kind = readEnum(r, ValueKind::Local, "value kind");
     uint8_t flags = r.u8();
-    if (flags & ~7u) r.fail("unknown flags " + std::to_string(flags));
+    // Version 3 added the splat flag (8).
+    if (flags & ~(version >= 3 ? 15u : 7u)) r.fail("unknown flags " + std::to_string(flags));
     v.isSpecialized = (flags & 4) != 0;
+    v.splat = (flags & 8) != 0;
     v.type = readType(r);
     v.inputIndex = r.i32();
     v.offset = r.i64();
     v.name = r.str();
+    if (v.splat) {
+      if (v.kind != ValueKind::Constant || (flags & 1))
+        r.fail("a splat must be a Constant without data in the weights section");
+      std::string element = r.raw(static_cast<size_t>(dtypeSize(v.type.dtype)));
+      v.constant = HostTensor(TensorType{v.type.dtype, {}}, element.data());
+    }
     if (flags & 1) v.constant = readTensor(r, weights);
     if (flags & 2) v.specialized = readTensor(r, weights);
     // What the host device relies on beyond verifyProgram's rules.
-    if (v.kind == ValueKind::Constant && (!(flags & 1) || v.constant.type() != v.type))
+    if (v.kind == ValueKind::Constant && !v.splat && (!(flags & 1) || v.constant.type() != v.type))
       r.fail("a constant " + v.type.str() + " without data of that type");
     if (v.isSpecialized && (v.kind != ValueKind::Input || !(flags & 2) || v.specialized.type() != v.type))
       r.fail("specialised without an Input value of type " + v.type.str());
@@ -365,7 +373,7 @@ Executable parse(std::string_view bytes) {
   { ByteReader r = section(SectionId::Info); readInfo(r, exe); r.expectEnd(); }
   section(SectionId::Weights);  // present (its bytes are read through the values)
   std::string_view weights = sections[static_cast<uint32_t>(SectionId::Weights)];
-  { ByteReader r = section(SectionId::Values); readValues(r, exe.program, weights); }
+  { ByteReader r = section(SectionId::Values); readValues(r, exe.program, weights, formatVersion(bytes)); }
   { ByteReader r = section(SectionId::Instructions); readInstructions(r, exe.program); }
   { ByteReader r = section(SectionId::Kernels); readKernels(r, exe.program); }
   { ByteReader r = section(SectionId::MemoryPlan); readMemoryPlan(r, exe.program); }

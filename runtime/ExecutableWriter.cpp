@@ -1,9 +1,11 @@
 // Executable -> bytes (runtime/ExecutableFormat.h, docs/executable.md). The
 // field order of every record here is mirrored by ExecutableReader.cpp.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <utility>
+#include <vector>
 
 #include "runtime/Checksum.h"
 #include "runtime/Executable.h"
@@ -22,16 +24,25 @@ void writeType(ByteWriter& w, const TensorType& t) {
 }
 
 // Tensors go to the weights section, each 64-byte aligned within it (and so
-// in the file: the section is 4096-aligned).
+// in the file: the section is 4096-aligned). Only their places are decided
+// here: the bytes are copied once, from the tensors to the output.
 class Weights {
  public:
-  ByteWriter w;
+  struct Blob {
+    const char* data;
+    uint64_t offset, size;
+  };
+  std::vector<Blob> blobs;
+  uint64_t size = 0;
+
   void tensor(ByteWriter& record, const HostTensor& t) {
     writeType(record, t.type());
-    w.align(format::kBlobAlignment);
-    record.u64(w.bytes.size());
-    record.u64(static_cast<uint64_t>(t.byteSize()));
-    w.bytes.append(static_cast<const char*>(t.data()), static_cast<size_t>(t.byteSize()));
+    size = (size + format::kBlobAlignment - 1) / format::kBlobAlignment * format::kBlobAlignment;
+    auto bytes = static_cast<uint64_t>(t.byteSize());
+    record.u64(size);
+    record.u64(bytes);
+    blobs.push_back({static_cast<const char*>(t.data()), size, bytes});
+    size += bytes;
   }
 };
 
@@ -51,12 +62,14 @@ std::string values(const Program& p, Weights& weights) {
   w.u64(p.values.size());
   for (const ValueInfo& v : p.values) {
     w.u8(static_cast<uint8_t>(v.kind));
-    bool hasConstant = v.constant.data() != nullptr, hasSpecialized = v.specialized.data() != nullptr;
-    w.u8((hasConstant ? 1 : 0) | (hasSpecialized ? 2 : 0) | (v.isSpecialized ? 4 : 0));
+    bool hasConstant = v.constant.data() != nullptr && !v.splat, hasSpecialized = v.specialized.data() != nullptr;
+    w.u8((hasConstant ? 1 : 0) | (hasSpecialized ? 2 : 0) | (v.isSpecialized ? 4 : 0) | (v.splat ? 8 : 0));
     writeType(w, v.type);
     w.i32(v.inputIndex);
     w.i64(v.offset);
     w.str(v.name);
+    // Version 3: a splat's one element, in the record itself.
+    if (v.splat) w.bytes.append(static_cast<const char*>(v.constant.data()), static_cast<size_t>(dtypeSize(v.type.dtype)));
     if (hasConstant) weights.tensor(w, v.constant);
     if (hasSpecialized) weights.tensor(w, v.specialized);
   }
@@ -192,18 +205,69 @@ std::string cudaSteps(const CudaPlan& c) {
   return w.bytes;
 }
 
-void putLe(std::string& s, uint64_t at, uint64_t v, int n) {
-  for (int i = 0; i < n; ++i) s[at + i] = static_cast<char>((v >> (8 * i)) & 0xff);
-}
+// Where the bytes of a file go: a string, or a file written as it is made.
+// Every byte passes through the checksum, which covers [16, end).
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  void write(const char* data, uint64_t n) {
+    if (n == 0) return;
+    if (at_ + n > format::kChecksumFrom) {
+      uint64_t skip = at_ >= format::kChecksumFrom ? 0 : format::kChecksumFrom - at_;
+      sum_.update(data + skip, n - skip);
+    }
+    put(data, n);
+    at_ += n;
+  }
+  void zeros(uint64_t n) {
+    static const char kZeros[4096] = {};
+    for (; n > 0; n -= std::min<uint64_t>(n, sizeof kZeros)) write(kZeros, std::min<uint64_t>(n, sizeof kZeros));
+  }
+  uint64_t at() const { return at_; }
+  uint64_t checksum() const { return sum_.finish(); }
 
-}  // namespace
+ protected:
+  virtual void put(const char* data, uint64_t n) = 0;
 
-std::string serializeExecutable(const Executable& exe) {
+ private:
+  uint64_t at_ = 0;
+  Checksum64 sum_;
+};
+
+class StringSink : public Sink {
+ public:
+  std::string bytes;
+
+ protected:
+  void put(const char* data, uint64_t n) override { bytes.append(data, static_cast<size_t>(n)); }
+};
+
+class FileSink : public Sink {
+ public:
+  explicit FileSink(std::ofstream& out) : out_(out) {}
+
+ protected:
+  void put(const char* data, uint64_t n) override { out_.write(data, static_cast<std::streamsize>(n)); }
+
+ private:
+  std::ofstream& out_;
+};
+
+uint64_t alignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+
+// Lays the file out and writes it into `sink`, all but the checksum (8 zero
+// bytes at offset 8, which the caller fills in with sink.checksum()). The
+// weights are copied from the Program's tensors straight to the sink.
+void checkWritable(const Executable& exe) {
   if (exe.target != "host" && exe.target != "cuda")
     throw ExecutableError("executable: target '" + exe.target + "' is neither host nor cuda");
   if ((exe.target == "cuda") != exe.cuda.has_value())
     throw ExecutableError("executable: target '" + exe.target + "' " +
                           (exe.cuda ? "with" : "without") + " a CUDA plan");
+}
+
+void writeExecutable(const Executable& exe, Sink& sink) {
+  checkWritable(exe);
   const Program& p = exe.program;
   Weights weights;
   std::vector<std::pair<SectionId, std::string>> sections;
@@ -219,45 +283,85 @@ std::string serializeExecutable(const Executable& exe) {
     sections.emplace_back(SectionId::CudaSteps, cudaSteps(*exe.cuda));
   }
   // Last: the weights are most of a large file and end it.
-  sections.emplace_back(SectionId::Weights, std::move(weights.w.bytes));
+  sections.emplace_back(SectionId::Weights, std::string());
 
-  ByteWriter out;
-  out.bytes.append(format::kMagic, 4);
-  out.u32(kExecutableFormatVersion);
-  out.u64(0);  // checksum, filled in last
-  out.u64(0);  // file size, filled in below
-  out.u32(static_cast<uint32_t>(format::kHeaderBytes));
-  out.u32(static_cast<uint32_t>(sections.size()));
-  out.u64(format::kHeaderBytes);  // the section table follows the header
-  out.align(format::kHeaderBytes);
-  uint64_t table = out.bytes.size();
-  out.bytes.resize(table + sections.size() * format::kSectionEntryBytes, '\0');
-  for (size_t i = 0; i < sections.size(); ++i) {
-    auto& [id, bytes] = sections[i];
-    out.align(id == SectionId::Weights ? format::kWeightsAlignment : format::kSectionAlignment);
-    uint64_t entry = table + i * format::kSectionEntryBytes;
-    putLe(out.bytes, entry, static_cast<uint32_t>(id), 4);
-    putLe(out.bytes, entry + 4, format::kSectionRequired, 4);
-    putLe(out.bytes, entry + 8, out.bytes.size(), 8);
-    putLe(out.bytes, entry + 16, bytes.size(), 8);
-    out.bytes.append(bytes);
-    std::string().swap(bytes);  // the weights may be large: one copy at a time
+  // Where each section goes.
+  uint64_t table = format::kHeaderBytes;
+  uint64_t end = table + sections.size() * format::kSectionEntryBytes;
+  std::vector<uint64_t> offsets, sizes;
+  for (auto& [id, bytes] : sections) {
+    bool isWeights = id == SectionId::Weights;
+    end = alignUp(end, isWeights ? format::kWeightsAlignment : format::kSectionAlignment);
+    offsets.push_back(end);
+    sizes.push_back(isWeights ? weights.size : bytes.size());
+    end += sizes.back();
   }
-  putLe(out.bytes, format::kFileSizeOffset, out.bytes.size(), 8);
-  putLe(out.bytes, format::kChecksumOffset,
-        checksum64(out.bytes.data() + format::kChecksumFrom, out.bytes.size() - format::kChecksumFrom), 8);
-  return std::move(out.bytes);
+
+  ByteWriter head;
+  head.bytes.append(format::kMagic, 4);
+  head.u32(kExecutableFormatVersion);
+  head.u64(0);  // checksum, filled in last
+  head.u64(end);
+  head.u32(static_cast<uint32_t>(format::kHeaderBytes));
+  head.u32(static_cast<uint32_t>(sections.size()));
+  head.u64(table);  // the section table follows the header
+  head.align(format::kHeaderBytes);
+  for (size_t i = 0; i < sections.size(); ++i) {
+    head.u32(static_cast<uint32_t>(sections[i].first));
+    head.u32(format::kSectionRequired);
+    head.u64(offsets[i]);
+    head.u64(sizes[i]);
+    head.u64(0);
+  }
+  sink.write(head.bytes.data(), head.bytes.size());
+  for (size_t i = 0; i < sections.size(); ++i) {
+    sink.zeros(offsets[i] - sink.at());
+    if (sections[i].first != SectionId::Weights) {
+      sink.write(sections[i].second.data(), sections[i].second.size());
+      continue;
+    }
+    for (const Weights::Blob& b : weights.blobs) {
+      sink.zeros(offsets[i] + b.offset - sink.at());
+      sink.write(b.data, b.size);
+    }
+  }
+}
+
+void putLe(std::string& s, uint64_t at, uint64_t v, int n) {
+  for (int i = 0; i < n; ++i) s[at + i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+}  // namespace
+
+std::string serializeExecutable(const Executable& exe) {
+  StringSink sink;
+  writeExecutable(exe, sink);
+  putLe(sink.bytes, format::kChecksumOffset, sink.checksum(), 8);
+  return std::move(sink.bytes);
 }
 
 void saveExecutable(const Executable& exe, const std::string& path) {
-  std::string bytes = serializeExecutable(exe);
+  checkWritable(exe);
   // A temporary file renamed into place: a reader never sees half a file,
-  // and a failed write leaves an older executable as it was.
+  // and a failed write leaves an older executable as it was. The file is
+  // written as it is laid out (the weights straight from the Program, no
+  // copy of the whole file in memory), then its checksum put in place.
   std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw ExecutableError(path + ": cannot write the executable (cannot create '" + tmp + "')");
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    FileSink sink(out);
+    try {
+      writeExecutable(exe, sink);
+    } catch (...) {
+      out.close();
+      std::remove(tmp.c_str());
+      throw;
+    }
+    ByteWriter sum;
+    sum.u64(sink.checksum());
+    out.seekp(static_cast<std::streamoff>(format::kChecksumOffset));
+    out.write(sum.bytes.data(), static_cast<std::streamsize>(sum.bytes.size()));
     out.close();
     if (!out) {
       std::remove(tmp.c_str());

@@ -75,7 +75,10 @@ KernelCost kernelCost(const Program& p, size_t index) {
   }
   std::sort(read.begin(), read.end());
   read.erase(std::unique(read.begin(), read.end()), read.end());
-  for (int32_t id : read) c.bytesRead += p.values[id].type.byteSize();
+  // A splat constant is a literal in a generated kernel: it reads its one
+  // element at most.
+  for (int32_t id : read)
+    c.bytesRead += p.values[id].splat ? storedConstantBytes(p.values[id]) : p.values[id].type.byteSize();
   std::vector<int32_t> written(k.outputs.begin(), k.outputs.end());
   std::sort(written.begin(), written.end());
   written.erase(std::unique(written.begin(), written.end()), written.end());

@@ -17,6 +17,27 @@ const char* kernelKindName(KernelKind k) {
   return "unknown";
 }
 
+ValueInfo splatConstant(const TensorType& type, HostTensor element) {
+  ValueInfo v;
+  v.type = type;
+  v.kind = ValueKind::Constant;
+  v.constant = std::move(element);
+  v.splat = true;
+  return v;
+}
+
+HostTensor expandConstant(const ValueInfo& v) {
+  if (!v.splat) return HostTensor(v.constant.type(), v.constant.data());
+  HostTensor t(v.type);
+  fillWithElement(t.ref(), v.constant.data());
+  return t;
+}
+
+int64_t storedConstantBytes(const ValueInfo& v) {
+  if (v.kind != ValueKind::Constant) return 0;
+  return v.splat ? dtypeSize(v.type.dtype) : v.type.byteSize();
+}
+
 namespace {
 
 // The operand count of each opcode (-1: one or more).
@@ -44,6 +65,7 @@ class Verifier {
 
   void run() {
     checkSignature();
+    checkSplats();
     checkKernels();
     for (size_t i = 0; i < p_.outputs.size(); ++i) {
       int32_t id = checkId(p_.outputs[i], "output " + std::to_string(i));
@@ -101,6 +123,19 @@ class Verifier {
       if (v.inputIndex < 0 || static_cast<size_t>(v.inputIndex) >= p_.inputs.size() ||
           p_.inputs[v.inputIndex] != static_cast<int32_t>(id))
         fail(describe(static_cast<int32_t>(id)) + " is an Input missing from the signature");
+    }
+  }
+
+  // The host device expands a splat from its one element: it must be there.
+  void checkSplats() const {
+    for (size_t id = 0; id < p_.values.size(); ++id) {
+      const ValueInfo& v = p_.values[id];
+      if (!v.splat) continue;
+      if (v.kind != ValueKind::Constant)
+        fail(describe(static_cast<int32_t>(id)) + " is a splat but not a Constant");
+      if (v.constant.type() != TensorType{v.type.dtype, {}} || v.constant.data() == nullptr)
+        fail(describe(static_cast<int32_t>(id)) + " is a splat whose element is " + v.constant.type().str() +
+             ", not one " + std::string(dtypeName(v.type.dtype)));
     }
   }
 

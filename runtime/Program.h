@@ -46,11 +46,21 @@ struct Instr {
 //     lives in registers, the host device keeps it only while the kernel runs.
 enum class ValueKind : uint8_t { Input, Constant, Intermediate, Local };
 
+// A Constant's data is either the whole tensor (`constant` has the value's
+// type) or, for a splat (every element the same: a fusion's 0.0 of a ReLU,
+// a zero bias), just that one element: `splat` is set and `constant` is a
+// rank-0 tensor of the value's dtype. A splat is never expanded by the
+// compiler, the executable file or the CUDA device (generated kernels take
+// it as a literal; a library call, or a kernel that loads it through a
+// pointer such as a scatter's updates, gets a device buffer filled on the
+// device); the host device expands it only while a kernel that reads it
+// runs (runtime/host/HostDevice.cpp).
 struct ValueInfo {
   TensorType type;
   ValueKind kind = ValueKind::Intermediate;
   int32_t inputIndex = -1;    // Input: position in the signature
-  HostTensor constant;        // Constant: the data
+  HostTensor constant;        // Constant: the data (a splat: its one element)
+  bool splat = false;         // Constant: `constant` is the one element of a splat
   std::string name;           // the model's name for inputs/outputs, if any
   // Input: the value the executable was specialised to at compile time
   // (a shape, axes, k ... that an op needed as a constant).
@@ -58,6 +68,16 @@ struct ValueInfo {
   HostTensor specialized;
   int64_t offset = -1;        // Intermediate: byte offset in the arena, -1 if not in it
 };
+
+// A splat constant of `type` whose every element is `element` (a rank-0
+// tensor of type's dtype).
+ValueInfo splatConstant(const TensorType& type, HostTensor element);
+// A Constant's data at its full type: a copy of `constant`, or the splat
+// expanded. For the few readers that need a buffer (the host device, tests).
+HostTensor expandConstant(const ValueInfo& v);
+// The bytes a value's constant data takes in the Program, the executable
+// file and device memory (the element of a splat; 0 for a non-Constant).
+int64_t storedConstantBytes(const ValueInfo& v);
 
 // What a kernel is (dlc.fusion's kind; an unfused op is a kernel of the kind
 // its op class implies).
@@ -110,6 +130,8 @@ struct InvalidProgram : std::logic_error {
 // Checks what a device relies on before it runs a program, and throws
 // InvalidProgram naming the first broken rule:
 //  - every value id is in range; inputs are the Input values in order;
+//    only a Constant is a splat, and a splat's data is one element of the
+//    value's dtype (rank 0);
 //  - the kernels cover the instructions in order, none empty; each
 //    instruction writes a fresh Intermediate or Local value; it reads only
 //    inputs, constants and values written before it, Locals only within

@@ -1,5 +1,6 @@
 #include "runtime/Tensor.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <new>
@@ -51,6 +52,20 @@ HostTensor::HostTensor(TensorType type) : type_(std::move(type)) {
 
 HostTensor::HostTensor(TensorType type, const void* bytes) : HostTensor(std::move(type)) {
   if (byteSize() > 0) std::memcpy(data(), bytes, static_cast<size_t>(byteSize()));
+}
+
+void fillWithElement(TensorRef t, const void* element) {
+  auto size = static_cast<size_t>(dtypeSize(t.type.dtype));
+  auto total = static_cast<size_t>(t.type.byteSize());
+  if (total == 0) return;
+  auto* out = static_cast<char*>(t.data);
+  std::memcpy(out, element, size);
+  // Doubling copies: log2(n) memcpy calls, each of what is already filled.
+  for (size_t done = size; done < total;) {
+    size_t n = std::min(done, total - done);
+    std::memcpy(out + done, out, n);
+    done += n;
+  }
 }
 
 double loadAsDouble(ConstTensorRef t, int64_t i) {

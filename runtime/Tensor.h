@@ -60,6 +60,10 @@ class HostTensor {
   std::unique_ptr<void, Free> storage_;
 };
 
+// Sets every element of `t` to the one element at `element` (its dtype's
+// bytes): a splat constant expanded (runtime/Program.h).
+void fillWithElement(TensorRef t, const void* element);
+
 // Reads element i of any dtype as double / writes a double into element i,
 // converting as the convert kernel does (f16/bf16 rounded once to nearest
 // even; ints truncate toward zero, NaN -> 0, saturating; i1 stores v != 0).

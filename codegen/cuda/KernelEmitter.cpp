@@ -196,6 +196,7 @@ std::string KernelEmitter::load(int32_t v, const Index& index) {
 
 bool KernelEmitter::isSplat(const rt::ValueInfo& info) {
   if (info.kind != rt::ValueKind::Constant || info.constant.numElements() == 0) return false;
+  if (info.splat) return true;
   int64_t bytes = rt::dtypeSize(info.type.dtype);
   auto* data = static_cast<const unsigned char*>(info.constant.data());
   for (int64_t i = 1; i < info.constant.numElements(); ++i)

@@ -180,7 +180,10 @@ std::optional<EpilogueKernel> restOfFusion(const rt::Program& p, const rt::Kerne
     to.kind = from.kind;
     to.offset = from.offset;
     to.name = from.name;
-    if (from.kind == rt::ValueKind::Constant) to.constant = rt::HostTensor(from.constant.type(), from.constant.data());
+    if (from.kind == rt::ValueKind::Constant) {
+      to.constant = rt::HostTensor(from.constant.type(), from.constant.data());
+      to.splat = from.splat;
+    }
   };
   auto fresh = [&](const rt::TensorType& t) {
     rt::ValueInfo v;

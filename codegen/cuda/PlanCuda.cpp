@@ -83,9 +83,15 @@ uint32_t gridFor(int64_t work, const CudaTarget& target) {
 
 // The parameter list and the emulation trampoline of a generated kernel.
 // A generated kernel's parameters: its inputs, the constants it reads that
-// are not inputs, then its outputs (from index `outputsFrom`).
-std::vector<int32_t> kernelParams(const rt::Kernel& k, const std::vector<int32_t>& reads, size_t& outputsFrom) {
-  std::vector<int32_t> args = k.inputs;
+// are not inputs, then its outputs (from index `outputsFrom`). A splat input
+// that the body does not load (it is a literal there) is no parameter, so
+// the device never allocates it.
+std::vector<int32_t> kernelParams(const rt::Program& p, const rt::Kernel& k, const std::vector<int32_t>& reads,
+                                  size_t& outputsFrom) {
+  std::vector<int32_t> args;
+  for (int32_t v : k.inputs)
+    if (!KernelEmitter::isSplat(p.values[v]) || std::find(reads.begin(), reads.end(), v) != reads.end())
+      args.push_back(v);
   for (int32_t v : reads)
     if (std::find(args.begin(), args.end(), v) == args.end()) args.push_back(v);
   outputsFrom = args.size();
@@ -167,7 +173,7 @@ int32_t emitEpilogue(const EpilogueKernel& e, const std::string& name, size_t ki
   std::optional<KernelBody> vectors = vectorLoopBody(p, k, idx);
   Generated g = vectors ? std::move(*vectors) : elementalBody(p, k, idx);
   size_t outputsFrom = 0;
-  std::vector<int32_t> args = kernelParams(k, g.reads, outputsFrom);
+  std::vector<int32_t> args = kernelParams(p, k, g.reads, outputsFrom);
   rt::CudaKernel ck;
   ck.name = name;
   ck.fused = fusedList(p, k);
@@ -239,7 +245,7 @@ rt::CudaPlan planCuda(const rt::Program& program, const CudaTarget& target) {
                          std::to_string(ki) + " (" + kindName(k.kind) + "): " + e.what());
     }
     size_t outputsFrom = 0;
-    std::vector<int32_t> args = kernelParams(k, g.reads, outputsFrom);
+    std::vector<int32_t> args = kernelParams(program, k, g.reads, outputsFrom);
 
     rt::CudaKernel ck;
     ck.name = name;

@@ -250,7 +250,14 @@ class Lowering {
           auto dense = c.getValue().dyn_cast<DenseElementsAttr>();
           if (!dense) { ok = false; return; }
           int32_t id = newValue(c.getResult(), rt::ValueKind::Constant);
-          p_.values[id].constant = hostTensorFromAttr(dense);
+          // A splat keeps its one element (runtime/Program.h): a fusion's
+          // 0.0 at an activation's shape would otherwise take megabytes.
+          if (dense.isSplat() && dense.getNumElements() > 1) {
+            p_.values[id].constant = splatElementFromAttr(dense);
+            p_.values[id].splat = true;
+          } else {
+            p_.values[id].constant = hostTensorFromAttr(dense);
+          }
         })
         .Case([&](IotaOp o) { emit(op, rt::OpCode::Iota).axis = o.getDim(); })
         .Case([&](NegOp) { unary(op, U::Neg); })

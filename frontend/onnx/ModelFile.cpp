@@ -10,9 +10,15 @@ namespace dlc::onnx_io {
 std::string readFileBytes(const std::string& path, const std::string& missing) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw ModelFileError(missing);
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) throw ModelFileError(path + ": cannot read the file");
+  // One read of the whole file (a 100 MB model byte by byte through
+  // istreambuf_iterator took a tenth of ResNet-50's compile time).
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw ModelFileError(path + ": cannot read the file");
+  std::streamoff size = in.tellg();
+  if (size < 0) throw ModelFileError(path + ": cannot read the file");
+  std::string bytes(static_cast<size_t>(size), '\0');
+  in.seekg(0);
+  if (size > 0 && !in.read(bytes.data(), size)) throw ModelFileError(path + ": cannot read the file");
   return bytes;
 }
 

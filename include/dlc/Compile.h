@@ -57,7 +57,7 @@ struct CompileStats {
   int64_t peakBytes = 0;                 // the arena: the intermediates' memory at its peak
   int64_t naiveBytes = -1;               // every intermediate its own buffer; -1: no plan
   int64_t lowerBoundBytes = -1;          // the most bytes live at once; -1: no plan
-  int64_t constantBytes = 0;             // weights and other constants
+  int64_t constantBytes = 0;             // weights and other constants as stored (a splat: one element)
 };
 
 class DLC_API Executable {

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstring>
 #include <functional>
+#include <optional>
 
 #include "runtime/cuda/CublasLt.h"
 #include "runtime/cuda/CudaDriver.h"
@@ -51,6 +52,34 @@ DeviceInfo deviceInfo(int ordinal) {
 namespace {
 
 int64_t roundUp(int64_t v) { return (v + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment; }
+
+// The 32-bit word whose repetition is splat `v` in memory (little-endian:
+// a 1- or 2-byte element repeated 4 or 2 times), if there is one: not for
+// an 8-byte element whose two halves differ.
+std::optional<uint32_t> splatWord(const ValueInfo& v) {
+  const auto* e = static_cast<const unsigned char*>(v.constant.data());
+  switch (dtypeSize(v.type.dtype)) {
+    case 1: return uint32_t(e[0]) * 0x01010101u;
+    case 2: {
+      uint16_t h;
+      std::memcpy(&h, e, 2);
+      return uint32_t(h) * 0x00010001u;
+    }
+    case 4: {
+      uint32_t w;
+      std::memcpy(&w, e, 4);
+      return w;
+    }
+    case 8: {
+      uint32_t lo, hi;
+      std::memcpy(&lo, e, 4);
+      std::memcpy(&hi, e + 4, 4);
+      if (lo == hi) return lo;
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
 
 // One device allocation, freed when it goes.
 class DeviceMemory {
@@ -305,8 +334,27 @@ void CudaExecutor::Impl::place() {
   for (size_t id = 0; id < n; ++id) {
     const ValueInfo& v = program.values[id];
     if (v.kind != ValueKind::Constant || !used[id] || v.type.byteSize() == 0) continue;
-    DLC_CU("uploading constant value " + std::to_string(id) + " (" + v.type.str() + ")", cuMemcpyHtoDAsync,
-           valuePtr[id], v.constant.data(), static_cast<size_t>(v.type.byteSize()), stream);
+    std::string what = "constant value " + std::to_string(id) + " (" + v.type.str() + ")";
+    if (!v.splat) {
+      DLC_CU("uploading " + what, cuMemcpyHtoDAsync, valuePtr[id], v.constant.data(),
+             static_cast<size_t>(v.type.byteSize()), stream);
+      continue;
+    }
+    // A splat here is one a library call or a kernel that loads through a
+    // pointer (a scatter's updates) reads; generated code takes the others
+    // as literals and they get no memory at all. Filled on the device: one
+    // 32-bit word repeated over its whole slot, which roundUp makes a
+    // multiple of 4 bytes.
+    if (std::optional<uint32_t> word = splatWord(v)) {
+      DLC_CU("filling " + what, cuMemsetD32Async, valuePtr[id], *word,
+             static_cast<size_t>(roundUp(v.type.byteSize()) / 4), stream);
+      continue;
+    }
+    // An 8-byte element whose halves differ: expanded here, uploaded once.
+    HostTensor full = expandConstant(v);
+    DLC_CU("uploading " + what, cuMemcpyHtoDAsync, valuePtr[id], full.data(),
+           static_cast<size_t>(v.type.byteSize()), stream);
+    DLC_CU("uploading " + what, cuStreamSynchronize, stream);  // before `full` goes
   }
   DLC_CU("uploading the constants", cuStreamSynchronize, stream);
 }

@@ -24,6 +24,8 @@ bool overlaps(const void* a, int64_t aBytes, const void* b, int64_t bBytes) {
 // Storage of every value during one run, laid out as the memory plan says
 // (the same arena offsets a GPU would use):
 //   Input, Constant: the caller's tensors and the program's data, borrowed;
+//     a splat constant expanded into a buffer of its own while a kernel
+//     that reads it runs;
 //   Intermediate at offset >= 0: in the one arena; at offset -1: a buffer of
 //     its own, kept to the end of the run;
 //   Local: a buffer of its own, freed when its kernel ends (on a GPU it never
@@ -44,7 +46,7 @@ class Frame {
     for (size_t id = 0; id < p.values.size(); ++id) {
       const ValueInfo& v = p.values[id];
       if (v.kind == ValueKind::Input) refs_[id] = inputs[v.inputIndex];
-      if (v.kind == ValueKind::Constant) refs_[id] = v.constant.cref();
+      if (v.kind == ValueKind::Constant && !v.splat) refs_[id] = v.constant.cref();
     }
     // Filled with 0xff bytes rather than zeros: like GPU memory, the arena
     // holds whatever was there, and a kernel must write all of its output.
@@ -76,6 +78,18 @@ class Frame {
   }
 
   void beginKernel(const Kernel& k) {
+    // Splat constants the kernel reads are expanded for as long as it runs
+    // (a GPU reads them as literals); the reference kernels want buffers.
+    auto expand = [&](int32_t id) {
+      const ValueInfo& v = p_.values[id];
+      if (!v.splat || refs_[id].data) return;
+      owned_[id] = expandConstant(v);
+      refs_[id] = owned_[id].cref();
+      expanded_.push_back(id);
+    };
+    for (int32_t id : k.inputs) expand(id);
+    for (int32_t i = k.begin; i < k.end; ++i)
+      for (int32_t id : p_.instrs[i].operands) expand(id);
     for (int32_t o : k.outputs) {
       if (direct_[o].data) {
         for (int32_t i : k.inputs)
@@ -105,13 +119,23 @@ class Frame {
       owned_[r] = HostTensor();
       refs_[r] = {};
     }
+    for (int32_t id : expanded_) {
+      owned_[id] = HostTensor();
+      refs_[id] = {};
+    }
+    expanded_.clear();
   }
 
   // Model outputs are returned as tensors of their own (an arena buffer is
   // reused after its last use, and an output may be listed twice).
-  HostTensor take(int32_t id) const { return HostTensor(refs_[id].type, refs_[id].data); }
+  // (A splat constant returned as it is expanded here.)
+  HostTensor take(int32_t id) const {
+    if (p_.values[id].splat) return expandConstant(p_.values[id]);
+    return HostTensor(refs_[id].type, refs_[id].data);
+  }
   // Copies value `id` into `out` unless it was computed there.
   void copyOut(int32_t id, TensorRef out) const {
+    if (p_.values[id].splat) return fillWithElement(out, p_.values[id].constant.data());
     if (refs_[id].data != out.data && out.type.byteSize() > 0)
       std::memmove(out.data, refs_[id].data, static_cast<size_t>(out.type.byteSize()));
   }
@@ -131,6 +155,7 @@ class Frame {
   std::vector<ConstTensorRef> refs_;
   std::vector<bool> staged_;  // outputs of the running kernel computed off to the side
   std::vector<TensorRef> direct_;
+  std::vector<int32_t> expanded_;  // splat constants of the running kernel
 };
 
 void execute(const Instr& in, Frame& f) {

@@ -113,6 +113,14 @@ std::vector<HostTensor> runEmulated(const Program& program, const CudaPlan& plan
   std::vector<unsigned char> arenaStore(static_cast<size_t>(program.arenaBytes + kArenaAlignment), 0xff);
   auto* arena = reinterpret_cast<unsigned char*>(
       (reinterpret_cast<uintptr_t>(arenaStore.data()) + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment);
+  std::vector<bool> named(program.values.size(), false);
+  for (const CudaKernel& k : plan.kernels)
+    for (int32_t id : k.args) named[id] = true;
+  for (const CudaStep& s : plan.steps)
+    for (int32_t id : {s.gemm.a.value, s.gemm.b.value, s.gemm.c.value, s.gemm.d.value, s.gemm.bias, s.conv.x,
+                       s.conv.w, s.conv.y, s.conv.bias})
+      if (id >= 0 && s.kind != StepKind::Kernel) named[id] = true;
+  for (int32_t id : program.outputs) named[id] = true;
   for (size_t id = 0; id < program.values.size(); ++id) {
     const ValueInfo& v = program.values[id];
     if (v.kind == ValueKind::Input && o.inputByteOffset) {
@@ -124,7 +132,15 @@ std::vector<HostTensor> runEmulated(const Program& program, const CudaPlan& plan
       std::memcpy(at, inputs[v.inputIndex].data(), bytes);
       ptrs[id] = at;
     } else if (v.kind == ValueKind::Input) ptrs[id] = const_cast<void*>(inputs[v.inputIndex].data());
-    else if (v.kind == ValueKind::Constant) ptrs[id] = const_cast<void*>(v.constant.data());
+    else if (v.kind == ValueKind::Constant && v.splat) {
+      // As the CUDA device: a buffer (filled) only for a splat that a kernel
+      // parameter or a library call names; generated code takes the others
+      // as literals, so a stray read of one finds a null pointer.
+      if (!named[id]) continue;
+      owned.emplace_back(new unsigned char[static_cast<size_t>(std::max<int64_t>(v.type.byteSize(), 1))]);
+      fillWithElement({owned.back().get(), v.type}, v.constant.data());
+      ptrs[id] = owned.back().get();
+    } else if (v.kind == ValueKind::Constant) ptrs[id] = const_cast<void*>(v.constant.data());
     else if (v.kind == ValueKind::Intermediate) ptrs[id] = v.offset >= 0 ? arena + v.offset : poisoned(v.type.byteSize());
   }
   int status = 0;

@@ -20,6 +20,15 @@ inline int32_t addConstant(Program& p, HostTensor t, std::string name) {
   return static_cast<int32_t>(p.values.size() - 1);
 }
 
+// A splat constant of `type`: every element `element` (runtime/Program.h).
+inline int32_t addSplat(Program& p, TensorType type, double element, std::string name) {
+  HostTensor e(TensorType{type.dtype, {}});
+  storeFromDouble(e.ref(), 0, element);
+  p.values.push_back(splatConstant(type, std::move(e)));
+  p.values.back().name = std::move(name);
+  return static_cast<int32_t>(p.values.size() - 1);
+}
+
 inline HostTensor iotaTensor(DType dtype, Shape shape, double scale) {
   HostTensor t(TensorType{dtype, std::move(shape)});
   for (int64_t i = 0; i < t.numElements(); ++i) storeFromDouble(t.ref(), i, (i % 7 - 3) * scale);
@@ -38,6 +47,7 @@ inline Executable everyFieldExecutable() {
   int32_t w = addConstant(p, iotaTensor(f32, {3, 5, 2}, 0.25), "w");
   int32_t filter = addConstant(p, iotaTensor(f32, {2, 3, 2}, 0.5), "filter");
   int32_t table = addConstant(p, iotaTensor(f32, {4}, 1.5), "table");
+  int32_t half = addSplat(p, {f32, {2, 3, 4}}, -0.5, "half");
 
   // Kernel 0: transpose, slice, pad into the arena.
   b.beginKernel(KernelKind::Loop);
@@ -90,9 +100,11 @@ inline Executable everyFieldExecutable() {
   p.instrs.back().axis = 1;
   b.endKernel();
 
-  // Kernel 6: x's new value, written over x in place (an output alias).
+  // Kernel 6: x's new value, written over x in place (an output alias),
+  // scaled by a splat constant.
   b.beginKernel(KernelKind::Loop);
-  int32_t xNew = b.output(OpCode::Unary, {x}, {f32, {2, 3, 4}}, -1, static_cast<uint8_t>(UnaryKind::Neg));
+  int32_t negated = b.local(OpCode::Unary, {x}, {f32, {2, 3, 4}}, static_cast<uint8_t>(UnaryKind::Neg));
+  int32_t xNew = b.output(OpCode::Binary, {negated, half}, {f32, {2, 3, 4}}, -1, static_cast<uint8_t>(BinaryKind::Mul));
   b.endKernel();
 
   p.arenaBytes = 512;

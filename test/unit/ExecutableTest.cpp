@@ -37,6 +37,7 @@ void expectSamePrograms(const Program& a, const Program& b) {
     EXPECT_EQ(x.name, y.name) << what;
     EXPECT_EQ(x.isSpecialized, y.isSpecialized) << what;
     EXPECT_EQ(x.offset, y.offset) << what;
+    EXPECT_EQ(x.splat, y.splat) << what;
     expectSameTensor(x.constant, y.constant, what + " constant");
     expectSameTensor(x.specialized, y.specialized, what + " specialized");
   }
@@ -246,6 +247,25 @@ TEST(ChecksumTest, EveryBitAndTheLengthCount) {
   }
 }
 
+// The streaming checksum (the writer's) is checksum64 of the concatenation,
+// wherever the pieces are cut.
+TEST(ChecksumTest, StreamedInPiecesIsTheSame) {
+  std::string data(300, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 131 + 7);
+  for (size_t n : {0, 5, 31, 32, 33, 64, 100, 300}) {
+    uint64_t want = checksum64(data.data(), n, 3);
+    for (size_t cut1 = 0; cut1 <= n; cut1 += 7) {
+      for (size_t cut2 = cut1; cut2 <= n; cut2 += 13) {
+        Checksum64 sum(3);
+        sum.update(data.data(), cut1);
+        sum.update(data.data() + cut1, cut2 - cut1);
+        sum.update(data.data() + cut2, n - cut2);
+        ASSERT_EQ(sum.finish(), want) << n << " cut at " << cut1 << " and " << cut2;
+      }
+    }
+  }
+}
+
 // --- round trips ---------------------------------------------------------------
 
 TEST_F(ExecutableTest, EveryFieldRoundTrips) {
@@ -292,6 +312,12 @@ TEST_F(ExecutableTest, SaveAndLoadFiles) {
   EXPECT_TRUE(isExecutableFile(path));
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
   expectSameExecutables(exe, loadExecutable(path));
+  {
+    // The file is streamed as it is laid out, checksum last: the same bytes.
+    std::ifstream in(path, std::ios::binary);
+    std::string saved((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_TRUE(saved == bytes) << "saveExecutable and serializeExecutable differ";
+  }
   try {
     loadExecutable((dir / "missing.dlcx").string());
     ADD_FAILURE() << "a missing file loaded";
@@ -418,6 +444,84 @@ TEST_F(ExecutableTest, Version1FilesStillLoad) {
   Executable exe = parseExecutable(v1, seed);
   EXPECT_FALSE(exe.program.outputs.empty());
   EXPECT_TRUE(exe.program.aliases.empty());
+}
+
+// A version 2 file (before splat constants) still loads: the fixture as
+// version 2 wrote it, every constant in full.
+TEST_F(ExecutableTest, Version2FilesStillLoad) {
+  std::string seed = std::string(DLC_SOURCE_DIR) + "/test/fuzz/corpus/executable/every-field-v2.dlcx";
+  std::ifstream in(seed, std::ios::binary);
+  ASSERT_TRUE(in) << seed;
+  std::string v2((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_EQ(getLe(v2, 4, 4), 2u) << seed << " is no longer a version 2 file";
+  Executable old = parseExecutable(v2, seed);
+  EXPECT_EQ(old.program.aliases.size(), 1u);
+  for (const ValueInfo& v : old.program.values) EXPECT_FALSE(v.splat);
+  EXPECT_EQ(runOnHost(old.program, everyFieldInputs()).size(), old.program.outputs.size());
+}
+
+// --- splat constants (runtime/Program.h) -------------------------------------
+
+// y = x * 3 over 1024 x 1024: the splat takes one element in the file, not
+// 4 MiB, reads back as a splat and runs to the expanded constant's result.
+TEST(ExecutableSplatTest, OneElementInTheFile) {
+  ProgramBuilder b;
+  const TensorType t{DType::F32, {1024, 1024}};
+  int32_t x = b.input(t, "x");
+  int32_t three = addSplat(b.program, t, 3.0, "three");
+  b.beginKernel();
+  int32_t y = b.output(OpCode::Binary, {x, three}, t, -1, static_cast<uint8_t>(BinaryKind::Mul));
+  b.endKernel();
+  b.program.outputs = {y};
+  Executable exe;
+  exe.program = std::move(b.program);
+  std::string bytes = serializeExecutable(exe);
+  EXPECT_LT(bytes.size(), 16384u);
+  Executable back = parseExecutable(bytes, "m.dlcx");
+  const ValueInfo& v = back.program.values[three];
+  EXPECT_TRUE(v.splat);
+  EXPECT_EQ(v.type, t);
+  ASSERT_EQ(v.constant.type(), (TensorType{DType::F32, {}}));
+  EXPECT_EQ(v.constant.as<float>()[0], 3.0f);
+  EXPECT_EQ(storedConstantBytes(v), 4);
+  std::vector<HostTensor> in;
+  in.push_back(HostTensor(t));
+  for (int64_t i = 0; i < t.numElements(); ++i) in[0].as<float>()[i] = static_cast<float>(i % 1000) - 500.0f;
+  std::vector<HostTensor> out = runOnHost(back.program, in);
+  for (int64_t i = 0; i < t.numElements(); ++i)
+    ASSERT_EQ(out[0].as<float>()[i], 3.0f * (static_cast<float>(i % 1000) - 500.0f)) << i;
+}
+
+// The fixture's splat `half`: where its record's flags byte is (the layout of
+// docs/executable.md: kind, flags, dtype, rank, 3 dims, input index, offset,
+// name length, name, element).
+size_t splatFlagsAt(const std::string& bytes) {
+  size_t name = bytes.find("half");
+  EXPECT_NE(name, std::string::npos);
+  EXPECT_EQ(bytes.rfind("half"), name) << "the name is not unique in the file";
+  return name - 8 - 8 - 4 - (1 + 8 + 3 * 8) - 1;
+}
+
+TEST_F(ExecutableTest, MalformedSplatRecordsAreRefused) {
+  size_t flags = splatFlagsAt(bytes);
+  ASSERT_EQ(static_cast<unsigned char>(bytes[flags]), 8u);
+  ASSERT_EQ(static_cast<unsigned char>(bytes[flags - 1]), static_cast<unsigned char>(ValueKind::Constant));
+  std::string b = bytes;
+  b[flags - 1] = static_cast<char>(ValueKind::Input);
+  fixChecksum(b);
+  expectError(b, "a splat must be a Constant without data in the weights section");
+  b = bytes;
+  b[flags] = 8 | 1;  // a splat with data in the weights section too
+  fixChecksum(b);
+  expectError(b, "a splat must be a Constant without data in the weights section");
+  b = bytes;
+  b[flags] = 0;  // a constant with no data at all
+  fixChecksum(b);
+  expectError(b, "without data of that type");
+  b = bytes;
+  putLe(b, 4, 2, 4);  // a version 2 file knows no splats
+  fixChecksum(b);
+  expectError(b, "unknown flags 8");
 }
 
 TEST_F(ExecutableTest, ValuesOutOfRange) {

@@ -4,6 +4,7 @@
 // their inputs, and plans it refuses.
 #include "runtime/host/HostDevice.h"
 
+#include <cstring>
 #include <functional>
 
 #include "ProgramBuilder.h"
@@ -337,6 +338,100 @@ TEST(HostDeviceTest, MalformedProgramsAreRefused) {
   expectRefused(reusePlan([](Program& p) { p.instrs[1].operands.pop_back(); }), "has 1 operands");
   expectRefused(reusePlan([](Program& p) { p.outputs = {7}; }),
                 "output 0 refers to value 7, but the program has 5 values");
+}
+
+// --- splat constants (runtime/Program.h: one element, expanded only while
+// a kernel that reads it runs) ------------------------------------------------
+
+std::vector<float> floats(const HostTensor& t) {
+  return std::vector<float>(t.as<float>(), t.as<float>() + t.numElements());
+}
+
+ValueInfo& addSplat(ProgramBuilder& b, TensorType type, double element) {
+  HostTensor e(TensorType{type.dtype, {}});
+  storeFromDouble(e.ref(), 0, element);
+  b.program.values.push_back(splatConstant(type, std::move(e)));
+  return b.program.values.back();
+}
+
+// Splats read inside a fused kernel (f32, f16, f64 whose halves differ, i1),
+// by an unfused kernel that lists one among its inputs, and returned as an
+// output as they are: each reads as its expansion.
+TEST(HostDeviceTest, SplatConstantsReadAsTheirExpansion) {
+  ProgramBuilder b;
+  const TensorType f32{DType::F32, {2, 3}}, f16{DType::F16, {2, 3}}, f64{DType::F64, {2, 3}},
+      i1{DType::I1, {2, 3}};
+  int32_t x = b.input(f32, "x");
+  addSplat(b, f32, 0.0);
+  int32_t zero = static_cast<int32_t>(b.program.values.size() - 1);
+  addSplat(b, f16, 1.5);
+  int32_t h = static_cast<int32_t>(b.program.values.size() - 1);
+  addSplat(b, f64, 0.1);  // 0x3FB999999999999A: a fill of one 32-bit word cannot make it
+  int32_t d = static_cast<int32_t>(b.program.values.size() - 1);
+  addSplat(b, i1, 1.0);
+  int32_t yes = static_cast<int32_t>(b.program.values.size() - 1);
+  // Kernel 0: relu(x) * 1.5 (in f32) and x + 0.1 (in f64), and select(true, x, 0).
+  b.beginKernel();
+  int32_t relu = b.local(OpCode::Binary, {x, zero}, f32, static_cast<uint8_t>(BinaryKind::Max));
+  int32_t hf = b.local(OpCode::Convert, {h}, f32);
+  int32_t scaled = b.output(OpCode::Binary, {relu, hf}, f32, -1, static_cast<uint8_t>(BinaryKind::Mul));
+  int32_t xd = b.local(OpCode::Convert, {x}, f64);
+  int32_t shifted = b.output(OpCode::Binary, {xd, d}, f64, -1, static_cast<uint8_t>(BinaryKind::Add));
+  int32_t picked = b.output(OpCode::Select, {yes, x, zero}, f32);
+  b.endKernel();
+  // Kernel 1: an unfused op whose operand is a splat listed as an input.
+  b.beginKernel();
+  b.program.kernels.back().inputs.push_back(h);
+  int32_t widened = b.output(OpCode::Convert, {h}, f32);
+  b.endKernel();
+  b.program.outputs = {scaled, shifted, picked, widened, h, yes};
+  verifyProgram(b.program);
+
+  std::vector<HostTensor> in;
+  in.push_back(makeTensor(DType::F32, {2, 3}, {-2, -0.5, 0, 0.25, 1, 3}));
+  std::vector<HostTensor> out = runOnHost(b.program, in);
+  ASSERT_EQ(out.size(), 6u);
+  EXPECT_EQ(floats(out[0]), (std::vector<float>{0, 0, 0, 0.375f, 1.5f, 4.5f}));
+  const double x64[] = {-2, -0.5, 0, 0.25, 1, 3};
+  for (int64_t i = 0; i < 6; ++i) EXPECT_EQ(out[1].as<double>()[i], x64[i] + 0.1) << i;
+  EXPECT_EQ(floats(out[2]), (std::vector<float>{-2, -0.5f, 0, 0.25f, 1, 3}));
+  EXPECT_EQ(floats(out[3]), (std::vector<float>(6, 1.5f)));
+  EXPECT_EQ(out[4].type(), f16);
+  for (int64_t i = 0; i < 6; ++i) EXPECT_EQ(out[4].as<uint16_t>()[i], 0x3e00) << i;  // 1.5 in f16
+  EXPECT_EQ(out[5].type(), i1);
+  for (int64_t i = 0; i < 6; ++i) EXPECT_EQ(out[5].as<uint8_t>()[i], 1) << i;
+
+  // The same through caller buffers (copyOut fills a splat output).
+  std::vector<HostTensor> bufs;
+  std::vector<TensorRef> refs;
+  for (int32_t o : b.program.outputs) bufs.emplace_back(b.program.values[o].type);
+  for (HostTensor& t : bufs) refs.push_back(t.ref());
+  runOnHost(b.program, {in[0].cref()}, refs);
+  for (size_t i = 0; i < out.size(); ++i)
+    EXPECT_EQ(std::memcmp(bufs[i].data(), out[i].data(), static_cast<size_t>(out[i].byteSize())), 0) << i;
+}
+
+// A splat whose element is not one element of its dtype, or a splat flag on
+// another kind of value, is a broken program.
+TEST(HostDeviceTest, BrokenSplatsAreInvalidPrograms) {
+  ProgramBuilder b;
+  int32_t x = b.input({DType::F32, {4}}, "x");
+  addSplat(b, {DType::F32, {4}}, 2.0);
+  int32_t c = static_cast<int32_t>(b.program.values.size() - 1);
+  b.beginKernel();
+  int32_t y = b.output(OpCode::Binary, {x, c}, {DType::F32, {4}}, -1, static_cast<uint8_t>(BinaryKind::Add));
+  b.endKernel();
+  b.program.outputs = {y};
+  Program& p = b.program;
+  verifyProgram(p);
+  p.values[c].constant = HostTensor(TensorType{DType::F64, {}});
+  EXPECT_THROW(verifyProgram(p), InvalidProgram) << "an f64 element of an f32 splat";
+  p.values[c].constant = HostTensor(TensorType{DType::F32, {4}});
+  EXPECT_THROW(verifyProgram(p), InvalidProgram) << "a full tensor flagged a splat";
+  p.values[c].constant = HostTensor(TensorType{DType::F32, {}});
+  verifyProgram(p);
+  p.values[x].splat = true;
+  EXPECT_THROW(verifyProgram(p), InvalidProgram) << "an Input flagged a splat";
 }
 
 }  // namespace

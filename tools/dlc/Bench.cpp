@@ -482,8 +482,9 @@ void hostMemory(const rt::Program& p, BenchResult& r) {
   r.arenaBytes = p.arenaBytes > 0 ? roundUp(p.arenaBytes) : 0;
   r.memoryBytes = r.arenaBytes;
   for (const rt::ValueInfo& v : p.values)
-    if (v.kind == rt::ValueKind::Input || v.kind == rt::ValueKind::Constant ||
-        (v.kind == rt::ValueKind::Intermediate && v.offset < 0))
+    if (v.kind == rt::ValueKind::Constant)
+      r.memoryBytes += rt::storedConstantBytes(v);  // a splat's expansion lives with its kernel only
+    else if (v.kind == rt::ValueKind::Input || (v.kind == rt::ValueKind::Intermediate && v.offset < 0))
       r.memoryBytes += v.type.byteSize();
 }
 

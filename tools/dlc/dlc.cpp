@@ -228,14 +228,19 @@ void printSummary(const std::string& path, const dlc::driver::CompileStats& stat
     const auto& v = program.values[program.outputs[i]];
     std::cout << "  output " << i << " '" << v.name << "': " << v.type.str() << "\n";
   }
-  int64_t constantBytes = 0;
-  for (const auto& v : program.values)
-    if (v.kind == dlc::rt::ValueKind::Constant) constantBytes += v.type.byteSize();
+  // What the constants take as stored (runtime/Program.h): a splat is one element.
+  int64_t constantBytes = 0, splats = 0;
+  for (const auto& v : program.values) {
+    constantBytes += dlc::rt::storedConstantBytes(v);
+    splats += v.splat ? 1 : 0;
+  }
   std::cout << "  " << stats.kernels << " kernels (";
   const char* sep = "";
   for (const auto& [kind, n] : stats.byKind) std::cout << sep << kind << " " << n, sep = ", ";
   std::cout << "), " << program.instrs.size() << " host instructions\n  "
-            << program.arenaBytes << " bytes of arena, " << constantBytes << " bytes of constants\n";
+            << program.arenaBytes << " bytes of arena, " << constantBytes << " bytes of constants";
+  if (splats > 0) std::cout << " (" << splats << " of them splats, one element each)";
+  std::cout << "\n";
 }
 
 int compileCommand(int argc, char** argv) {

@@ -8,6 +8,7 @@
 // modules, streams, graphs, context retains) and the fake saw no misuse.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <functional>
 
@@ -417,6 +418,74 @@ TEST_F(FakeCudaTest, TimingEventsGiveTheRunAndEveryStep) {
 
 // Run by the ctest entry cuda_fake_missing_entry_point only, with
 // $DLC_LIBCUDA naming libdlc_fake_cuda_incomplete.so (no cuGraphLaunch).
+// --- splat constants (runtime/Program.h) -------------------------------------
+
+// A splat constant of `type` whose element is `element`.
+int32_t addSplat(Program& p, TensorType type, double element) {
+  HostTensor e(TensorType{type.dtype, {}});
+  storeFromDouble(e.ref(), 0, element);
+  p.values.push_back(splatConstant(type, std::move(e)));
+  return static_cast<int32_t>(p.values.size() - 1);
+}
+
+// out = scatter-add(base, idx, updates) with splat updates, which the
+// scatter kernel reads through a pointer: the device fills the splat's
+// buffer itself (one 32-bit word repeated: 1-, 2- and 4-byte elements, and
+// 8-byte ones whose halves are equal) or uploads it expanded (an f64 0.1).
+// Each dtype's result is the host device's.
+TEST_F(FakeCudaTest, SplatsThatAKernelLoadsAreFilledOnTheDevice) {
+  struct Case {
+    DType dtype;
+    double element;
+  };
+  for (Case c : {Case{DType::F32, 1.5}, Case{DType::F16, -2.0}, Case{DType::I8, 3.0}, Case{DType::F64, 0.1},
+                 Case{DType::I64, -1.0}, Case{DType::I32, 7.0}}) {
+    SCOPED_TRACE(dtypeName(c.dtype));
+    ProgramBuilder b;
+    int32_t base = b.input({c.dtype, {5, 3}}, "base");
+    int32_t idx = b.input({DType::I64, {4}}, "idx");
+    int32_t updates = addSplat(b.program, {c.dtype, {4, 3}}, c.element);
+    b.beginKernel(KernelKind::Scatter);
+    int32_t out = b.output(OpCode::Scatter, {base, idx, updates}, {c.dtype, {5, 3}}, -1, uint8_t(ScatterKind::Add));
+    b.endKernel();
+    b.program.outputs = {out};
+    Program& p = b.program;
+    CudaPlan plan = fake.plan(p);
+    ASSERT_EQ(plan.kernels.size(), 1u);
+    EXPECT_NE(std::find(plan.kernels[0].args.begin(), plan.kernels[0].args.end(), updates),
+              plan.kernels[0].args.end())
+        << "the scatter kernel loads its updates";
+    std::vector<HostTensor> in = list(randomTensor(c.dtype, {5, 3}, 7), makeTensor(DType::I64, {4}, {4, 0, 4, 2}));
+    std::vector<HostTensor> want = runOnHost(p, in);
+    CudaExecutor ex(p, plan, {});
+    expectSame(ex.run(in), want);
+  }
+}
+
+// y = x * 2 where the splat 2 is listed among the kernel's inputs (as the
+// lowering lists a top-level constant an unfused op reads): the generated
+// kernel takes it as a literal, so it is no parameter and takes no device
+// memory; the result is the host device's.
+TEST_F(FakeCudaTest, SplatsTakenAsLiteralsAreNoParameters) {
+  ProgramBuilder b;
+  int32_t x = b.input({DType::F32, {1000}}, "x");
+  int32_t two = addSplat(b.program, {DType::F32, {1000}}, 2.0);
+  b.beginKernel();
+  b.program.kernels.back().inputs.push_back(two);
+  int32_t y = b.output(OpCode::Binary, {x, two}, {DType::F32, {1000}}, -1, uint8_t(BinaryKind::Mul));
+  b.endKernel();
+  b.program.outputs = {y};
+  Program& p = b.program;
+  CudaPlan plan = fake.plan(p);
+  ASSERT_EQ(plan.kernels.size(), 1u);
+  EXPECT_EQ(plan.kernels[0].args, (std::vector<int32_t>{x, y}));
+  std::vector<HostTensor> in = list(randomTensor(DType::F32, {1000}, 3));
+  std::vector<HostTensor> want = runOnHost(p, in);
+  CudaExecutor ex(p, plan, {});
+  EXPECT_LT(ex.deviceBytes(), 3 * 4000) << "x and y only, with the status words";
+  expectSame(ex.run(in), want);
+}
+
 TEST(FakeCudaMissingEntry, TheDriverIsUnavailableNamingTheEntryPoint) {
   if (!std::getenv("DLC_FAKE_CUDA_EXPECT_MISSING")) GTEST_SKIP() << "run by cuda_fake_missing_entry_point";
   FakeCuda::get();
