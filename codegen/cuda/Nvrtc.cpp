@@ -213,7 +213,10 @@ ModuleCompileInfo compileModule(rt::CudaPlan& plan, const NvrtcOptions& options)
   // A real architecture gives both the PTX and the CUBIN from one compile; a
   // virtual one (compute_XY) gives the PTX only.
   std::string gpu = options.cubin ? plan.arch : "compute_" + plan.arch.substr(3);
-  info.options = {"--gpu-architecture=" + gpu, "-std=c++17", "--fmad=true", "-default-device"};
+  // --split-compile=0: NVRTC optimises and assembles the module's kernels on
+  // every core (the LSTM's 131 kernels: 2.25 -> 1.57 s on 2 cores); the PTX
+  // is byte for byte the same, the CUBIN the same on every run.
+  info.options = {"--gpu-architecture=" + gpu, "-std=c++17", "--fmad=true", "-default-device", "--split-compile=0"};
   if (options.cubin) info.options.push_back("--ptxas-options=-v");
   std::string key = kernelCacheKey(plan.source, plan.arch, info.options, version);
 
