@@ -15,7 +15,8 @@ set -uo pipefail
 source "$(dirname "$0")/gpu-common.sh"  # $out, $root, $dlc, step, summary
 
 { date -u; nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader
-  python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)"; } | tee "$out/machine.txt"
+  python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda)"
+  echo "dlc commit $(cat "$root/COMMIT" 2>/dev/null)"; } | tee "$out/machine.txt"
 
 mlp=$root/examples/mlp.onnx
 step bench_mlp "$dlc" bench "$mlp" --device cuda --iters 200 --json

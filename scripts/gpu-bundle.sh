@@ -46,6 +46,10 @@ done
 strip --strip-debug "$stage"/bin/* "$stage"/lib/* 2>/dev/null || true
 
 cp scripts/gpu-common.sh scripts/gpu-suite.sh scripts/gpu-bench.sh scripts/gpu-digits.py "$stage/"
+# The commit the bundle was built from (and whether the tree had changes),
+# for the results' record in docs/perf.md.
+{ git rev-parse HEAD; git status --porcelain --untracked-files=no | grep -q . && echo "with uncommitted changes"; } \
+  >"$stage/COMMIT" 2>/dev/null || true
 # dlc train's GPU steps: the digits data set and CNN, made here (the GPU
 # machine may lack scikit-learn and torch).
 "${PYTHON:-.venv/bin/python}" scripts/gpu-digits.py make "$stage/digits"

@@ -16,7 +16,7 @@ set -uo pipefail
 source "$(dirname "$0")/gpu-common.sh"  # $out, $root, $dlc, step, summary
 
 { date -u; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
-  "$dlc" --version 2>/dev/null || true; } | tee "$out/machine.txt"
+  echo "dlc commit $(cat "$root/COMMIT" 2>/dev/null)"; } | tee "$out/machine.txt"
 
 step gpu_unit "$root/bin/dlc_cuda_tests"
 step generate python3 "$root/test/conformance/generate.py" "$root/node"
