@@ -268,6 +268,39 @@ def measure(name, args, out_root):
     return row
 
 
+def measure_all(script, names, measure_fn, args, out, log_path, budget_s=None):
+    """measure_fn(name, args, out) for each name in turn; a model that raises is
+    a row with "error". Each row is appended to log_path (JSON lines) as soon
+    as it is measured, so that a run cut off keeps its rows. With budget_s, no
+    model is started after that many seconds."""
+    rows = []
+    start = time.perf_counter()
+    with open(log_path, "a") as log:
+        for name in names:
+            if budget_s is not None and time.perf_counter() - start > budget_s:
+                print(f"{script}: --budget-s {budget_s:g} spent; not started: "
+                      f"{', '.join(names[names.index(name):])}", file=sys.stderr)
+                break
+            print(f"{script}: {name} ...", file=sys.stderr, flush=True)
+            try:
+                row = measure_fn(name, args, out)
+            except Exception as e:
+                row = {"model": name, "error": f"{type(e).__name__}: {e}"}
+                traceback.print_exc()
+            rows.append(row)
+            log.write(json.dumps(row) + "\n")
+            log.flush()
+            print(json.dumps(row), file=sys.stderr, flush=True)
+    return rows
+
+
+def failed_rows(rows, tolerance):
+    """The models that failed, have no dlc time, or disagree beyond tolerance."""
+    return [r["model"] for r in rows
+            if "error" in r or "dlc_ms" not in r or max((r[k] for k in r if k.endswith("_err")),
+                                                         default=math.inf) > tolerance]
+
+
 # --- the table -------------------------------------------------------------------
 
 def best_dlc(row):
@@ -380,34 +413,15 @@ def main():
     info = machine(args.device)
     info["command"] = " ".join(sys.argv)
     (out / "machine.json").write_text(json.dumps(info, indent=1))
-    rows = []
-    start = time.perf_counter()
-    with open(out / "compare.jsonl", "a") as log:
-        for name in names:
-            if args.budget_s is not None and time.perf_counter() - start > args.budget_s:
-                print(f"compare.py: --budget-s {args.budget_s:g} spent; not started: "
-                      f"{', '.join(names[names.index(name):])}", file=sys.stderr)
-                break
-            print(f"compare.py: {name} ...", file=sys.stderr, flush=True)
-            try:
-                row = measure(name, args, out)
-            except Exception as e:
-                row = {"model": name, "error": f"{type(e).__name__}: {e}"}
-                traceback.print_exc()
-            rows.append(row)
-            log.write(json.dumps(row) + "\n")
-            log.flush()
-            print(json.dumps(row), file=sys.stderr, flush=True)
+    rows = measure_all("compare.py", names, measure, args, out, out / "compare.jsonl", args.budget_s)
     text = (f"dlc vs PyTorch on {info.get('gpu', 'the CPU')} ({info['date']}, torch {info['torch']}"
             f"{', driver ' + info['driver'] if 'driver' in info else ''}), {args.iters} timed runs after "
             f"{args.warmup} warm-up\n\n" + table(rows, args.modes, args.device) + "\n")
     (out / "compare.md").write_text(text)
     print(text)
-    bad_rows = [r["model"] for r in rows
-                if "error" in r or "dlc_ms" not in r or max((r[k] for k in r if k.endswith("_err")),
-                                                             default=math.inf) > TOLERANCE]
-    if bad_rows:
-        print(f"compare.py: failed or disagreeing: {', '.join(bad_rows)}", file=sys.stderr)
+    bad = failed_rows(rows, TOLERANCE)
+    if bad:
+        print(f"compare.py: failed or disagreeing: {', '.join(bad)}", file=sys.stderr)
         return 1
     return 0
 

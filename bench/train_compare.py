@@ -27,7 +27,6 @@ the table to OUT/train_compare.md.
 import argparse
 import copy
 import json
-import math
 import os
 import pathlib
 import subprocess
@@ -224,6 +223,8 @@ def main():
     ap.add_argument("--dlc", default=os.environ.get("DLC_BIN", "dlc"), help="the dlc tool ($DLC_BIN)")
     ap.add_argument("--out", default=os.environ.get("OUT", "bench-out"), help="where logs and the table go ($OUT)")
     ap.add_argument("--timeout", type=int, default=900, help="seconds for one dlc bench run")
+    ap.add_argument("--budget-s", type=float, default=None,
+                    help="start no new model after this many seconds (the table covers those done)")
     ap.add_argument("--list", action="store_true", help="list the model set and exit")
     args = ap.parse_args()
     if args.list:
@@ -248,29 +249,16 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     info = compare.machine(args.device)
     info["command"] = " ".join(sys.argv)
-    rows = []
-    with open(out / "train_compare.jsonl", "a") as log:
-        for name in names:
-            print(f"train_compare.py: {name} ...", file=sys.stderr, flush=True)
-            try:
-                row = measure(name, args, out)
-            except Exception as e:
-                row = {"model": name, "error": f"{type(e).__name__}: {e}"}
-                traceback.print_exc()
-            rows.append(row)
-            log.write(json.dumps(row) + "\n")
-            log.flush()
-            print(json.dumps(row), file=sys.stderr, flush=True)
+    rows = compare.measure_all("train_compare.py", names, measure, args, out, out / "train_compare.jsonl",
+                               args.budget_s)
     text = (f"dlc training step vs PyTorch on {info.get('gpu', 'the CPU')} ({info['date']}, torch {info['torch']}"
             f"{', driver ' + info['driver'] if 'driver' in info else ''}), {args.iters} timed steps after "
             f"{args.warmup} warm-up\n\n" + table(rows, args.modes, args.device) + "\n")
     (out / "train_compare.md").write_text(text)
     print(text)
-    bad_rows = [r["model"] for r in rows
-                if "error" in r or "dlc_ms" not in r or max((r[k] for k in r if k.endswith("_err")),
-                                                             default=math.inf) > TOLERANCE]
-    if bad_rows:
-        print(f"train_compare.py: failed or disagreeing: {', '.join(bad_rows)}", file=sys.stderr)
+    bad = compare.failed_rows(rows, TOLERANCE)
+    if bad:
+        print(f"train_compare.py: failed or disagreeing: {', '.join(bad)}", file=sys.stderr)
         return 1
     return 0
 

@@ -22,6 +22,7 @@
 #include "tools/dlc/BenchReport.h"
 #include "tools/dlc/BenchTrain.h"
 #include "tools/dlc/DeviceRun.h"
+#include "tools/dlc/FlagValue.h"
 #include "tools/dlc/TemporaryKernelCache.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -87,14 +88,6 @@ struct Settings {
   bool cudaGraph = false, useLibraries = true, profile = false, json = false;
 };
 
-int parseCount(const std::string& flag, const std::string& v, int least) {
-  char* end = nullptr;
-  long long x = std::strtoll(v.c_str(), &end, 10);
-  if (v.empty() || *end || x < least || x > 1000000)
-    throw UsageError(flag + " '" + v + "': expected an integer from " + std::to_string(least) + " to 1000000");
-  return static_cast<int>(x);
-}
-
 Settings parseArgs(int argc, char** argv, bool& help) {
   Settings s;
   for (int i = 2; i < argc; ++i) {
@@ -103,19 +96,11 @@ Settings parseArgs(int argc, char** argv, bool& help) {
       help = true;
       return s;
     }
-    auto value = [&](const std::string& flag) {
-      if (a == flag) {
-        if (i + 1 >= argc) throw UsageError(flag + " needs a value");
-        v = argv[++i];
-        return true;
-      }
-      if (a.rfind(flag + "=", 0) == 0) return v = a.substr(flag.size() + 1), true;
-      return false;
-    };
+    auto value = [&](const std::string& flag) { return flagValue<UsageError>(argc, argv, i, flag, v); };
     if (value("--device")) s.device = v;
-    else if (value("--warmup")) s.warmup = parseCount("--warmup", v, 0);
-    else if (value("--iters")) s.iters = parseCount("--iters", v, 1);
-    else if (value("--seed")) s.seed = static_cast<uint64_t>(parseCount("--seed", v, 0));
+    else if (value("--warmup")) s.warmup = flagCount<UsageError>("--warmup", v, 0);
+    else if (value("--iters")) s.iters = flagCount<UsageError>("--iters", v, 1);
+    else if (value("--seed")) s.seed = static_cast<uint64_t>(flagCount<UsageError>("--seed", v, 0));
     else if (value("--input-dir")) s.inputDir = v;
     else if (value("--output-dir")) s.outputDir = v;
     else if (value("--trace")) s.trace = v;

@@ -16,6 +16,7 @@
 #include "tools/dlc/Bench.h"
 #include "tools/dlc/BenchReport.h"
 #include "tools/dlc/DeviceRun.h"
+#include "tools/dlc/FlagValue.h"
 #include "tools/dlc/TemporaryKernelCache.h"
 #include "tools/dlc/TrainArgs.h"
 #include "tools/dlc/TrainCuda.h"
@@ -42,14 +43,6 @@ using Clock = std::chrono::steady_clock;
 
 double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
-int parseCount(const std::string& flag, const std::string& v, int least) {
-  char* end = nullptr;
-  long long x = std::strtoll(v.c_str(), &end, 10);
-  if (v.empty() || *end || x < least || x > 1000000)
-    throw UsageError(flag + " '" + v + "': expected an integer from " + std::to_string(least) + " to 1000000");
-  return static_cast<int>(x);
-}
-
 struct BenchFlags {
   int warmup = 5, iters = 50;
   bool json = false;
@@ -60,19 +53,11 @@ Settings parse(int argc, char** argv, BenchFlags& b, bool& help) {
   std::vector<std::string> rest = {argv[0], "train"};
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i], v;
-    auto value = [&](const std::string& flag) {
-      if (a == flag) {
-        if (i + 1 >= argc) throw UsageError(flag + " needs a value");
-        v = argv[++i];
-        return true;
-      }
-      if (a.rfind(flag + "=", 0) == 0) return v = a.substr(flag.size() + 1), true;
-      return false;
-    };
+    auto value = [&](const std::string& flag) { return flagValue<UsageError>(argc, argv, i, flag, v); };
     if (a == "--train") continue;
     if (a == "-h" || a == "--help") return help = true, Settings{};
-    if (value("--warmup")) b.warmup = parseCount("--warmup", v, 0);
-    else if (value("--iters")) b.iters = parseCount("--iters", v, 1);
+    if (value("--warmup")) b.warmup = flagCount<UsageError>("--warmup", v, 0);
+    else if (value("--iters")) b.iters = flagCount<UsageError>("--iters", v, 1);
     else if (a == "--json") b.json = true;
     else if (a == "--profile" || a.rfind("--trace", 0) == 0 || a.rfind("--input-dir", 0) == 0 ||
              a.rfind("--output-dir", 0) == 0)

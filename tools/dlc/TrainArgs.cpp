@@ -1,6 +1,7 @@
 // `dlc train`'s flags (TrainArgs.h): parsing, the DSL train section's
 // defaults, and the checks of what goes with what.
 #include "tools/dlc/TrainArgs.h"
+#include "tools/dlc/FlagValue.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -124,18 +125,7 @@ Settings parseArgs(int argc, char** argv, bool& help) {
       help = true;
       return s;
     }
-    auto value = [&](const std::string& flag) {
-      if (a == flag) {
-        if (i + 1 >= argc) throw UsageError(flag + " needs a value");
-        v = argv[++i];
-        return true;
-      }
-      if (a.rfind(flag + "=", 0) == 0) {
-        v = a.substr(flag.size() + 1);
-        return true;
-      }
-      return false;
-    };
+    auto value = [&](const std::string& flag) { return flagValue<UsageError>(argc, argv, i, flag, v); };
     std::string precisionError;
     if (parseTrainPrecisionFlag(argc, argv, i, s.precision, precisionError)) {
       if (!precisionError.empty()) throw UsageError(precisionError);

@@ -1,27 +1,22 @@
 // `dlc train`'s precision and loss-scaling flags (TrainPrecision.h).
 #include "tools/dlc/TrainPrecision.h"
+#include "tools/dlc/FlagValue.h"
 
 #include <cmath>
 #include <cstdlib>
+#include <stdexcept>
 
 namespace dlc::tool {
 
 bool parseTrainPrecisionFlag(int argc, char** argv, int& i, TrainPrecision& p, std::string& error) {
   std::string a = argv[i], v;
   auto value = [&](const std::string& flag) {
-    if (a == flag) {
-      if (i + 1 >= argc) {
-        error = flag + " needs a value";
-        return true;
-      }
-      v = argv[++i];
+    try {
+      return flagValue<std::invalid_argument>(argc, argv, i, flag, v);
+    } catch (const std::invalid_argument& e) {  // the flag without its value
+      error = e.what();
       return true;
     }
-    if (a.rfind(flag + "=", 0) == 0) {
-      v = a.substr(flag.size() + 1);
-      return true;
-    }
-    return false;
   };
   auto positive = [&](const std::string& flag) {
     char* end = nullptr;
