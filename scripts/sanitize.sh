@@ -28,7 +28,7 @@ fi
 
 targets=(dlc dlc-opt dlc_unit_tests dlc_compiler_tests dlc_dsl_tests
   dlc_rt_tests dlc_nvrtc_tests dlc_cuda_codegen_tests dlc_cuda_tests
-  dlc_fake_cuda dlc_fake_cuda_incomplete dlc_cuda_fake_tests
+  dlc_fake_cuda dlc_fake_cuda_incomplete dlc_cuda_fake_tests dlc_cuda_fake_training
   dsl_parser_fuzzer_seeds tensor_file_fuzzer_seeds onnx_loader_fuzzer_seeds executable_loader_fuzzer_seeds
   dsl_parser_fuzzer tensor_file_fuzzer onnx_loader_fuzzer executable_loader_fuzzer)
 section "Sanitizers: build (${#targets[@]} targets, -j$jobs)"
@@ -54,7 +54,8 @@ section "Sanitizers: unit, lit, fuzz seeds, hostile inputs (ctest)"
 # NVRTC and the emulated modules are not instrumented anyway; the codegen's
 # unit tests run here through the emulated device), likewise the fake-driver
 # model runs (cuda_fake_example_models, cuda_fake_conformance_sample; the
-# runtime under them runs here in cuda_fake_FakeCudaTest.*) and the
+# runtime under them runs here in cuda_fake_FakeCudaTest.*; the resident
+# training runs, cuda_fake_training, do run here: 21 s) and the
 # dependency check of the runtime-only library
 # (the sanitizers' runtime is a dependency of every binary here).
 # The lit tests of the ONNX importer (test/lit/onnx) run here too: they pin
