@@ -381,6 +381,7 @@ std::vector<Value> rotaryEmbedding(OnnxNode& n) {
 
   if (n.hasInput(3)) {  // caches indexed by position: [max_pos, half][pos] -> [B, S, half]
     Value pos = n.input(3);
+    if (!Emitter::elementType(pos).isInteger(64)) n.fail("position_ids must be int64");
     if (Emitter::shape(pos) != Dims{s[0], s[1]})
       n.fail("position_ids must have shape " + dimsString({s[0], s[1]}) + ", got " +
              dimsString(Emitter::shape(pos)));
