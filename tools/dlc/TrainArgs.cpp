@@ -17,13 +17,14 @@ const char* kTrainHelp = R"(usage: dlc train MODEL --data DIR --loss LOSS --opti
                  --batch-size B (--steps N | --epochs N) --save OUT.onnx [options]
 
 Trains MODEL (.onnx: its float initializers are the parameters; or a .dlc
-model of the DSL, whose train section gives defaults for every flag) on the
-CUDA device or the host device (--device): one compiled training step
-(forward, loss, backward, optimizer update) runs per batch, with the model
-in training form as torch's model.train(): BatchNormalization normalises
-with batch statistics and updates its running mean and variance (saved
-too), Dropout drops. Saves the same graph with the trained initializers
-under their original names.
+model of the DSL, whose train section gives defaults for the loss, the
+optimizer and its settings, the batch size, the steps or epochs and the
+frozen parameters) on the CUDA device or the host device (--device): one
+compiled training step (forward, loss, backward, optimizer update) runs per
+batch, with the model in training form as torch's model.train():
+BatchNormalization normalises with batch statistics and updates its running
+mean and variance (saved too), Dropout drops. Saves the same graph with the
+trained initializers under their original names.
 
 DIR holds input_0.pb, input_1.pb ... (one per model input, all samples
 stacked along dim 0, serialised onnx.TensorProto) and labels.pb. Batches are
