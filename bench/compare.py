@@ -373,16 +373,22 @@ def machine(device):
     return info
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def run_comparison(script, description, models, smoke, measure_fn, table_fn, tolerance, stem, title, unit,
+                   iters, warmup):
+    """The command line and the whole run of a comparison script (this one and
+    train_compare.py): parse and check the flags, turn TF32 off, measure every
+    model (measure_all), write OUT/STEM.md (`title` on ... , then
+    table_fn(rows, modes, device)) and OUT/machine.json. Returns the exit code:
+    1 when a model failed or disagreed beyond `tolerance`."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--models", default=None,
-                    help="comma-separated names (default: all on cuda, %s on cpu)" % ",".join(SMOKE))
+                    help="comma-separated names (default: all on cuda, %s on cpu)" % ",".join(smoke))
     ap.add_argument("--device", choices=["cuda", "cpu"], default="cuda",
                     help="cuda: dlc's CUDA device and torch on the GPU; cpu: dlc's host device and torch on the CPU")
     ap.add_argument("--modes", default=",".join(MODES),
                     help="the PyTorch rivals, comma-separated from %s" % ",".join(MODES))
-    ap.add_argument("--iters", type=int, default=100)
-    ap.add_argument("--warmup", type=int, default=10)
+    ap.add_argument("--iters", type=int, default=iters)
+    ap.add_argument("--warmup", type=int, default=warmup)
     ap.add_argument("--dlc", default=os.environ.get("DLC_BIN", "dlc"), help="the dlc tool ($DLC_BIN)")
     ap.add_argument("--out", default=os.environ.get("OUT", "bench-out"), help="where logs and the table go ($OUT)")
     ap.add_argument("--timeout", type=int, default=900, help="seconds for one dlc bench run")
@@ -391,10 +397,10 @@ def main():
     ap.add_argument("--list", action="store_true", help="list the model set and exit")
     args = ap.parse_args()
     if args.list:
-        print("\n".join(MODELS))
+        print("\n".join(models))
         return 0
-    names = args.models.split(",") if args.models else (list(MODELS) if args.device == "cuda" else SMOKE)
-    unknown = [n for n in names if n not in MODELS]
+    names = args.models.split(",") if args.models else (list(models) if args.device == "cuda" else smoke)
+    unknown = [n for n in names if n not in models]
     if unknown:
         ap.error(f"unknown model(s) {', '.join(unknown)}; --list shows the set")
     args.modes = [m for m in args.modes.split(",") if m]
@@ -403,7 +409,7 @@ def main():
         ap.error(f"unknown mode(s) {', '.join(bad)}: expected some of {', '.join(MODES)}")
     torch = _torch()
     if args.device == "cuda" and not torch.cuda.is_available():
-        print("compare.py: --device cuda but torch sees no GPU", file=sys.stderr)
+        print(f"{script}: --device cuda but torch sees no GPU", file=sys.stderr)
         return 1
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
@@ -413,17 +419,22 @@ def main():
     info = machine(args.device)
     info["command"] = " ".join(sys.argv)
     (out / "machine.json").write_text(json.dumps(info, indent=1))
-    rows = measure_all("compare.py", names, measure, args, out, out / "compare.jsonl", args.budget_s)
-    text = (f"dlc vs PyTorch on {info.get('gpu', 'the CPU')} ({info['date']}, torch {info['torch']}"
-            f"{', driver ' + info['driver'] if 'driver' in info else ''}), {args.iters} timed runs after "
-            f"{args.warmup} warm-up\n\n" + table(rows, args.modes, args.device) + "\n")
-    (out / "compare.md").write_text(text)
+    rows = measure_all(script, names, measure_fn, args, out, out / f"{stem}.jsonl", args.budget_s)
+    text = (f"{title} on {info.get('gpu', 'the CPU')} ({info['date']}, torch {info['torch']}"
+            f"{', driver ' + info['driver'] if 'driver' in info else ''}), {args.iters} timed {unit} after "
+            f"{args.warmup} warm-up\n\n" + table_fn(rows, args.modes, args.device) + "\n")
+    (out / f"{stem}.md").write_text(text)
     print(text)
-    bad = failed_rows(rows, TOLERANCE)
+    bad = failed_rows(rows, tolerance)
     if bad:
-        print(f"compare.py: failed or disagreeing: {', '.join(bad)}", file=sys.stderr)
+        print(f"{script}: failed or disagreeing: {', '.join(bad)}", file=sys.stderr)
         return 1
     return 0
+
+
+def main():
+    return run_comparison("compare.py", __doc__.split("\n\n")[0], MODELS, SMOKE, measure, table, TOLERANCE,
+                          "compare", "dlc vs PyTorch", "runs", iters=100, warmup=10)
 
 
 if __name__ == "__main__":

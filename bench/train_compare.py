@@ -24,10 +24,8 @@ TF32 on both sides. Rows go to OUT/train_compare.jsonl as they are measured,
 the table to OUT/train_compare.md.
 """
 
-import argparse
 import copy
 import json
-import os
 import pathlib
 import subprocess
 import sys
@@ -45,7 +43,6 @@ import compare  # noqa: E402  (the model set, timing and the machine's descripti
 # batch and fp32 arithmetic, so only summation order differs.
 TOLERANCE = 1e-4
 
-MODES = ["eager", "compile", "max-autotune"]
 
 # name -> (model factory, inputs factory(rng), classes, optimizer, settings, opset)
 TRAIN_MODELS = {
@@ -213,54 +210,9 @@ def table(rows, modes, device):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--models", default=None,
-                    help="comma-separated names (default: all on cuda, %s on cpu)" % ",".join(SMOKE))
-    ap.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
-    ap.add_argument("--modes", default=",".join(MODES))
-    ap.add_argument("--iters", type=int, default=50)
-    ap.add_argument("--warmup", type=int, default=5)
-    ap.add_argument("--dlc", default=os.environ.get("DLC_BIN", "dlc"), help="the dlc tool ($DLC_BIN)")
-    ap.add_argument("--out", default=os.environ.get("OUT", "bench-out"), help="where logs and the table go ($OUT)")
-    ap.add_argument("--timeout", type=int, default=900, help="seconds for one dlc bench run")
-    ap.add_argument("--budget-s", type=float, default=None,
-                    help="start no new model after this many seconds (the table covers those done)")
-    ap.add_argument("--list", action="store_true", help="list the model set and exit")
-    args = ap.parse_args()
-    if args.list:
-        print("\n".join(TRAIN_MODELS))
-        return 0
-    names = args.models.split(",") if args.models else (list(TRAIN_MODELS) if args.device == "cuda" else SMOKE)
-    unknown = [n for n in names if n not in TRAIN_MODELS]
-    if unknown:
-        ap.error(f"unknown model(s) {', '.join(unknown)}; --list shows the set")
-    args.modes = [m for m in args.modes.split(",") if m]
-    bad = [m for m in args.modes if m not in MODES]
-    if bad:
-        ap.error(f"unknown mode(s) {', '.join(bad)}: expected some of {', '.join(MODES)}")
-    torch = compare._torch()
-    if args.device == "cuda" and not torch.cuda.is_available():
-        print("train_compare.py: --device cuda but torch sees no GPU", file=sys.stderr)
-        return 1
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
-
-    out = pathlib.Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    info = compare.machine(args.device)
-    info["command"] = " ".join(sys.argv)
-    rows = compare.measure_all("train_compare.py", names, measure, args, out, out / "train_compare.jsonl",
-                               args.budget_s)
-    text = (f"dlc training step vs PyTorch on {info.get('gpu', 'the CPU')} ({info['date']}, torch {info['torch']}"
-            f"{', driver ' + info['driver'] if 'driver' in info else ''}), {args.iters} timed steps after "
-            f"{args.warmup} warm-up\n\n" + table(rows, args.modes, args.device) + "\n")
-    (out / "train_compare.md").write_text(text)
-    print(text)
-    bad = compare.failed_rows(rows, TOLERANCE)
-    if bad:
-        print(f"train_compare.py: failed or disagreeing: {', '.join(bad)}", file=sys.stderr)
-        return 1
-    return 0
+    return compare.run_comparison("train_compare.py", __doc__.split("\n\n")[0], TRAIN_MODELS, SMOKE, measure,
+                                  table, TOLERANCE, "train_compare", "dlc training step vs PyTorch", "steps",
+                                  iters=50, warmup=5)
 
 
 if __name__ == "__main__":
