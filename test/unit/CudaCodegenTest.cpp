@@ -486,12 +486,7 @@ Program biasLoop(DType d, Shape shape, int64_t axis) {
   int32_t spread = b.local(OpCode::BroadcastInDim, {from}, t);
   b.program.instrs.back().dims = dims;
   int32_t sum = b.local(OpCode::Binary, {x, spread}, t, uint8_t(BinaryKind::Add));
-  ValueInfo zeros;  // a splat: a literal in the kernel
-  zeros.type = t;
-  zeros.kind = ValueKind::Constant;
-  zeros.constant = HostTensor(t);
-  b.program.values.push_back(std::move(zeros));
-  int32_t zero = static_cast<int32_t>(b.program.values.size() - 1);
+  int32_t zero = b.constant(HostTensor(t));  // a splat: a literal in the kernel
   b.output(OpCode::Binary, {sum, zero}, t, -1, uint8_t(BinaryKind::Max));
   b.endKernel();
   b.program.outputs = {b.program.instrs.back().result};

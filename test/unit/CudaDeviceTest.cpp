@@ -343,12 +343,7 @@ TEST(CudaDeviceTest, GemmWithEpiloguesBatchedAndTransposed) {
   int32_t a = b.input({DType::F32, {2, 3, 4}}, "a");
   int32_t w = b.input({DType::F32, {2, 5, 4}}, "w");  // contracted on its last dim: B transposed
   int32_t bias = b.input({DType::F32, {5}}, "bias");
-  ValueInfo zeros;
-  zeros.kind = ValueKind::Constant;
-  zeros.type = {DType::F32, {2, 3, 5}};
-  zeros.constant = HostTensor(zeros.type);
-  b.program.values.push_back(std::move(zeros));
-  int32_t zero = static_cast<int32_t>(b.program.values.size() - 1);
+  int32_t zero = b.constant(HostTensor({DType::F32, {2, 3, 5}}));
   b.beginKernel(KernelKind::Gemm);
   int32_t t = b.local(OpCode::DotGeneral, {a, w}, {DType::F32, {2, 3, 5}});
   b.program.instrs.back().dot = {{0}, {0}, {2}, {2}};
@@ -402,14 +397,7 @@ TEST(CudaDeviceTest, ConvolutionWithBiasAndRelu) {
     int32_t w = b.input({DType::F32, ws}, "w");
     int32_t bias = biasRelu ? b.input({DType::F32, {ws[0]}}, "bias") : -1;
     int32_t zero = -1;
-    if (biasRelu) {
-      ValueInfo z;
-      z.kind = ValueKind::Constant;
-      z.type = {DType::F32, ys};
-      z.constant = HostTensor(z.type);
-      b.program.values.push_back(std::move(z));
-      zero = static_cast<int32_t>(b.program.values.size() - 1);
-    }
+    if (biasRelu) zero = b.constant(HostTensor({DType::F32, ys}));
     b.beginKernel(KernelKind::Conv);
     int32_t y;
     if (biasRelu) {

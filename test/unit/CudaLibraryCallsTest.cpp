@@ -21,13 +21,9 @@ using dlc::codegen::planCuda;
 TensorType T(DType d, Shape s) { return {d, std::move(s)}; }
 
 int32_t constant(ProgramBuilder& b, TensorType t, double fill) {
-  ValueInfo v;
-  v.type = t;
-  v.kind = ValueKind::Constant;
-  v.constant = HostTensor(t);
-  for (int64_t i = 0; i < v.constant.numElements(); ++i) storeFromDouble(v.constant.ref(), i, fill);
-  b.program.values.push_back(std::move(v));
-  return static_cast<int32_t>(b.program.values.size() - 1);
+  HostTensor v(t);
+  for (int64_t i = 0; i < v.numElements(); ++i) storeFromDouble(v.ref(), i, fill);
+  return b.constant(std::move(v));
 }
 
 int32_t local(ProgramBuilder& b, OpCode op, std::vector<int32_t> operands, TensorType t, uint8_t kind = 0,

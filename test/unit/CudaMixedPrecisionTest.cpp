@@ -21,15 +21,7 @@ using dlc::codegen::planCuda;
 
 TensorType T(DType d, Shape s) { return {d, std::move(s)}; }
 
-int32_t zeros(ProgramBuilder& b, TensorType t) {
-  ValueInfo v;
-  v.type = t;
-  v.kind = ValueKind::Constant;
-  v.constant = HostTensor(t);
-  for (int64_t i = 0; i < v.constant.numElements(); ++i) storeFromDouble(v.constant.ref(), i, 0.0);
-  b.program.values.push_back(std::move(v));
-  return static_cast<int32_t>(b.program.values.size() - 1);
-}
+int32_t zeros(ProgramBuilder& b, TensorType t) { return b.constant(HostTensor(t)); }  // HostTensor starts zeroed
 
 int32_t op(ProgramBuilder& b, OpCode code, std::vector<int32_t> operands, TensorType t, uint8_t kind = 0,
            std::vector<int64_t> dims = {}) {

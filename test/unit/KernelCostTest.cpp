@@ -12,14 +12,7 @@
 namespace dlc::rt::test {
 namespace {
 
-int32_t constant(ProgramBuilder& b, TensorType type) {
-  ValueInfo v;
-  v.type = type;
-  v.kind = ValueKind::Constant;
-  v.constant = HostTensor(type);
-  b.program.values.push_back(std::move(v));
-  return static_cast<int32_t>(b.program.values.size() - 1);
-}
+int32_t constant(ProgramBuilder& b, TensorType type) { return b.constant(HostTensor(type)); }
 
 // y = dot(x[4x8], w[8x16]) + broadcast(b[16]): one gemm kernel.
 Program denseLayer() {

@@ -34,6 +34,12 @@ struct ProgramBuilder {
   int32_t local(OpCode op, std::vector<int32_t> operands, TensorType type, uint8_t kind = 0) {
     return instr(op, std::move(operands), std::move(type), ValueKind::Local, -1, kind);
   }
+  // A Constant value holding `value` (its type is the value's).
+  int32_t constant(HostTensor value) {
+    int32_t id = this->value(value.type(), ValueKind::Constant);
+    program.values[id].constant = std::move(value);
+    return id;
+  }
   // An instruction writing one of the kernel's outputs, at `offset` in the
   // arena (-1: a buffer of its own).
   int32_t output(OpCode op, std::vector<int32_t> operands, TensorType type, int64_t offset = -1,
