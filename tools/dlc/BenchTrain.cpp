@@ -181,7 +181,6 @@ int run(Settings s, const BenchFlags& b) {
   } else {
     hostMemory(step.program, r);
   }
-  runner->end();
   r.train = t;
   if (b.json) printJson(r, std::cout);
   else printText(r, std::cout);
