@@ -401,7 +401,9 @@ TEST_F(FakeCudaTest, TimingEventsGiveTheRunAndEveryStep) {
   double sum = 0;
   for (size_t i = 0; i < t.stepMs.size(); ++i) {
     EXPECT_GE(t.stepMs[i], 0);
-    if (i > 0) EXPECT_GE(t.stepBeginMs[i], t.stepBeginMs[i - 1]);
+    if (i > 0) {
+      EXPECT_GE(t.stepBeginMs[i], t.stepBeginMs[i - 1]);
+    }
     sum += t.stepMs[i];
   }
   // The step events lie inside the run's pair (host clock: equal or later).
